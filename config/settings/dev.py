@@ -1,0 +1,5 @@
+"""The embedded default: SQLite, console e-mail, debug on for a local checkout."""
+
+from .base import *  # noqa: F403
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,17 @@
+"""Top-level URLs: the admin, language switching, and the public site in every language."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+# French, the default language, lives at the root; the others under /nl/, /de/, /en/.
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("pilotage.dashboard.urls")),
+    prefix_default_language=False,
+)

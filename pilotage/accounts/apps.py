@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "pilotage.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from pilotage.accounts.models import User
+
+        # Role and organisation changes matter; the password hash never goes in the log.
+        auditlog.register(User, exclude_fields=["password", "last_login"])

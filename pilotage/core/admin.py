@@ -1,0 +1,122 @@
+"""The back-office: Django's admin, with our roles instead of Django's model permissions.
+
+Every ModelAdmin of a domain model derives from `DomainAdmin`: it asks the app's `can_*`
+functions who may see and change what, saves through the app's services (which check
+the same functions again), and shows each record's audit history to steering staff.
+"""
+
+from __future__ import annotations
+
+from auditlog.admin import LogEntryAdmin
+from auditlog.mixins import AuditlogHistoryAdminMixin
+from auditlog.models import LogEntry
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
+
+from pilotage.accounts.permissions import can_view_backoffice, is_steering
+from pilotage.core.audit import acting_as
+
+admin.site.site_header = _("Pilotage back-office")
+admin.site.site_title = _("Pilotage")
+admin.site.index_title = _("Steering data")
+
+
+def _backoffice_permission(request) -> bool:
+    return request.user.is_active and request.user.is_staff and can_view_backoffice(request.user)
+
+
+admin.site.has_permission = _backoffice_permission
+
+
+class DomainAdmin(AuditlogHistoryAdminMixin, TranslationAdmin):
+    """Base admin: role-based permissions, writes through services, audit history."""
+
+    show_auditlog_history_link = True
+
+    # Subclasses say who may do what with the app's pure permission functions.
+    def can_view(self, user, obj=None) -> bool:
+        return can_view_backoffice(user)
+
+    def can_add(self, user) -> bool:
+        return is_steering(user)
+
+    def can_change(self, user, obj=None) -> bool:
+        return is_steering(user)
+
+    def can_delete(self, user, obj=None) -> bool:
+        return is_steering(user)
+
+    # ...and how a record is saved and deleted, by calling the app's services.
+    def save_with_service(self, actor, obj) -> None:
+        raise NotImplementedError
+
+    def delete_with_service(self, actor, obj) -> None:
+        raise NotImplementedError
+
+    def has_module_permission(self, request) -> bool:
+        return self.can_view(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.can_view(request.user, obj) or self.can_change(request.user, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return self.can_add(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.can_change(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.can_delete(request.user, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        self.save_with_service(request.user, obj)
+
+    def delete_model(self, request, obj) -> None:
+        self.delete_with_service(request.user, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_with_service(request.user, obj)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # Many-to-many fields and inlines belong to the record: the same right applies.
+        if not self.can_change(request.user, form.instance) and not (
+            not change and self.can_add(request.user)
+        ):
+            raise PermissionDenied
+        with acting_as(request.user):
+            super().save_related(request, form, formsets, change)
+
+    def auditlog_history_view(self, request, object_id, extra_context=None):
+        if not is_steering(request.user):
+            raise PermissionDenied
+        return super().auditlog_history_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # One history, the audit trail's, which has the values before and after.
+        return self.auditlog_history_view(request, object_id, extra_context)
+
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class SteeringLogEntryAdmin(LogEntryAdmin):
+    """The whole audit trail, for steering staff only, read-only."""
+
+    def has_module_permission(self, request) -> bool:
+        return is_steering(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_steering(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,174 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationTabularInline
+
+from pilotage.accounts.permissions import is_steering
+from pilotage.core.admin import DomainAdmin
+from pilotage.strategies import services
+from pilotage.strategies.models import (
+    Action,
+    ActionPartner,
+    Strategy,
+    StrategyLevel,
+    StrategyNode,
+)
+from pilotage.strategies.permissions import (
+    can_change_action,
+    can_change_strategy,
+    can_create_action,
+    can_delete_action,
+)
+from pilotage.taxonomies.admin import TermAssignmentInline
+
+
+class StrategyChildInline:
+    """Inlines of a strategy: only the steering team changes them."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return can_change_strategy(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return can_change_strategy(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_change_strategy(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+
+class StrategyLevelInline(StrategyChildInline, TranslationTabularInline):
+    model = StrategyLevel
+    fields = ["depth", "code", "name"]
+
+
+class StrategyNodeInline(StrategyChildInline, TranslationTabularInline):
+    model = StrategyNode
+    fields = ["code", "title", "level", "parent", "order"]
+    show_change_link = True
+    ordering = ["order", "code"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # Only this strategy's levels and nodes are sensible choices.
+        if obj is not None:
+            formset.form.base_fields["level"].queryset = obj.levels.all()
+            formset.form.base_fields["parent"].queryset = obj.nodes.all()
+        return formset
+
+
+@admin.register(Strategy)
+class StrategyAdmin(DomainAdmin):
+    list_display = ["code", "title", "version", "status", "period_start", "period_end", "owner"]
+    list_filter = ["status", "owner"]
+    search_fields = ["code", "title", "description"]
+    list_select_related = ["owner"]
+    autocomplete_fields = ["owner", "predecessor"]
+    inlines = [StrategyLevelInline, StrategyNodeInline]
+
+    def can_add(self, user):
+        return can_change_strategy(user)
+
+    def can_change(self, user, obj=None):
+        return can_change_strategy(user, obj)
+
+    def can_delete(self, user, obj=None):
+        return can_change_strategy(user, obj)
+
+    def save_with_service(self, actor, obj):
+        services.strategy_save(actor=actor, strategy=obj)
+
+    def delete_with_service(self, actor, obj):
+        services.strategy_delete(actor=actor, strategy=obj)
+
+
+@admin.register(StrategyNode)
+class StrategyNodeAdmin(DomainAdmin):
+    list_display = ["code", "title", "strategy", "level", "parent"]
+    list_filter = ["strategy", "level__code"]
+    search_fields = ["code", "title", "description"]
+    list_select_related = ["strategy", "level", "parent"]
+    autocomplete_fields = ["parent"]
+    inlines = [TermAssignmentInline]
+
+    def can_add(self, user):
+        return can_change_strategy(user)
+
+    def can_change(self, user, obj=None):
+        return can_change_strategy(user, obj)
+
+    def can_delete(self, user, obj=None):
+        return can_change_strategy(user, obj)
+
+    def save_with_service(self, actor, obj):
+        services.node_save(actor=actor, node=obj)
+
+    def delete_with_service(self, actor, obj):
+        services.node_delete(actor=actor, node=obj)
+
+
+class ActionPartnerInline(TranslationTabularInline):
+    model = ActionPartner
+    fields = ["organisation", "role"]
+    autocomplete_fields = ["organisation"]
+    extra = 0
+    verbose_name_plural = _("partners")
+
+    def _can(self, request, obj):
+        return can_change_action(request.user, obj) if obj is not None else (
+            can_create_action(request.user, lead_id=request.user.organisation_id)
+            or is_steering(request.user)
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._can(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._can(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._can(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+
+@admin.register(Action)
+class ActionAdmin(DomainAdmin):
+    list_display = ["code", "title", "status", "type", "lead", "start_date", "end_date"]
+    list_filter = ["status", "type", "lead", "nodes__strategy"]
+    search_fields = ["code", "title", "description", "lead__name"]
+    list_select_related = ["type", "lead"]
+    autocomplete_fields = ["type", "lead", "nodes", "target_audiences"]
+    inlines = [ActionPartnerInline, TermAssignmentInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_steering(request.user):
+            return queryset
+        return queryset.filter(lead_id=request.user.organisation_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A partner editor can only name its own organisation as lead.
+        if db_field.name == "lead" and not is_steering(request.user):
+            from pilotage.registry.models import Organisation
+
+            kwargs["queryset"] = Organisation.objects.filter(pk=request.user.organisation_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def can_add(self, user):
+        return is_steering(user) or can_create_action(user, lead_id=user.organisation_id)
+
+    def can_change(self, user, obj=None):
+        return can_change_action(user, obj)
+
+    def can_delete(self, user, obj=None):
+        return can_delete_action(user, obj)
+
+    def save_with_service(self, actor, obj):
+        services.action_save(actor=actor, action=obj)
+
+    def delete_with_service(self, actor, obj):
+        services.action_delete(actor=actor, action=obj)

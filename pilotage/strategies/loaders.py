@@ -1,0 +1,417 @@
+"""`pilotage load`: the shipped data files into the database, all or nothing.
+
+Order: taxonomies, organisations, strategies (each after its predecessor), actions.
+Every file is parsed and every reference checked before anything is written; the writes
+then run in one transaction. Records are matched by code, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from pydantic import Field, model_validator
+
+from pilotage.core.datafiles import (
+    Code,
+    DataError,
+    DataFileError,
+    FileSchema,
+    Multilingual,
+    OptionalMultilingual,
+    Text,
+    parse_file,
+    upsert,
+)
+from pilotage.core.i18n import translated_field_values
+from pilotage.registry.loaders import (
+    OrganisationFile,
+    organisation_apply,
+    organisation_check,
+    organisation_file_read,
+)
+from pilotage.registry.models import Organisation
+from pilotage.strategies.models import (
+    Action,
+    ActionPartner,
+    ActionStatus,
+    Strategy,
+    StrategyLevel,
+    StrategyNode,
+    StrategyStatus,
+)
+from pilotage.taxonomies.loaders import taxonomy_apply, taxonomy_file_read
+from pilotage.taxonomies.models import Term
+from pilotage.taxonomies.schemas import TaxonomyFile
+
+
+class LevelData(FileSchema):
+    code: Code
+    name: Multilingual
+
+
+class PeriodData(FileSchema):
+    start: datetime.date
+    end: datetime.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodData:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("the period ends before it starts")
+        return self
+
+
+class StrategyData(FileSchema):
+    code: Code
+    title: Multilingual
+    description: OptionalMultilingual = {}
+    version: Text = "1"
+    period: PeriodData
+    owner: Code
+    status: StrategyStatus
+    predecessor: Code | None = None
+    levels: list[LevelData] = Field(min_length=1)
+
+
+class NodeData(FileSchema):
+    code: Code
+    parent: Code | None = None
+    level: Code
+    title: Multilingual
+    description: OptionalMultilingual = {}
+    values: list[Multilingual] = []
+
+
+class PartnerData(FileSchema):
+    organisation: Code
+    role: OptionalMultilingual = {}
+
+
+class ActionData(FileSchema):
+    code: Code
+    title: Multilingual
+    description: OptionalMultilingual = {}
+    type: Code | None = None
+    target_audiences: list[Code] = []
+    status: ActionStatus = ActionStatus.PLANNED
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    lead: Code | None = None
+    partners: list[PartnerData] = []
+    nodes: list[Text] = []
+
+
+class StrategyFile(FileSchema):
+    """`data/strategies/<code>.yaml`."""
+
+    sources: list[str] = []
+    strategy: StrategyData
+    nodes: list[NodeData] = []
+    actions: list[ActionData] = []
+
+
+class ProcedureStep(FileSchema):
+    code: Code
+    title: Multilingual
+    description: OptionalMultilingual = {}
+
+
+class ProcedureFile(FileSchema):
+    """`data/procedures/<code>.yaml`: texts later issues use (calls for projects)."""
+
+    sources: list[str] = []
+    code: Code
+    title: Multilingual
+    steps: list[ProcedureStep] = Field(min_length=1)
+
+
+@dataclass
+class ShippedData:
+    taxonomies: dict[Path, TaxonomyFile] = field(default_factory=dict)
+    organisations: dict[Path, OrganisationFile] = field(default_factory=dict)
+    strategies: dict[Path, StrategyFile] = field(default_factory=dict)
+    procedures: dict[Path, ProcedureFile] = field(default_factory=dict)
+
+
+def _data_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+
+
+def shipped_data_read(data_dir: Path) -> ShippedData:
+    """Parse and cross-check every data file; raise DataFileError listing all problems."""
+    data, errors = ShippedData(), []
+    readers: list[tuple[str, Callable, dict]] = [
+        ("taxonomies", taxonomy_file_read, data.taxonomies),
+        ("organisations", organisation_file_read, data.organisations),
+        ("strategies", lambda p: parse_file(p, StrategyFile), data.strategies),
+        ("procedures", lambda p: parse_file(p, ProcedureFile), data.procedures),
+    ]
+    for folder, reader, target in readers:
+        for path in _data_files(data_dir / folder):
+            try:
+                target[path] = reader(path)
+            except DataFileError as error:
+                errors.extend(error.errors)
+    if not errors:
+        errors.extend(_cross_check(data))
+    if errors:
+        raise DataFileError(errors)
+    return data
+
+
+def _duplicates(file_codes: Iterable[tuple[str, str]], kind: str) -> list[DataError]:
+    seen: dict[str, str] = {}
+    errors = []
+    for file, code in file_codes:
+        if code in seen:
+            where = "twice in this file" if seen[code] == file else f"also in {seen[code]}"
+            errors.append(DataError(file, f"{kind} {code!r}", f"duplicate code ({where})"))
+        else:
+            seen[code] = file
+    return errors
+
+
+def _cross_check(data: ShippedData) -> list[DataError]:
+    errors = _duplicates(
+        ((str(path), f.scheme.code) for path, f in data.taxonomies.items()), "taxonomy"
+    )
+    known_terms: dict[str, set[str]] = {}
+    for term in Term.objects.select_related("taxonomy"):
+        known_terms.setdefault(term.taxonomy.code, set()).add(term.code)
+    for parsed in data.taxonomies.values():
+        known_terms.setdefault(parsed.scheme.code, set()).update(t.code for t in parsed.terms)
+
+    errors += _duplicates(
+        ((str(path), o.code) for path, f in data.organisations.items() for o in f.organisations),
+        "organisation",
+    )
+    for path, parsed in data.organisations.items():
+        errors += organisation_check(str(path), parsed, known_terms)
+    organisations = set(Organisation.objects.values_list("code", flat=True))
+    organisations |= {o.code for f in data.organisations.values() for o in f.organisations}
+
+    errors += _duplicates(
+        ((str(path), f.strategy.code) for path, f in data.strategies.items()), "strategy"
+    )
+    errors += _duplicates(
+        ((str(path), a.code) for path, f in data.strategies.items() for a in f.actions), "action"
+    )
+    strategies = set(Strategy.objects.values_list("code", flat=True))
+    strategies |= {f.strategy.code for f in data.strategies.values()}
+    nodes = {(s, n) for s, n in StrategyNode.objects.values_list("strategy__code", "code")}
+    nodes |= {(f.strategy.code, n.code) for f in data.strategies.values() for n in f.nodes}
+    for path, parsed in data.strategies.items():
+        errors += _strategy_check(str(path), parsed, organisations, strategies, nodes, known_terms)
+    errors += _predecessor_cycles(data)
+    return errors
+
+
+def _strategy_check(file, parsed: StrategyFile, organisations, strategies, nodes, known_terms):
+    errors = []
+    strategy = parsed.strategy
+    record = f"strategy {strategy.code!r}"
+    if strategy.owner not in organisations:
+        errors.append(DataError(file, record, f"unknown owner organisation {strategy.owner!r}"))
+    if strategy.predecessor and strategy.predecessor not in strategies:
+        errors.append(DataError(file, record, f"unknown predecessor {strategy.predecessor!r}"))
+    depths = {level.code: depth for depth, level in enumerate(strategy.levels)}
+    if len(depths) != len(strategy.levels):
+        errors.append(DataError(file, record, "two levels share a code"))
+    errors += _duplicates(((file, n.code) for n in parsed.nodes), "node")
+    by_code = {node.code: node for node in parsed.nodes}
+    for node in parsed.nodes:
+        record = f"node {node.code!r}"
+        if node.level not in depths:
+            errors.append(DataError(file, record, f"unknown level {node.level!r}"))
+            continue
+        if node.parent is None:
+            if depths[node.level] != 0:
+                errors.append(DataError(file, record, f"a {node.level!r} node needs a parent"))
+        elif node.parent not in by_code:
+            errors.append(DataError(file, record, f"unknown parent code {node.parent!r}"))
+        elif depths.get(by_code[node.parent].level, -2) + 1 != depths[node.level]:
+            errors.append(
+                DataError(file, record, f"level {node.level!r} cannot sit under a "
+                          f"{by_code[node.parent].level!r} node")
+            )
+    for action in parsed.actions:
+        record = f"action {action.code!r}"
+        if action.start and action.end and action.end < action.start:
+            errors.append(DataError(file, record, "ends before it starts"))
+        references = [("action-types", action.type)] + [
+            ("target-audiences", code) for code in action.target_audiences
+        ]
+        for scheme, code in references:
+            if code is not None and code not in known_terms.get(scheme, set()):
+                errors.append(DataError(file, record, f"unknown term {code!r} in taxonomy {scheme!r}"))
+        for organisation in [action.lead] + [p.organisation for p in action.partners]:
+            if organisation is not None and organisation not in organisations:
+                errors.append(DataError(file, record, f"unknown organisation {organisation!r}"))
+        for reference in action.nodes:
+            if _node_key(strategy.code, reference) not in nodes:
+                errors.append(DataError(file, record, f"unknown node {reference!r}"))
+    return errors
+
+
+def _node_key(strategy_code: str, reference: str) -> tuple[str, str]:
+    """"1.2" is a node of the file's strategy; "DW2016:1.2" one of another strategy."""
+    if ":" in reference:
+        other, code = reference.split(":", 1)
+        return other, code
+    return strategy_code, reference
+
+
+def _predecessor_cycles(data: ShippedData) -> list[DataError]:
+    predecessors = {f.strategy.code: (str(p), f.strategy.predecessor) for p, f in data.strategies.items()}
+    errors = []
+    for code, (file, _pred) in predecessors.items():
+        seen, current = {code}, predecessors[code][1]
+        while current in predecessors:
+            if current in seen:
+                errors.append(DataError(file, f"strategy {code!r}", "its predecessors form a cycle"))
+                break
+            seen.add(current)
+            current = predecessors[current][1]
+    return errors
+
+
+def _strategies_in_order(files: Iterable[StrategyFile]) -> list[StrategyFile]:
+    """Predecessors first, so a strategy can point at one loaded in the same run."""
+    by_code = {f.strategy.code: f for f in files}
+    ordered, placed = [], set()
+
+    def place(parsed: StrategyFile) -> None:
+        if parsed.strategy.code in placed:
+            return
+        if parsed.strategy.predecessor in by_code:
+            place(by_code[parsed.strategy.predecessor])
+        placed.add(parsed.strategy.code)
+        ordered.append(parsed)
+
+    for parsed in by_code.values():
+        place(parsed)
+    return ordered
+
+
+def _strategy_apply(parsed: StrategyFile, stats: Counter) -> None:
+    data = parsed.strategy
+    strategy, status = upsert(
+        Strategy,
+        {"code": data.code},
+        {
+            "version": data.version,
+            "period_start": data.period.start,
+            "period_end": data.period.end,
+            "owner": Organisation.objects.get(code=data.owner),
+            "status": data.status,
+            "predecessor": Strategy.objects.get(code=data.predecessor) if data.predecessor else None,
+            "sources": ", ".join(parsed.sources),
+            **translated_field_values("title", data.title),
+            **translated_field_values("description", data.description),
+        },
+    )
+    stats[f"strategies {status}"] += 1
+    levels = {}
+    # Levels whose depth moves would collide on the unique depth: clear them first.
+    StrategyLevel.objects.filter(strategy=strategy).exclude(
+        code__in=[level.code for level in data.levels]
+    ).filter(nodes__isnull=True).delete()
+    for depth, level in enumerate(data.levels):
+        levels[level.code], status = upsert(
+            StrategyLevel,
+            {"strategy": strategy, "code": level.code},
+            {"depth": depth, **translated_field_values("name", level.name)},
+        )
+        stats[f"levels {status}"] += 1
+    stored: dict[str, StrategyNode] = {}
+    pending = list(enumerate(parsed.nodes))
+    while pending:  # parents before children, whatever the order in the file
+        waiting = []
+        for order, node in pending:
+            if node.parent and node.parent not in stored:
+                waiting.append((order, node))
+                continue
+            stored[node.code], status = upsert(
+                StrategyNode,
+                {"strategy": strategy, "code": node.code},
+                {
+                    "parent": stored[node.parent] if node.parent else None,
+                    "level": levels[node.level],
+                    "order": order,
+                    "values": [dict(value) for value in node.values],
+                    **translated_field_values("title", node.title),
+                    **translated_field_values("description", node.description),
+                },
+            )
+            stats[f"nodes {status}"] += 1
+        pending = waiting
+
+
+def _action_apply(strategy_code: str, data: ActionData, terms, stats: Counter) -> None:
+    action, status = upsert(
+        Action,
+        {"code": data.code},
+        {
+            "type": terms[("action-types", data.type)] if data.type else None,
+            "status": data.status,
+            "start_date": data.start,
+            "end_date": data.end,
+            "lead": Organisation.objects.get(code=data.lead) if data.lead else None,
+            **translated_field_values("title", data.title),
+            **translated_field_values("description", data.description),
+        },
+    )
+    audiences = [terms[("target-audiences", code)] for code in data.target_audiences]
+    nodes = [
+        StrategyNode.objects.get(strategy__code=s, code=c)
+        for s, c in (_node_key(strategy_code, ref) for ref in data.nodes)
+    ]
+    changed = False
+    if {t.pk for t in action.target_audiences.all()} != {t.pk for t in audiences}:
+        action.target_audiences.set(audiences)
+        changed = True
+    if {n.pk for n in action.nodes.all()} != {n.pk for n in nodes}:
+        action.nodes.set(nodes)
+        changed = True
+    wanted = {p.organisation: p.role for p in data.partners}
+    for partnership in action.partnerships.select_related("organisation"):
+        if partnership.organisation.code not in wanted:
+            partnership.delete()
+            changed = True
+    for code, role in wanted.items():
+        _partner, partner_status = upsert(
+            ActionPartner,
+            {"action": action, "organisation": Organisation.objects.get(code=code)},
+            translated_field_values("role", role),
+        )
+        changed = changed or partner_status != "unchanged"
+    if status == "unchanged" and changed:
+        status = "updated"
+    stats[f"actions {status}"] += 1
+
+
+@transaction.atomic
+def shipped_data_load(data_dir: Path, *, progress: Callable[[Iterable], Iterable] = iter) -> Counter:
+    """Load every data file under `data_dir`; returns counts of created/updated/unchanged."""
+    data = shipped_data_read(data_dir)
+    stats: Counter = Counter()
+    for parsed in progress(list(data.taxonomies.values())):
+        for status, count in taxonomy_apply(parsed.scheme, parsed.terms, parsed.sources).items():
+            stats[f"taxonomy records {status}"] += count
+    terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
+    for parsed in progress(list(data.organisations.values())):
+        for status, count in organisation_apply(parsed, terms).items():
+            stats[f"organisations {status}"] += count
+    for parsed in progress(_strategies_in_order(data.strategies.values())):
+        _strategy_apply(parsed, stats)
+    for parsed in data.strategies.values():
+        for action in progress(parsed.actions):
+            _action_apply(parsed.strategy.code, action, terms, stats)
+    stats["procedures checked"] = len(data.procedures)
+    return stats

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TaxonomiesConfig(AppConfig):
+    name = "pilotage.taxonomies"
+    label = "taxonomies"
+    verbose_name = _("Taxonomies")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from pilotage.taxonomies.models import Taxonomy, Term, TermAssignment
+
+        auditlog.register(Taxonomy)
+        auditlog.register(Term)
+        auditlog.register(TermAssignment)

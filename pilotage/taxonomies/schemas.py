@@ -1,0 +1,60 @@
+"""The shape of a taxonomy as data files and SKOS imports carry it, before it is stored."""
+
+from __future__ import annotations
+
+import datetime
+
+from pydantic import Field, field_validator
+
+from pilotage.core.datafiles import FileSchema, Multilingual, OptionalMultilingual
+from pilotage.taxonomies.models import TermStatus
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+
+
+class TermData(FileSchema):
+    code: str = Field(pattern=CODE_PATTERN)
+    parent: str | None = None
+    uri: str = ""
+    identifier: str = ""
+    notation: str = ""
+    label: Multilingual
+    definition: OptionalMultilingual = {}
+    status: str = TermStatus.CURRENT
+    version: str = Field("1.0.0", pattern=SEMVER_PATTERN)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_in_code_list(cls, value: str) -> str:
+        code = str(value).strip().upper()
+        if code not in TermStatus.values:
+            raise ValueError(
+                f"unknown status {value!r} (use one of {', '.join(v.lower() for v in TermStatus.values)})"
+            )
+        return code
+
+    @field_validator("code", "parent", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value):
+        return str(value) if value is not None else None
+
+
+class SchemeData(FileSchema):
+    code: str = Field(pattern=CODE_PATTERN)
+    uri: str = ""
+    identifier: str = ""
+    title: Multilingual
+    label: OptionalMultilingual = {}
+    definition: OptionalMultilingual = {}
+    version: str = Field("1.0.0", pattern=SEMVER_PATTERN)
+    created: datetime.date
+    modified: datetime.date | None = None
+
+
+class TaxonomyFile(FileSchema):
+    """`data/taxonomies/<scheme>.yaml`."""
+
+    sources: list[str] = []
+    scheme: SchemeData
+    terms: list[TermData] = []
