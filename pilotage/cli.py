@@ -23,8 +23,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if len(argv) > 1:
         argv[1] = ALIASES.get(argv[1], argv[1])
-    if len(argv) > 1 and argv[1] == "runserver" and not any(
-        not arg.startswith("-") for arg in argv[2:]
+    if (
+        len(argv) > 1
+        and argv[1] == "runserver"
+        and not any(not arg.startswith("-") for arg in argv[2:])
     ):
         argv.append("127.0.0.1:8000")
     execute_from_command_line(argv)

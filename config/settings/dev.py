@@ -1,5 +1,5 @@
 """The embedded default: SQLite, console e-mail, debug on for a local checkout."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = env.bool("DEBUG", default=True)

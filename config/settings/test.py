@@ -1,6 +1,6 @@
 """Fast, isolated settings for the test suite (the database still comes from DATABASE_URL)."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = False
 SECRET_KEY = "test-secret-key"  # noqa: S105

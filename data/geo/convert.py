@@ -27,16 +27,36 @@ DEFAULT_DESTINATION = HERE / "provinces.geojson"
 
 # source file -> (code, name_fr, name_nl, name_de, name_en, nis), in output order
 AREAS = [
-    ("brabantWallon.json", "brabant-wallon", "Brabant wallon", "Waals-Brabant",
-     "Wallonisch-Brabant", "Walloon Brabant", "20002"),
+    (
+        "brabantWallon.json",
+        "brabant-wallon",
+        "Brabant wallon",
+        "Waals-Brabant",
+        "Wallonisch-Brabant",
+        "Walloon Brabant",
+        "20002",
+    ),
     ("hainaut.json", "hainaut", "Hainaut", "Henegouwen", "Hennegau", "Hainaut", "50000"),
     ("liege.json", "liege", "Liège", "Luik", "Lüttich", "Liège", "60000"),
-    ("luxembourg.json", "luxembourg", "Luxembourg", "Luxemburg", "Luxemburg",
-     "Luxembourg", "80000"),
+    (
+        "luxembourg.json",
+        "luxembourg",
+        "Luxembourg",
+        "Luxemburg",
+        "Luxemburg",
+        "Luxembourg",
+        "80000",
+    ),
     ("namur.json", "namur", "Namur", "Namen", "Namur", "Namur", "90000"),
-    ("bruxelles.json", "bruxelles-capitale", "Région de Bruxelles-Capitale",
-     "Brussels Hoofdstedelijk Gewest", "Region Brüssel-Hauptstadt",
-     "Brussels-Capital Region", "04000"),
+    (
+        "bruxelles.json",
+        "bruxelles-capitale",
+        "Région de Bruxelles-Capitale",
+        "Brussels Hoofdstedelijk Gewest",
+        "Region Brüssel-Hauptstadt",
+        "Brussels-Capital Region",
+        "04000",
+    ),
 ]
 
 GEOMETRY_TYPES = {"polygon": "Polygon", "multipolygon": "MultiPolygon"}
@@ -55,12 +75,20 @@ def read_geometry(path):
 def convert(source, destination):
     features = []
     for filename, code, fr, nl, de, en, nis in AREAS:
-        features.append({
-            "type": "Feature",
-            "properties": {"code": code, "name_fr": fr, "name_nl": nl, "name_de": de,
-                           "name_en": en, "nis": nis},
-            "geometry": read_geometry(Path(source) / filename),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": code,
+                    "name_fr": fr,
+                    "name_nl": nl,
+                    "name_de": de,
+                    "name_en": en,
+                    "nis": nis,
+                },
+                "geometry": read_geometry(Path(source) / filename),
+            }
+        )
     collection = {"type": "FeatureCollection", "features": features}
     with open(destination, "w", encoding="utf-8") as handle:
         json.dump(collection, handle, ensure_ascii=False)
@@ -70,10 +98,18 @@ def convert(source, destination):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", nargs="?", default=str(DEFAULT_SOURCE),
-                        help=f"folder of source JSON files (default: {DEFAULT_SOURCE})")
-    parser.add_argument("destination", nargs="?", default=str(DEFAULT_DESTINATION),
-                        help=f"GeoJSON file to write (default: {DEFAULT_DESTINATION})")
+    parser.add_argument(
+        "source",
+        nargs="?",
+        default=str(DEFAULT_SOURCE),
+        help=f"folder of source JSON files (default: {DEFAULT_SOURCE})",
+    )
+    parser.add_argument(
+        "destination",
+        nargs="?",
+        default=str(DEFAULT_DESTINATION),
+        help=f"GeoJSON file to write (default: {DEFAULT_DESTINATION})",
+    )
     args = parser.parse_args(argv)
     count = convert(args.source, args.destination)
     print(f"wrote {count} features to {args.destination}")

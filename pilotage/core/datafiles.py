@@ -28,7 +28,11 @@ class DataError:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.record}: {self.reason}" if self.record else f"{self.file}: {self.reason}"
+        return (
+            f"{self.file}: {self.record}: {self.reason}"
+            if self.record
+            else f"{self.file}: {self.reason}"
+        )
 
 
 class DataFileError(Exception):
@@ -125,7 +129,9 @@ def _reason(item: dict) -> str:
     return item["msg"].removeprefix("Value error, ")
 
 
-def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[models.Model, str]:
+def upsert(
+    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
+) -> tuple[models.Model, str]:
     """Create or update the record matched by `lookup`; saves only when something changed.
 
     Returns the record and "created", "updated" or "unchanged", so a second load of the

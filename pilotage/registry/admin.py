@@ -24,7 +24,17 @@ class OrganisationAdmin(DomainAdmin):
         (None, {"fields": ["code", "name", "enterprise_number", "type", "description", "website"]}),
         (
             "Adresse",
-            {"fields": ["street", "postcode", "locality", "country", "latitude", "longitude", "province"]},
+            {
+                "fields": [
+                    "street",
+                    "postcode",
+                    "locality",
+                    "country",
+                    "latitude",
+                    "longitude",
+                    "province",
+                ]
+            },
         ),
         (None, {"fields": ["sources"]}),
     ]
@@ -45,8 +55,10 @@ class OrganisationAdmin(DomainAdmin):
         return can_create_organisation(user)
 
     def can_change(self, user, obj=None):
-        return can_change_organisation(user, obj) if obj is not None else is_steering(user) or (
-            user.is_authenticated and user.organisation_id is not None
+        return (
+            can_change_organisation(user, obj)
+            if obj is not None
+            else is_steering(user) or (user.is_authenticated and user.organisation_id is not None)
         )
 
     def can_delete(self, user, obj=None):

@@ -13,3 +13,8 @@ class RegistryConfig(AppConfig):
         from pilotage.registry.models import Organisation
 
         auditlog.register(Organisation)
+
+        from pilotage.registry.permissions import can_change_organisation
+        from pilotage.taxonomies.services import tagging_permission_register
+
+        tagging_permission_register(Organisation, can_change_organisation)

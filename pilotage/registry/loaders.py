@@ -71,15 +71,22 @@ def organisation_check(
                 enterprise_number_normalise(organisation.enterprise_number)
             except ValidationError as error:
                 errors.append(DataError(file, record, " ".join(error.messages)))
-        references = [("organisation-types", organisation.type), ("provinces", organisation.province)]
-        references += [(scheme, code) for scheme, codes in organisation.terms.items() for code in codes]
+        references = [
+            ("organisation-types", organisation.type),
+            ("provinces", organisation.province),
+        ]
+        references += [
+            (scheme, code) for scheme, codes in organisation.terms.items() for code in codes
+        ]
         for scheme, code in references:
             if code is None:
                 continue
             if scheme not in known_terms:
                 errors.append(DataError(file, record, f"unknown taxonomy {scheme!r}"))
             elif code not in known_terms[scheme]:
-                errors.append(DataError(file, record, f"unknown term {code!r} in taxonomy {scheme!r}"))
+                errors.append(
+                    DataError(file, record, f"unknown term {code!r} in taxonomy {scheme!r}")
+                )
         address = organisation.address
         if address and (address.lat is None) != (address.lon is None):
             errors.append(DataError(file, record, "give both lat and lon, or neither"))

@@ -32,6 +32,8 @@ def organisation_save(*, actor, organisation: Organisation) -> Organisation:
 
 @transaction.atomic
 def organisation_delete(*, actor, organisation: Organisation) -> None:
-    require(can_delete_organisation(actor, organisation), "Only steering staff remove organisations.")
+    require(
+        can_delete_organisation(actor, organisation), "Only steering staff remove organisations."
+    )
     with acting_as(actor):
         organisation.delete()

@@ -117,9 +117,13 @@ class ActionPartnerInline(TranslationTabularInline):
     verbose_name_plural = _("partners")
 
     def _can(self, request, obj):
-        return can_change_action(request.user, obj) if obj is not None else (
-            can_create_action(request.user, lead_id=request.user.organisation_id)
-            or is_steering(request.user)
+        return (
+            can_change_action(request.user, obj)
+            if obj is not None
+            else (
+                can_create_action(request.user, lead_id=request.user.organisation_id)
+                or is_steering(request.user)
+            )
         )
 
     def has_add_permission(self, request, obj=None):

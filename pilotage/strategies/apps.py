@@ -23,3 +23,10 @@ class StrategiesConfig(AppConfig):
         auditlog.register(StrategyNode)
         auditlog.register(Action, m2m_fields={"target_audiences", "nodes"})
         auditlog.register(ActionPartner)
+
+        from pilotage.strategies.permissions import can_change_action, can_change_strategy
+        from pilotage.taxonomies.services import tagging_permission_register
+
+        tagging_permission_register(Action, can_change_action)
+        tagging_permission_register(Strategy, can_change_strategy)
+        tagging_permission_register(StrategyNode, lambda user, node: can_change_strategy(user))

@@ -237,8 +237,11 @@ def _strategy_check(file, parsed: StrategyFile, organisations, strategies, nodes
             errors.append(DataError(file, record, f"unknown parent code {node.parent!r}"))
         elif depths.get(by_code[node.parent].level, -2) + 1 != depths[node.level]:
             errors.append(
-                DataError(file, record, f"level {node.level!r} cannot sit under a "
-                          f"{by_code[node.parent].level!r} node")
+                DataError(
+                    file,
+                    record,
+                    f"level {node.level!r} cannot sit under a {by_code[node.parent].level!r} node",
+                )
             )
     for action in parsed.actions:
         record = f"action {action.code!r}"
@@ -249,7 +252,9 @@ def _strategy_check(file, parsed: StrategyFile, organisations, strategies, nodes
         ]
         for scheme, code in references:
             if code is not None and code not in known_terms.get(scheme, set()):
-                errors.append(DataError(file, record, f"unknown term {code!r} in taxonomy {scheme!r}"))
+                errors.append(
+                    DataError(file, record, f"unknown term {code!r} in taxonomy {scheme!r}")
+                )
         for organisation in [action.lead] + [p.organisation for p in action.partners]:
             if organisation is not None and organisation not in organisations:
                 errors.append(DataError(file, record, f"unknown organisation {organisation!r}"))
@@ -260,7 +265,7 @@ def _strategy_check(file, parsed: StrategyFile, organisations, strategies, nodes
 
 
 def _node_key(strategy_code: str, reference: str) -> tuple[str, str]:
-    """"1.2" is a node of the file's strategy; "DW2016:1.2" one of another strategy."""
+    """ "1.2" is a node of the file's strategy; "DW2016:1.2" one of another strategy."""
     if ":" in reference:
         other, code = reference.split(":", 1)
         return other, code
@@ -268,13 +273,17 @@ def _node_key(strategy_code: str, reference: str) -> tuple[str, str]:
 
 
 def _predecessor_cycles(data: ShippedData) -> list[DataError]:
-    predecessors = {f.strategy.code: (str(p), f.strategy.predecessor) for p, f in data.strategies.items()}
+    predecessors = {
+        f.strategy.code: (str(p), f.strategy.predecessor) for p, f in data.strategies.items()
+    }
     errors = []
     for code, (file, _pred) in predecessors.items():
         seen, current = {code}, predecessors[code][1]
         while current in predecessors:
             if current in seen:
-                errors.append(DataError(file, f"strategy {code!r}", "its predecessors form a cycle"))
+                errors.append(
+                    DataError(file, f"strategy {code!r}", "its predecessors form a cycle")
+                )
                 break
             seen.add(current)
             current = predecessors[current][1]
@@ -310,7 +319,9 @@ def _strategy_apply(parsed: StrategyFile, stats: Counter) -> None:
             "period_end": data.period.end,
             "owner": Organisation.objects.get(code=data.owner),
             "status": data.status,
-            "predecessor": Strategy.objects.get(code=data.predecessor) if data.predecessor else None,
+            "predecessor": Strategy.objects.get(code=data.predecessor)
+            if data.predecessor
+            else None,
             "sources": ", ".join(parsed.sources),
             **translated_field_values("title", data.title),
             **translated_field_values("description", data.description),
@@ -397,7 +408,9 @@ def _action_apply(strategy_code: str, data: ActionData, terms, stats: Counter) -
 
 
 @transaction.atomic
-def shipped_data_load(data_dir: Path, *, progress: Callable[[Iterable], Iterable] = iter) -> Counter:
+def shipped_data_load(
+    data_dir: Path, *, progress: Callable[[Iterable], Iterable] = iter
+) -> Counter:
     """Load every data file under `data_dir`; returns counts of created/updated/unchanged."""
     data = shipped_data_read(data_dir)
     stats: Counter = Counter()

@@ -45,9 +45,7 @@ def _require_action_write(actor, action: Action) -> None:
     stored = Action(pk=action.pk, lead_id=_stored_lead_id(action))
     require(can_change_action(actor, stored), "Your organisation does not lead this action.")
     # Nor may a partner hand its action over to another organisation.
-    require(
-        can_change_action(actor, action), "You may not give the lead to another organisation."
-    )
+    require(can_change_action(actor, action), "You may not give the lead to another organisation.")
 
 
 @transaction.atomic
@@ -95,7 +93,9 @@ def action_save(*, actor, action: Action) -> Action:
 
 
 @transaction.atomic
-def action_create(*, actor, code: str, title: str, lead: Organisation | None = None, **fields) -> Action:
+def action_create(
+    *, actor, code: str, title: str, lead: Organisation | None = None, **fields
+) -> Action:
     """Create an action; a partner editor may only create actions its organisation leads."""
     unknown = set(fields) - ACTION_EDITABLE_FIELDS
     if unknown:

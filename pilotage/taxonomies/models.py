@@ -17,7 +17,10 @@ from pilotage.core.models import TimeStampedModel
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-    _("A code holds letters, digits, dots, dashes and underscores, and starts with a letter or digit."),
+    _(
+        "A code holds letters, digits, dots, dashes and underscores, "
+        "and starts with a letter or digit."
+    ),
 )
 semver_validator = RegexValidator(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$",

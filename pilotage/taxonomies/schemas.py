@@ -10,7 +10,9 @@ from pilotage.core.datafiles import FileSchema, Multilingual, OptionalMultilingu
 from pilotage.taxonomies.models import TermStatus
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+SEMVER_PATTERN = (
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+)
 
 
 class TermData(FileSchema):
@@ -29,9 +31,8 @@ class TermData(FileSchema):
     def _status_in_code_list(cls, value: str) -> str:
         code = str(value).strip().upper()
         if code not in TermStatus.values:
-            raise ValueError(
-                f"unknown status {value!r} (use one of {', '.join(v.lower() for v in TermStatus.values)})"
-            )
+            allowed = ", ".join(v.lower() for v in TermStatus.values)
+            raise ValueError(f"unknown status {value!r} (use one of {allowed})")
         return code
 
     @field_validator("code", "parent", mode="before")

@@ -37,7 +37,9 @@ def record_terms_set(
         return record_terms_apply(record=record, taxonomy=taxonomy, terms=terms)
 
 
-def record_terms_apply(*, record: models.Model, taxonomy: Taxonomy, terms: Iterable[Term]) -> list[Term]:
+def record_terms_apply(
+    *, record: models.Model, taxonomy: Taxonomy, terms: Iterable[Term]
+) -> list[Term]:
     """The write behind `record_terms_set`, without the permission check: for the loader,
     which runs as the system from the command line. Writes only what differs."""
     terms = list(terms)

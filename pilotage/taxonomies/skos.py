@@ -34,12 +34,27 @@ D4WTA_LANGUAGES = ("fr", "en")
 FORMATS = {"turtle": "turtle", "ttl": "turtle", "json-ld": "json-ld", "jsonld": "json-ld"}
 
 SCHEME_PREDICATES = {
-    RDF.type, DCTERMS.identifier, DCTERMS.title, SKOS.prefLabel, SKOS.definition,
-    OWL.versionInfo, DCTERMS.created, DCTERMS.modified, SKOS.hasTopConcept,
+    RDF.type,
+    DCTERMS.identifier,
+    DCTERMS.title,
+    SKOS.prefLabel,
+    SKOS.definition,
+    OWL.versionInfo,
+    DCTERMS.created,
+    DCTERMS.modified,
+    SKOS.hasTopConcept,
 }
 CONCEPT_PREDICATES = {
-    RDF.type, DCTERMS.identifier, SKOS.prefLabel, SKOS.definition, SKOS.broader,
-    SKOS.narrower, SKOS.inScheme, SKOS.topConceptOf, EUVOC.status, OWL.versionInfo,
+    RDF.type,
+    DCTERMS.identifier,
+    SKOS.prefLabel,
+    SKOS.definition,
+    SKOS.broader,
+    SKOS.narrower,
+    SKOS.inScheme,
+    SKOS.topConceptOf,
+    EUVOC.status,
+    OWL.versionInfo,
     SKOS.notation,
 }
 
@@ -81,7 +96,9 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
         graph.add((scheme, DCTERMS.modified, Literal(taxonomy.modified, datatype=XSD.date)))
     title = translated_value_map(taxonomy, "title")
     _labels(graph, scheme, DCTERMS.title, title, languages)
-    _labels(graph, scheme, SKOS.prefLabel, translated_value_map(taxonomy, "label") or title, languages)
+    _labels(
+        graph, scheme, SKOS.prefLabel, translated_value_map(taxonomy, "label") or title, languages
+    )
     _labels(graph, scheme, SKOS.definition, translated_value_map(taxonomy, "definition"), languages)
 
     terms = list(taxonomy.terms.select_related("parent"))
@@ -97,7 +114,9 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
         if term.notation:
             graph.add((concept, SKOS.notation, Literal(term.notation)))
         _labels(graph, concept, SKOS.prefLabel, translated_value_map(term, "label"), languages)
-        _labels(graph, concept, SKOS.definition, translated_value_map(term, "definition"), languages)
+        _labels(
+            graph, concept, SKOS.definition, translated_value_map(term, "definition"), languages
+        )
         if term.parent_id:
             graph.add((concept, SKOS.broader, term_uri(term.parent, taxonomy)))
         else:
@@ -157,18 +176,26 @@ def _local_code(uri: URIRef) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _texts(graph: Graph, subject, predicate, file: str, record: str, errors: list) -> dict[str, str]:
+def _texts(
+    graph: Graph, subject, predicate, file: str, record: str, errors: list
+) -> dict[str, str]:
     values: dict[str, str] = {}
     for value in graph.objects(subject, predicate):
         language = getattr(value, "language", None)
         if language not in LANGUAGES:
             errors.append(
-                DataError(file, record, f"{predicate.n3(graph.namespace_manager)} in language "
-                          f"{language!r}: Pilotage keeps {', '.join(LANGUAGES)}")
+                DataError(
+                    file,
+                    record,
+                    f"{predicate.n3(graph.namespace_manager)} in language "
+                    f"{language!r}: Pilotage keeps {', '.join(LANGUAGES)}",
+                )
             )
         elif language in values:
             errors.append(
-                DataError(file, record, f"two {predicate.n3(graph.namespace_manager)} in {language!r}")
+                DataError(
+                    file, record, f"two {predicate.n3(graph.namespace_manager)} in {language!r}"
+                )
             )
         else:
             values[language] = str(value)
@@ -187,8 +214,12 @@ def _one(graph: Graph, subject, predicate, file: str, record: str, errors: list)
 def _unsupported(graph: Graph, subject, allowed: set, file: str, record: str, errors: list) -> None:
     for predicate in sorted(set(graph.predicates(subject)) - allowed):
         errors.append(
-            DataError(file, record, f"property {predicate.n3(graph.namespace_manager)} "
-                      "is not one Pilotage keeps; refused rather than lost")
+            DataError(
+                file,
+                record,
+                f"property {predicate.n3(graph.namespace_manager)} "
+                "is not one Pilotage keeps; refused rather than lost",
+            )
         )
 
 
@@ -196,16 +227,22 @@ def _is_status_description(graph: Graph, uri) -> bool:
     return str(uri).startswith(str(STATUS)) or str(uri).endswith("/concept-status")
 
 
-def skos_parse(text: str | bytes, *, format: str | None = None, file: str = "<upload>") -> list[tuple[SchemeData, list[TermData]]]:
+def skos_parse(
+    text: str | bytes, *, format: str | None = None, file: str = "<upload>"
+) -> list[tuple[SchemeData, list[TermData]]]:
     """Read the concept schemes of a SKOS document, or raise DataFileError listing every problem."""
-    rdf_format = FORMATS.get(format or "", None) or guess_format(file) or "turtle"
+    rdf_format = FORMATS.get(format or "") or guess_format(file) or "turtle"
     graph = Graph()
     try:
         graph.parse(data=text, format=rdf_format)
     except Exception as error:  # rdflib raises many parser-specific exceptions
         raise DataFileError([DataError(file, "", f"not valid {rdf_format}: {error}")]) from error
     errors: list[DataError] = []
-    schemes = [s for s in graph.subjects(RDF.type, SKOS.ConceptScheme) if not _is_status_description(graph, s)]
+    schemes = [
+        s
+        for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
+        if not _is_status_description(graph, s)
+    ]
     if not schemes:
         raise DataFileError([DataError(file, "", "no skos:ConceptScheme in the file")])
     result = []
@@ -239,22 +276,32 @@ def skos_parse(text: str | bytes, *, format: str | None = None, file: str = "<up
                 errors.append(DataError(file, crecord, "belongs to more than one scheme"))
             broader = _one(graph, concept, SKOS.broader, file, crecord, errors)
             if broader is not None and broader not in codes:
-                errors.append(DataError(file, crecord, f"broader concept <{broader}> is not in the scheme"))
+                errors.append(
+                    DataError(file, crecord, f"broader concept <{broader}> is not in the scheme")
+                )
                 broader = None
             status = _one(graph, concept, EUVOC.status, file, crecord, errors)
             status_code = _local_code(status) if status is not None else "CURRENT"
             if status is not None and not str(status).startswith(str(STATUS)):
-                errors.append(DataError(file, crecord, f"status <{status}> is not in the EU concept-status list"))
+                errors.append(
+                    DataError(
+                        file, crecord, f"status <{status}> is not in the EU concept-status list"
+                    )
+                )
             fields = {
                 "code": codes[concept],
                 "parent": codes[broader] if broader is not None else None,
                 "uri": str(concept),
-                "identifier": str(_one(graph, concept, DCTERMS.identifier, file, crecord, errors) or ""),
+                "identifier": str(
+                    _one(graph, concept, DCTERMS.identifier, file, crecord, errors) or ""
+                ),
                 "notation": str(_one(graph, concept, SKOS.notation, file, crecord, errors) or ""),
                 "label": _texts(graph, concept, SKOS.prefLabel, file, crecord, errors),
                 "definition": _texts(graph, concept, SKOS.definition, file, crecord, errors),
                 "status": status_code,
-                "version": str(_one(graph, concept, OWL.versionInfo, file, crecord, errors) or "1.0.0"),
+                "version": str(
+                    _one(graph, concept, OWL.versionInfo, file, crecord, errors) or "1.0.0"
+                ),
             }
             terms.append(_validated(TermData, fields, file, crecord, errors))
         scheme_data = _validated(SchemeData, scheme_fields, file, record, errors)
@@ -262,7 +309,8 @@ def skos_parse(text: str | bytes, *, format: str | None = None, file: str = "<up
             errors.extend(taxonomy_check(file, scheme_data, terms))
         result.append((scheme_data, terms))
     orphans = [
-        c for c in graph.subjects(RDF.type, SKOS.Concept)
+        c
+        for c in graph.subjects(RDF.type, SKOS.Concept)
         if not _is_status_description(graph, c) and (c, SKOS.inScheme, None) not in graph
     ]
     for concept in orphans:
@@ -280,7 +328,11 @@ def _validated(schema, fields: dict, file: str, record: str, errors: list):
     except ValidationError as error:
         for item in error.errors():
             where = ".".join(str(step) for step in item["loc"])
-            reason = "required value missing" if item["type"] == "missing" else item["msg"].removeprefix("Value error, ")
+            reason = (
+                "required value missing"
+                if item["type"] == "missing"
+                else item["msg"].removeprefix("Value error, ")
+            )
             errors.append(DataError(file, record, f"{where}: {reason}"))
         return None
 

@@ -1,0 +1,48 @@
+# Pilotage — the handful of commands people use. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := .uv/bin/uv
+VENV := .venv
+PILOTAGE := $(VENV)/bin/pilotage
+export UV_PYTHON_DOWNLOADS := never
+
+.DEFAULT_GOAL := help
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+install: $(UV) ## Install Pilotage into .venv from the lock file
+	$(UV) sync --frozen --no-dev
+
+install-dev: $(UV) ## Install Pilotage and what the tests need
+	$(UV) sync --frozen
+
+setup: install ## Install, create the database and load the shipped data
+	$(PILOTAGE) migrate --no-input
+	$(PILOTAGE) load
+
+run: setup ## Install, load the data and serve Pilotage at http://127.0.0.1:8000
+	$(PILOTAGE) serve 127.0.0.1:8000
+
+test: install-dev ## Install the test tools and run the whole test suite
+	$(VENV)/bin/pytest
+
+lint: install-dev ## Lint and check formatting
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install-dev ## Lint, migrations in sync with models, deploy checks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PILOTAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+		ALLOWED_HOSTS=pilotage.example.org $(PILOTAGE) check --deploy --fail-level WARNING
+
+messages: install-dev ## Compile the translations
+	cd pilotage && ../$(PILOTAGE) compilemessages
+
+.PHONY: help install install-dev setup run test lint check messages

@@ -1,0 +1,65 @@
+"""Reads on strategies, for the public pages, the back-office and (later) the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from pilotage.strategies.models import Action, Strategy, StrategyNode
+
+
+@dataclass
+class TreeNode:
+    """A node with its children, built in memory from one query."""
+
+    node: StrategyNode
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def strategy_list_public() -> models.QuerySet[Strategy]:
+    """Strategies the public may read (not drafts), newest period first."""
+    return (
+        Strategy.objects.public()
+        .select_related("owner", "predecessor")
+        .prefetch_related("levels")
+        .annotate(node_count=models.Count("nodes"))
+        .order_by("-period_start", "code")
+    )
+
+
+def strategy_trees(strategies: list[Strategy]) -> dict[int, list[TreeNode]]:
+    """Each strategy's tree of nodes, by strategy id, with one query for all of them."""
+    nodes = (
+        StrategyNode.objects.filter(strategy__in=strategies)
+        .select_related("level")
+        .annotate(action_count=models.Count("actions"))
+        .order_by("strategy_id", "level__depth", "order", "code")
+    )
+    wrapped = {node.pk: TreeNode(node) for node in nodes}
+    roots: dict[int, list[TreeNode]] = {strategy.pk: [] for strategy in strategies}
+    for item in wrapped.values():
+        parent = wrapped.get(item.node.parent_id)
+        if parent is None:
+            roots[item.node.strategy_id].append(item)
+        else:
+            parent.children.append(item)
+    return roots
+
+
+def level_counts(strategy: Strategy) -> dict[str, int]:
+    """How many nodes the strategy has at each of its levels, by level code."""
+    rows = (
+        StrategyNode.objects.filter(strategy=strategy)
+        .values("level__code")
+        .annotate(count=models.Count("pk"))
+    )
+    return {row["level__code"]: row["count"] for row in rows}
+
+
+def action_list(*, strategy: Strategy | None = None) -> models.QuerySet[Action]:
+    """Actions with their type, lead, audiences, partners and nodes loaded."""
+    queryset = Action.objects.with_relations()
+    if strategy is not None:
+        queryset = queryset.filter(nodes__strategy=strategy).distinct()
+    return queryset

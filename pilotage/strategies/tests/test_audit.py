@@ -1,0 +1,63 @@
+"""Every change to a domain record is kept, and steering staff can read it."""
+
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+
+from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
+from pilotage.core.audit import record_history
+from pilotage.strategies import services
+from pilotage.strategies.tests.factories import ActionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_update_records_who_when_and_the_values_before_and_after():
+    action = ActionFactory(title_fr="Avant")
+    editor = PartnerEditorFactory(organisation=action.lead)
+
+    services.action_update(actor=editor, action=action, title="Après")
+
+    entry = record_history(action).first()
+    assert entry.action == LogEntry.Action.UPDATE
+    assert entry.actor == editor
+    assert entry.changes_dict["title_fr"] == ["Avant", "Après"]
+    assert entry.timestamp is not None
+
+
+def test_create_and_delete_are_recorded():
+    steering = SteeringFactory()
+    lead = ActionFactory().lead
+    action = services.action_create(actor=steering, code="NEW-1", title="Nouvelle", lead=lead)
+    pk = action.pk
+
+    services.action_delete(actor=steering, action=action)
+
+    entries = LogEntry.objects.filter(object_pk=str(pk), content_type__model="action")
+    assert set(entries.values_list("action", flat=True)) == {
+        LogEntry.Action.CREATE,
+        LogEntry.Action.DELETE,
+    }
+    assert {entry.actor for entry in entries} == {steering}
+
+
+def test_steering_staff_read_a_records_history_in_the_back_office(client):
+    action = ActionFactory(title_fr="Avant")
+    steering = SteeringFactory()
+    services.action_update(actor=steering, action=action, title="Après")
+    client.force_login(steering)
+
+    response = client.get(reverse("admin:strategies_action_history", args=[action.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Avant" in page and "Après" in page
+
+
+def test_partner_editors_cannot_read_the_history(client):
+    action = ActionFactory()
+    client.force_login(PartnerEditorFactory(organisation=action.lead))
+
+    response = client.get(reverse("admin:strategies_action_auditlog", args=[action.pk]))
+
+    assert response.status_code == 403
