@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 STANDARDS = Path(settings.BASE_DIR).parent / "shared" / "standards"
 
@@ -22,3 +23,10 @@ def standards_dir() -> Path:
             f"The standards are expected at {STANDARDS} (the shared/ folder beside the repository)."
         )
     return STANDARDS
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in French, whatever language an earlier request activated."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

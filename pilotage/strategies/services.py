@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pilotage.core.audit import acting_as
+from pilotage.core.datafiles import LANGUAGES
 from pilotage.core.permissions import require
 from pilotage.registry.models import Organisation
 from pilotage.strategies.models import Action, ActionPartner, Strategy, StrategyNode
@@ -19,9 +20,9 @@ from pilotage.strategies.permissions import (
 )
 from pilotage.taxonomies.models import Term
 
+# Texts are given per language (title_fr, title_nl ...): a service never guesses which.
 ACTION_EDITABLE_FIELDS = {
-    "title",
-    "description",
+    *(f"{field}_{language}" for field in ("title", "description") for language in LANGUAGES),
     "type",
     "start_date",
     "end_date",
@@ -93,14 +94,12 @@ def action_save(*, actor, action: Action) -> Action:
 
 
 @transaction.atomic
-def action_create(
-    *, actor, code: str, title: str, lead: Organisation | None = None, **fields
-) -> Action:
+def action_create(*, actor, code: str, lead: Organisation | None = None, **fields) -> Action:
     """Create an action; a partner editor may only create actions its organisation leads."""
     unknown = set(fields) - ACTION_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"Unknown action fields: {', '.join(sorted(unknown))}")
-    return action_save(actor=actor, action=Action(code=code, title=title, lead=lead, **fields))
+    return action_save(actor=actor, action=Action(code=code, lead=lead, **fields))
 
 
 @transaction.atomic

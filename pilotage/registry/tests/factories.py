@@ -4,9 +4,10 @@ from pilotage.registry.models import Organisation
 
 
 def enterprise_number_from(base: int) -> str:
-    """A valid Belgian enterprise number: 8 digits, then 97 minus their remainder by 97."""
-    base = base % 10**8
-    return f"0{base:08d}{97 - (base % 97):02d}"[-10:]
+    """A valid Belgian enterprise number: 8 digits starting with 0 or 1, then 97 minus
+    their remainder by 97 as the two check digits."""
+    base = base % (2 * 10**7)
+    return f"{base:08d}{97 - (base % 97):02d}"
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -15,4 +16,4 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"ORG-{n}")
     name = factory.Sequence(lambda n: f"Organisation {n}")
-    enterprise_number = factory.Sequence(lambda n: enterprise_number_from(20_000_000 + n * 7919))
+    enterprise_number = factory.Sequence(lambda n: enterprise_number_from(1_000_000 + n * 7919))

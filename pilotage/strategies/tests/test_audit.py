@@ -16,7 +16,7 @@ def test_an_update_records_who_when_and_the_values_before_and_after():
     action = ActionFactory(title_fr="Avant")
     editor = PartnerEditorFactory(organisation=action.lead)
 
-    services.action_update(actor=editor, action=action, title="Après")
+    services.action_update(actor=editor, action=action, title_fr="Après")
 
     entry = record_history(action).first()
     assert entry.action == LogEntry.Action.UPDATE
@@ -28,7 +28,7 @@ def test_an_update_records_who_when_and_the_values_before_and_after():
 def test_create_and_delete_are_recorded():
     steering = SteeringFactory()
     lead = ActionFactory().lead
-    action = services.action_create(actor=steering, code="NEW-1", title="Nouvelle", lead=lead)
+    action = services.action_create(actor=steering, code="NEW-1", title_fr="Nouvelle", lead=lead)
     pk = action.pk
 
     services.action_delete(actor=steering, action=action)
@@ -44,7 +44,7 @@ def test_create_and_delete_are_recorded():
 def test_steering_staff_read_a_records_history_in_the_back_office(client):
     action = ActionFactory(title_fr="Avant")
     steering = SteeringFactory()
-    services.action_update(actor=steering, action=action, title="Après")
+    services.action_update(actor=steering, action=action, title_fr="Après")
     client.force_login(steering)
 
     response = client.get(reverse("admin:strategies_action_history", args=[action.pk]))

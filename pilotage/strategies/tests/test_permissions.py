@@ -38,7 +38,7 @@ def audiences():
 
 WRITES = {
     "update": lambda actor, action: services.action_update(
-        actor=actor, action=action, title="Piraté"
+        actor=actor, action=action, title_fr="Piraté"
     ),
     "save": lambda actor, action: services.action_save(
         actor=actor, action=Action.objects.get(pk=action.pk)
@@ -98,9 +98,11 @@ def test_partner_editor_cannot_hand_its_action_to_another_organisation(action):
 def test_partner_editor_creates_actions_only_for_its_own_organisation():
     editor = PartnerEditorFactory()
     with pytest.raises(PermissionDenied):
-        services.action_create(actor=editor, code="X-1", title="Autre", lead=OrganisationFactory())
+        services.action_create(
+            actor=editor, code="X-1", title_fr="Autre", lead=OrganisationFactory()
+        )
     created = services.action_create(
-        actor=editor, code="X-2", title="Nôtre", lead=editor.organisation
+        actor=editor, code="X-2", title_fr="Nôtre", lead=editor.organisation
     )
     assert created.lead_id == editor.organisation_id
 
