@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -95,7 +98,9 @@ class Organisation(TimeStampedModel):
     def clean(self) -> None:
         # Stored as 10 digits whatever way it was typed, so uniqueness holds.
         if self.enterprise_number:
-            self.enterprise_number = enterprise_number_normalise(self.enterprise_number)
+            # A wrong number is reported once, by the field's own validator.
+            with contextlib.suppress(ValidationError):
+                self.enterprise_number = enterprise_number_normalise(self.enterprise_number)
         else:
             self.enterprise_number = None
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory, UserFactory
 from pilotage.registry import services
@@ -29,18 +30,26 @@ def test_formatted_numbers_are_normalised_to_ten_digits():
 
 
 @pytest.mark.parametrize(
-    "value, reason",
+    "value, code, reason",
     [
-        ("0123.456.788", "check digits"),
-        ("12345", "10 digits"),
-        ("abc", "0123.456.789"),
+        ("0123.456.788", "checksum", "check digits"),
+        ("12345", "length", "10 digits"),
+        ("abc", "format", "0123.456.789"),
     ],
 )
-def test_wrong_numbers_are_refused_with_a_clear_message(value, reason):
+def test_wrong_numbers_are_refused_with_a_clear_message(value, code, reason):
     with pytest.raises(ValidationError) as caught:
         enterprise_number_normalise(value)
-    assert reason in " ".join(caught.value.messages)
-    assert value in " ".join(caught.value.messages)
+    assert caught.value.code == code
+    with translation.override("en"):
+        message = " ".join(caught.value.messages)
+    assert reason in message and value in message
+
+
+def test_the_message_speaks_french_by_default():
+    with pytest.raises(ValidationError) as caught:
+        enterprise_number_normalise("0123.456.788")
+    assert "chiffres de contrôle" in caught.value.messages[0]
 
 
 def test_saving_an_organisation_stores_the_normalised_number():
@@ -56,8 +65,9 @@ def test_saving_an_organisation_stores_the_normalised_number():
 
 def test_a_wrong_number_is_never_saved():
     organisation = Organisation(code="BAD", name="Mauvaise", enterprise_number="0123456788")
-    with pytest.raises(ValidationError, match="check digits"):
+    with pytest.raises(ValidationError) as caught:
         services.organisation_save(actor=SteeringFactory(), organisation=organisation)
+    assert list(caught.value.message_dict) == ["enterprise_number"]
     assert not Organisation.objects.filter(code="BAD").exists()
 
 

@@ -93,7 +93,8 @@ def test_invalid_enterprise_number_is_refused_with_a_clear_message(data_dir):
 
     assert len(errors) == 1
     assert "organisation" in errors[0].record
-    assert "check digits" in errors[0].reason
+    assert "0123.456.789" in errors[0].reason
+    assert "chiffres de contrôle" in errors[0].reason  # the reason, in the default language
     assert nothing_written()
 
 
