@@ -1,6 +1,7 @@
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.accounts.forms import UserChangeForm, UserCreationForm
@@ -14,7 +15,7 @@ class UserAdmin(AuditlogHistoryAdminMixin, DjangoUserAdmin):
     add_form = UserCreationForm
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "organisation", "is_active"]
-    list_filter = ["role", "is_active", "is_staff", "organisation"]
+    list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]
     autocomplete_fields = ["organisation"]
     show_auditlog_history_link = True
@@ -23,7 +24,7 @@ class UserAdmin(AuditlogHistoryAdminMixin, DjangoUserAdmin):
         (_("Profile"), {"fields": ("full_name", "role", "organisation")}),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {"fields": ("is_active", "is_staff", "is_superuser")},
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -51,3 +52,7 @@ class UserAdmin(AuditlogHistoryAdminMixin, DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return can_manage_users(request.user)
+
+
+# Roles decide what a user may do (see permissions.py); Django's groups are not used.
+admin.site.unregister(Group)

@@ -12,6 +12,7 @@ from auditlog.mixins import AuditlogHistoryAdminMixin
 from auditlog.models import LogEntry
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -30,10 +31,12 @@ def _backoffice_permission(request) -> bool:
 admin.site.has_permission = _backoffice_permission
 
 
-class DomainAdmin(AuditlogHistoryAdminMixin, TranslationAdmin):
-    """Base admin: role-based permissions, writes through services, audit history."""
+class RoleAdminMixin(AuditlogHistoryAdminMixin):
+    """Role-based permissions, writes through services, audit history."""
 
     show_auditlog_history_link = True
+    # Addresses typed without a scheme are taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     # Subclasses say who may do what with the app's pure permission functions.
     def can_view(self, user, obj=None) -> bool:
@@ -97,6 +100,14 @@ class DomainAdmin(AuditlogHistoryAdminMixin, TranslationAdmin):
     def history_view(self, request, object_id, extra_context=None):
         # One history, the audit trail's, which has the values before and after.
         return self.auditlog_history_view(request, object_id, extra_context)
+
+
+class DomainAdmin(RoleAdminMixin, TranslationAdmin):
+    """The back-office of a model with multilingual fields."""
+
+
+class PlainDomainAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """The back-office of a model without multilingual fields."""
 
 
 admin.site.unregister(LogEntry)

@@ -176,3 +176,55 @@ class ActionAdmin(DomainAdmin):
 
     def delete_with_service(self, actor, obj):
         services.action_delete(actor=actor, action=obj)
+
+
+@admin.register(StrategyLevel)
+class StrategyLevelAdmin(DomainAdmin):
+    list_display = ["name", "code", "depth", "strategy"]
+    list_filter = ["strategy"]
+    search_fields = ["code", "name"]
+    list_select_related = ["strategy"]
+
+    def can_add(self, user):
+        return can_change_strategy(user)
+
+    def can_change(self, user, obj=None):
+        return can_change_strategy(user, obj)
+
+    def can_delete(self, user, obj=None):
+        return can_change_strategy(user, obj)
+
+    def save_with_service(self, actor, obj):
+        services.level_save(actor=actor, level=obj)
+
+    def delete_with_service(self, actor, obj):
+        services.level_delete(actor=actor, level=obj)
+
+
+@admin.register(ActionPartner)
+class ActionPartnerAdmin(DomainAdmin):
+    list_display = ["action", "organisation", "role"]
+    search_fields = ["action__code", "action__title", "organisation__name", "role"]
+    list_select_related = ["action", "organisation"]
+    autocomplete_fields = ["action", "organisation"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_steering(request.user):
+            return queryset
+        return queryset.filter(action__lead_id=request.user.organisation_id)
+
+    def can_add(self, user):
+        return is_steering(user) or can_create_action(user, lead_id=user.organisation_id)
+
+    def can_change(self, user, obj=None):
+        return can_change_action(user, obj.action if obj is not None else None)
+
+    def can_delete(self, user, obj=None):
+        return can_change_action(user, obj.action if obj is not None else None)
+
+    def save_with_service(self, actor, obj):
+        services.partnership_save(actor=actor, partnership=obj)
+
+    def delete_with_service(self, actor, obj):
+        services.partnership_delete(actor=actor, partnership=obj)

@@ -11,7 +11,13 @@ from pilotage.core.audit import acting_as
 from pilotage.core.datafiles import LANGUAGES
 from pilotage.core.permissions import require
 from pilotage.registry.models import Organisation
-from pilotage.strategies.models import Action, ActionPartner, Strategy, StrategyNode
+from pilotage.strategies.models import (
+    Action,
+    ActionPartner,
+    Strategy,
+    StrategyLevel,
+    StrategyNode,
+)
 from pilotage.strategies.permissions import (
     can_change_action,
     can_change_strategy,
@@ -64,6 +70,23 @@ def strategy_delete(*, actor, strategy: Strategy) -> None:
     require(can_change_strategy(actor, strategy), "Only steering staff change strategies.")
     with acting_as(actor):
         strategy.delete()
+
+
+@transaction.atomic
+def level_save(*, actor, level: StrategyLevel) -> StrategyLevel:
+    """Create or rename a level of a strategy's tree."""
+    require(can_change_strategy(actor, level.strategy), "Only steering staff change strategies.")
+    with acting_as(actor):
+        level.full_clean()
+        level.save()
+    return level
+
+
+@transaction.atomic
+def level_delete(*, actor, level: StrategyLevel) -> None:
+    require(can_change_strategy(actor, level.strategy), "Only steering staff change strategies.")
+    with acting_as(actor):
+        level.delete()
 
 
 @transaction.atomic
@@ -142,6 +165,23 @@ def action_partners_set(
             if organisation.pk not in present:
                 ActionPartner.objects.create(action=action, organisation=organisation, role=role)
     return list(action.partnerships.all())
+
+
+@transaction.atomic
+def partnership_save(*, actor, partnership: ActionPartner) -> ActionPartner:
+    """Add or change one partner of an action (the action's lead decides)."""
+    _require_action_write(actor, partnership.action)
+    with acting_as(actor):
+        partnership.full_clean()
+        partnership.save()
+    return partnership
+
+
+@transaction.atomic
+def partnership_delete(*, actor, partnership: ActionPartner) -> None:
+    _require_action_write(actor, partnership.action)
+    with acting_as(actor):
+        partnership.delete()
 
 
 @transaction.atomic

@@ -1,12 +1,29 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
-from pilotage.core.admin import DomainAdmin
-from pilotage.taxonomies import services
+from pilotage.core.admin import DomainAdmin, PlainDomainAdmin
+from pilotage.core.datafiles import DataFileError
+from pilotage.taxonomies import selectors, services
 from pilotage.taxonomies.models import Taxonomy, Term, TermAssignment
 from pilotage.taxonomies.permissions import can_change_taxonomy
+from pilotage.taxonomies.skos import taxonomy_export
+
+
+class SkosImportForm(forms.Form):
+    file = forms.FileField(label=_("SKOS file"))
+    format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=[("", _("From the file name")), ("turtle", "Turtle"), ("json-ld", "JSON-LD")],
+    )
 
 
 class TermInline(TranslationTabularInline):
@@ -34,6 +51,65 @@ class TaxonomyAdmin(DomainAdmin):
     list_display = ["code", "title", "version", "created"]
     search_fields = ["code", "title", "definition"]
     inlines = [TermInline]
+    actions = ["export_turtle", "export_jsonld"]
+    change_list_template = "admin/taxonomies/taxonomy/change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "import-skos/",
+                self.admin_site.admin_view(self.import_skos_view),
+                name="taxonomies_taxonomy_import_skos",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def import_skos_view(self, request):
+        """Upload a SKOS file; every problem is listed and nothing is written if any."""
+        if not can_change_taxonomy(request.user):
+            raise PermissionDenied
+        form = SkosImportForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                imported = services.taxonomy_import_skos(
+                    actor=request.user,
+                    text=upload.read(),
+                    format=form.cleaned_data["format"] or None,
+                    file=upload.name,
+                )
+            except DataFileError as error:
+                problems = error.errors
+            else:
+                names = ", ".join(taxonomy.code for taxonomy in imported)
+                self.message_user(request, _("Imported: %(names)s.") % {"names": names})
+                return redirect("admin:taxonomies_taxonomy_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import a SKOS file"),
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/taxonomies/taxonomy/import_skos.html", context)
+
+    def _export(self, request, queryset, format: str, suffix: str, content_type: str):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one taxonomy per export."), messages.ERROR)
+            return None
+        taxonomy = queryset.get()
+        response = HttpResponse(taxonomy_export(taxonomy, format=format), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{taxonomy.code}.{suffix}"'
+        return response
+
+    @admin.action(description=_("Export as SKOS (Turtle, D4WTA-AP)"))
+    def export_turtle(self, request, queryset):
+        return self._export(request, queryset, "turtle", "ttl", "text/turtle; charset=utf-8")
+
+    @admin.action(description=_("Export as SKOS (JSON-LD, D4WTA-AP)"))
+    def export_jsonld(self, request, queryset):
+        return self._export(request, queryset, "json-ld", "jsonld", "application/ld+json")
 
     def can_add(self, user):
         return can_change_taxonomy(user)
@@ -98,3 +174,37 @@ class TermAssignmentInline(GenericTabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_staff
+
+
+@admin.register(TermAssignment)
+class TermAssignmentAdmin(PlainDomainAdmin):
+    """Every use of a term; records are tagged from their own page (the inline)."""
+
+    list_display = ["term", "content_type", "object_id", "created_at"]
+    list_filter = ["term__taxonomy", "content_type"]
+    search_fields = ["term__code", "term__label"]
+    list_select_related = ["term", "content_type"]
+    readonly_fields = ["term", "content_type", "object_id", "created_at"]
+
+    def can_view(self, user, obj=None):
+        return can_change_taxonomy(user)
+
+    def can_add(self, user):
+        return False
+
+    def can_change(self, user, obj=None):
+        return False
+
+    def can_delete(self, user, obj=None):
+        return obj is not None and services.can_tag(user, obj.record)
+
+    def delete_with_service(self, actor, obj):
+        record = obj.record
+        remaining = (
+            selectors.record_terms(record)
+            .filter(taxonomy=obj.term.taxonomy)
+            .exclude(pk=obj.term_id)
+        )
+        services.record_terms_set(
+            actor=actor, record=record, taxonomy=obj.term.taxonomy, terms=remaining
+        )

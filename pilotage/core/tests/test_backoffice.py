@@ -1,0 +1,48 @@
+"""Every model has a working back-office page, in French by default."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from pilotage.accounts.tests.factories import SteeringFactory
+
+pytestmark = pytest.mark.django_db
+
+DOMAIN_MODELS = [
+    model for model in admin.site._registry if model._meta.app_label not in {"auditlog"}
+]
+
+
+@pytest.mark.parametrize("model", DOMAIN_MODELS, ids=lambda m: m._meta.label)
+def test_list_and_add_pages_open_for_steering_staff(client, shipped_data, model):
+    client.force_login(SteeringFactory())
+    info = model._meta.app_label, model._meta.model_name
+
+    listing = client.get(reverse("admin:{}_{}_changelist".format(*info)), {"q": "a"})
+    assert listing.status_code == 200
+
+    first = model.objects.first()
+    if first is not None:
+        change = client.get(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+        assert change.status_code == 200
+        history = client.get(reverse("admin:{}_{}_history".format(*info), args=[first.pk]))
+        assert history.status_code == 200
+
+
+def test_every_domain_model_is_in_the_back_office():
+    from django.apps import apps
+
+    domain = [
+        m
+        for m in apps.get_models()
+        if m.__module__.startswith("pilotage.") and not m._meta.abstract
+    ]
+    missing = [m._meta.label for m in domain if m not in admin.site._registry]
+    assert missing == []
+
+
+def test_the_back_office_speaks_french(client):
+    client.force_login(SteeringFactory())
+    page = client.get(reverse("admin:index")).content.decode()
+    assert '<html lang="fr"' in page
+    assert "Stratégies" in page
