@@ -61,3 +61,19 @@ def test_partner_editors_cannot_read_the_history(client):
     response = client.get(reverse("admin:strategies_action_auditlog", args=[action.pk]))
 
     assert response.status_code == 403
+
+
+def test_back_office_changes_are_attributed_to_their_author(client):
+    from pilotage.strategies.tests.test_permissions import change_form_data
+
+    action = ActionFactory(title_fr="Avant")
+    editor = PartnerEditorFactory(organisation=action.lead)
+    client.force_login(editor)
+
+    client.post(
+        reverse("admin:strategies_action_change", args=[action.pk]),
+        change_form_data(action, title_fr="Après"),
+    )
+
+    entry = record_history(action).first()
+    assert (entry.actor, entry.changes_dict["title_fr"]) == (editor, ["Avant", "Après"])
