@@ -38,25 +38,34 @@ class RoleAdminMixin(AuditlogHistoryAdminMixin):
     # Addresses typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    # Subclasses say who may do what with the app's pure permission functions.
+    # Subclasses say who may do what with the app's pure permission functions: either
+    # one `write_permission(user, obj=None)` for add, change and delete, or by overriding
+    # the `can_*` methods...
+    write_permission = None
+
     def can_view(self, user, obj=None) -> bool:
         return can_view_backoffice(user)
 
     def can_add(self, user) -> bool:
-        return is_steering(user)
+        return self.write_permission(user) if self.write_permission else is_steering(user)
 
     def can_change(self, user, obj=None) -> bool:
-        return is_steering(user)
+        return self.write_permission(user, obj) if self.write_permission else is_steering(user)
 
     def can_delete(self, user, obj=None) -> bool:
-        return is_steering(user)
+        return self.can_change(user, obj)
 
-    # ...and how a record is saved and deleted, by calling the app's services.
+    # ...and how a record is saved and deleted: the app's services, called as
+    # `save_service(actor=..., <service_argument>=obj)`, or by overriding the methods.
+    save_service = None
+    delete_service = None
+    service_argument = ""
+
     def save_with_service(self, actor, obj) -> None:
-        raise NotImplementedError
+        self.save_service(actor=actor, **{self.service_argument: obj})
 
     def delete_with_service(self, actor, obj) -> None:
-        raise NotImplementedError
+        self.delete_service(actor=actor, **{self.service_argument: obj})
 
     def has_module_permission(self, request) -> bool:
         return self.can_view(request.user)
@@ -100,6 +109,25 @@ class RoleAdminMixin(AuditlogHistoryAdminMixin):
     def history_view(self, request, object_id, extra_context=None):
         # One history, the audit trail's, which has the values before and after.
         return self.auditlog_history_view(request, object_id, extra_context)
+
+
+class RoleInlineMixin:
+    """An inline is writable by whoever may write its parent record (`can_write`)."""
+
+    def can_write(self, request, obj) -> bool:
+        raise NotImplementedError
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self.can_write(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.can_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.can_write(request, obj)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return can_view_backoffice(request.user)
 
 
 class DomainAdmin(RoleAdminMixin, TranslationAdmin):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from pilotage.accounts.permissions import is_steering
-from pilotage.core.admin import DomainAdmin
+from pilotage.core.admin import DomainAdmin, RoleInlineMixin
 from pilotage.strategies import services
 from pilotage.strategies.models import (
     Action,
@@ -21,22 +21,13 @@ from pilotage.strategies.permissions import (
 from pilotage.taxonomies.admin import TermAssignmentInline
 
 
-class StrategyChildInline:
+class StrategyChildInline(RoleInlineMixin):
     """Inlines of a strategy: only the steering team changes them."""
 
     extra = 0
 
-    def has_add_permission(self, request, obj=None):
+    def can_write(self, request, obj):
         return can_change_strategy(request.user, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return can_change_strategy(request.user, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return can_change_strategy(request.user, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff
 
 
 class StrategyLevelInline(StrategyChildInline, TranslationTabularInline):
@@ -68,20 +59,10 @@ class StrategyAdmin(DomainAdmin):
     autocomplete_fields = ["owner", "predecessor"]
     inlines = [StrategyLevelInline, StrategyNodeInline]
 
-    def can_add(self, user):
-        return can_change_strategy(user)
-
-    def can_change(self, user, obj=None):
-        return can_change_strategy(user, obj)
-
-    def can_delete(self, user, obj=None):
-        return can_change_strategy(user, obj)
-
-    def save_with_service(self, actor, obj):
-        services.strategy_save(actor=actor, strategy=obj)
-
-    def delete_with_service(self, actor, obj):
-        services.strategy_delete(actor=actor, strategy=obj)
+    write_permission = staticmethod(can_change_strategy)
+    save_service = staticmethod(services.strategy_save)
+    delete_service = staticmethod(services.strategy_delete)
+    service_argument = "strategy"
 
 
 @admin.register(StrategyNode)
@@ -93,50 +74,25 @@ class StrategyNodeAdmin(DomainAdmin):
     autocomplete_fields = ["parent"]
     inlines = [TermAssignmentInline]
 
-    def can_add(self, user):
-        return can_change_strategy(user)
-
-    def can_change(self, user, obj=None):
-        return can_change_strategy(user, obj)
-
-    def can_delete(self, user, obj=None):
-        return can_change_strategy(user, obj)
-
-    def save_with_service(self, actor, obj):
-        services.node_save(actor=actor, node=obj)
-
-    def delete_with_service(self, actor, obj):
-        services.node_delete(actor=actor, node=obj)
+    write_permission = staticmethod(lambda user, obj=None: can_change_strategy(user))
+    save_service = staticmethod(services.node_save)
+    delete_service = staticmethod(services.node_delete)
+    service_argument = "node"
 
 
-class ActionPartnerInline(TranslationTabularInline):
+class ActionPartnerInline(RoleInlineMixin, TranslationTabularInline):
     model = ActionPartner
     fields = ["organisation", "role"]
     autocomplete_fields = ["organisation"]
     extra = 0
     verbose_name_plural = _("partners")
 
-    def _can(self, request, obj):
-        return (
-            can_change_action(request.user, obj)
-            if obj is not None
-            else (
-                can_create_action(request.user, lead_id=request.user.organisation_id)
-                or is_steering(request.user)
-            )
+    def can_write(self, request, obj):
+        if obj is not None:
+            return can_change_action(request.user, obj)
+        return is_steering(request.user) or can_create_action(
+            request.user, lead_id=request.user.organisation_id
         )
-
-    def has_add_permission(self, request, obj=None):
-        return self._can(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._can(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._can(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff
 
 
 @admin.register(Action)
@@ -185,20 +141,10 @@ class StrategyLevelAdmin(DomainAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["strategy"]
 
-    def can_add(self, user):
-        return can_change_strategy(user)
-
-    def can_change(self, user, obj=None):
-        return can_change_strategy(user, obj)
-
-    def can_delete(self, user, obj=None):
-        return can_change_strategy(user, obj)
-
-    def save_with_service(self, actor, obj):
-        services.level_save(actor=actor, level=obj)
-
-    def delete_with_service(self, actor, obj):
-        services.level_delete(actor=actor, level=obj)
+    write_permission = staticmethod(lambda user, obj=None: can_change_strategy(user))
+    save_service = staticmethod(services.level_save)
+    delete_service = staticmethod(services.level_delete)
+    service_argument = "level"
 
 
 @admin.register(ActionPartner)

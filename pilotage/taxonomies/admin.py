@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
-from pilotage.core.admin import DomainAdmin, PlainDomainAdmin
+from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RoleInlineMixin
 from pilotage.core.datafiles import DataFileError
 from pilotage.taxonomies import selectors, services
 from pilotage.taxonomies.models import Taxonomy, Term, TermAssignment
@@ -26,24 +26,15 @@ class SkosImportForm(forms.Form):
     )
 
 
-class TermInline(TranslationTabularInline):
+class TermInline(RoleInlineMixin, TranslationTabularInline):
     model = Term
     fields = ["code", "label", "parent", "status", "order"]
     extra = 0
     show_change_link = True
     ordering = ["order", "code"]
 
-    def has_add_permission(self, request, obj=None):
+    def can_write(self, request, obj):
         return can_change_taxonomy(request.user, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return can_change_taxonomy(request.user, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return can_change_taxonomy(request.user, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff
 
 
 @admin.register(Taxonomy)
@@ -111,20 +102,10 @@ class TaxonomyAdmin(DomainAdmin):
     def export_jsonld(self, request, queryset):
         return self._export(request, queryset, "json-ld", "jsonld", "application/ld+json")
 
-    def can_add(self, user):
-        return can_change_taxonomy(user)
-
-    def can_change(self, user, obj=None):
-        return can_change_taxonomy(user, obj)
-
-    def can_delete(self, user, obj=None):
-        return can_change_taxonomy(user, obj)
-
-    def save_with_service(self, actor, obj):
-        services.taxonomy_save(actor=actor, taxonomy=obj)
-
-    def delete_with_service(self, actor, obj):
-        services.taxonomy_delete(actor=actor, taxonomy=obj)
+    write_permission = staticmethod(can_change_taxonomy)
+    save_service = staticmethod(services.taxonomy_save)
+    delete_service = staticmethod(services.taxonomy_delete)
+    service_argument = "taxonomy"
 
 
 @admin.register(Term)
@@ -135,23 +116,13 @@ class TermAdmin(DomainAdmin):
     autocomplete_fields = ["parent"]
     list_select_related = ["taxonomy", "parent"]
 
-    def can_add(self, user):
-        return can_change_taxonomy(user)
-
-    def can_change(self, user, obj=None):
-        return can_change_taxonomy(user, obj)
-
-    def can_delete(self, user, obj=None):
-        return can_change_taxonomy(user, obj)
-
-    def save_with_service(self, actor, obj):
-        services.term_save(actor=actor, term=obj)
-
-    def delete_with_service(self, actor, obj):
-        services.term_delete(actor=actor, term=obj)
+    write_permission = staticmethod(can_change_taxonomy)
+    save_service = staticmethod(services.term_save)
+    delete_service = staticmethod(services.term_delete)
+    service_argument = "term"
 
 
-class TermAssignmentInline(GenericTabularInline):
+class TermAssignmentInline(RoleInlineMixin, GenericTabularInline):
     """Terms of any taxonomy applied to the record; who may edit them follows the record."""
 
     model = TermAssignment
@@ -160,20 +131,8 @@ class TermAssignmentInline(GenericTabularInline):
     extra = 0
     verbose_name_plural = _("terms")
 
-    def _can(self, request, obj):
+    def can_write(self, request, obj):
         return obj is None or services.can_tag(request.user, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return self._can(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._can(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._can(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff
 
 
 @admin.register(TermAssignment)

@@ -46,3 +46,19 @@ def test_the_back_office_speaks_french(client):
     page = client.get(reverse("admin:index")).content.decode()
     assert '<html lang="fr"' in page
     assert "Stratégies" in page
+
+
+def test_steering_staff_edit_a_strategy_tree_through_its_inlines(client, shipped_data):
+    from pilotage.strategies.models import Strategy
+
+    client.force_login(SteeringFactory())
+    strategy = Strategy.objects.get(code="DW2024-2029")
+    page = client.get(reverse("admin:strategies_strategy_change", args=[strategy.pk]))
+
+    form = page.context["adminform"].form
+    inline_prefixes = [formset.formset.prefix for formset in page.context["inline_admin_formsets"]]
+    assert form.instance == strategy
+    assert inline_prefixes == ["levels", "nodes"]
+    # The node inline is editable (its forms have fields), not a read-only table.
+    nodes = page.context["inline_admin_formsets"][1]
+    assert nodes.has_change_permission and nodes.has_add_permission
