@@ -18,3 +18,8 @@ class RegistryConfig(AppConfig):
         from pilotage.taxonomies.services import tagging_permission_register
 
         tagging_permission_register(Organisation, can_change_organisation)
+
+        from pilotage.core.loading import data_folder_register
+        from pilotage.registry.loaders import ORGANISATION_FOLDER
+
+        data_folder_register(ORGANISATION_FOLDER)

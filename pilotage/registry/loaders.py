@@ -19,6 +19,7 @@ from pilotage.core.datafiles import (
     upsert,
 )
 from pilotage.core.i18n import translated_field_values
+from pilotage.core.loading import DataFolder, duplicates
 from pilotage.registry.models import Organisation
 from pilotage.registry.validators import enterprise_number_normalise
 from pilotage.taxonomies.models import Taxonomy, Term
@@ -60,7 +61,7 @@ def organisation_file_read(path: Path) -> OrganisationFile:
 
 
 def organisation_check(
-    file: str, parsed: OrganisationFile, known_terms: dict[str, set[str]]
+    file: str, parsed: OrganisationFile, known: dict[str, set]
 ) -> list[DataError]:
     """Enterprise numbers and term references, which the schema alone cannot check."""
     errors = []
@@ -81,9 +82,9 @@ def organisation_check(
         for scheme, code in references:
             if code is None:
                 continue
-            if scheme not in known_terms:
+            if scheme not in known["taxonomies"]:
                 errors.append(DataError(file, record, f"unknown taxonomy {scheme!r}"))
-            elif code not in known_terms[scheme]:
+            elif (scheme, code) not in known["terms"]:
                 errors.append(
                     DataError(file, record, f"unknown term {code!r} in taxonomy {scheme!r}")
                 )
@@ -93,10 +94,11 @@ def organisation_check(
     return errors
 
 
-def organisation_apply(parsed: OrganisationFile, terms: dict[tuple[str, str], Term]) -> Counter:
+def organisation_apply(parsed: OrganisationFile) -> Counter:
     """Write checked organisations and their terms."""
     stats: Counter = Counter()
     taxonomies = {taxonomy.code: taxonomy for taxonomy in Taxonomy.objects.all()}
+    terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
     for data in parsed.organisations:
         address = data.address or AddressData()
         organisation, status = upsert(
@@ -130,3 +132,36 @@ def organisation_apply(parsed: OrganisationFile, terms: dict[tuple[str, str], Te
                 terms=[terms[(scheme, code)] for code in codes],
             )
     return stats
+
+
+def _known(files: dict[Path, OrganisationFile]) -> dict[str, set]:
+    codes = set(Organisation.objects.values_list("code", flat=True))
+    codes |= {o.code for parsed in files.values() for o in parsed.organisations}
+    return {"organisations": codes}
+
+
+def _check(files: dict[Path, OrganisationFile], known: dict[str, set]) -> list[DataError]:
+    errors = duplicates(
+        ((str(path), o.code) for path, f in files.items() for o in f.organisations), "organisation"
+    )
+    for path, parsed in files.items():
+        errors += organisation_check(str(path), parsed, known)
+    return errors
+
+
+def _write(files: dict[Path, OrganisationFile], progress) -> Counter:
+    stats: Counter = Counter()
+    for parsed in progress(list(files.values())):
+        for status, count in organisation_apply(parsed).items():
+            stats[f"organisations {status}"] += count
+    return stats
+
+
+ORGANISATION_FOLDER = DataFolder(
+    folder="organisations",
+    order=20,
+    read=organisation_file_read,
+    known=_known,
+    check=_check,
+    write=_write,
+)

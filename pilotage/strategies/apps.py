@@ -30,3 +30,9 @@ class StrategiesConfig(AppConfig):
         tagging_permission_register(Action, can_change_action)
         tagging_permission_register(Strategy, can_change_strategy)
         tagging_permission_register(StrategyNode, lambda user, node: can_change_strategy(user))
+
+        from pilotage.core.loading import data_folder_register
+        from pilotage.strategies.loaders import PROCEDURE_FOLDER, STRATEGY_FOLDER
+
+        data_folder_register(STRATEGY_FOLDER)
+        data_folder_register(PROCEDURE_FOLDER)

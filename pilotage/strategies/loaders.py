@@ -1,25 +1,21 @@
-"""`pilotage load`: the shipped data files into the database, all or nothing.
+"""Strategies, their nodes and actions from `data/strategies/` (see pilotage.core.loading).
 
-Order: taxonomies, organisations, strategies (each after its predecessor), actions.
-Every file is parsed and every reference checked before anything is written; the writes
-then run in one transaction. Records are matched by code, so a second run changes nothing.
+Strategies are written each after its predecessor, nodes each after its parent, then
+the actions, which may point at nodes of any strategy.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
-from django.db import transaction
 from pydantic import Field, model_validator
 
 from pilotage.core.datafiles import (
     Code,
     DataError,
-    DataFileError,
     FileSchema,
     Multilingual,
     OptionalMultilingual,
@@ -28,12 +24,7 @@ from pilotage.core.datafiles import (
     upsert,
 )
 from pilotage.core.i18n import translated_field_values
-from pilotage.registry.loaders import (
-    OrganisationFile,
-    organisation_apply,
-    organisation_check,
-    organisation_file_read,
-)
+from pilotage.core.loading import DataFolder, duplicates
 from pilotage.registry.models import Organisation
 from pilotage.strategies.models import (
     Action,
@@ -44,9 +35,7 @@ from pilotage.strategies.models import (
     StrategyNode,
     StrategyStatus,
 )
-from pilotage.taxonomies.loaders import taxonomy_apply, taxonomy_file_read
 from pilotage.taxonomies.models import Term
-from pilotage.taxonomies.schemas import TaxonomyFile
 
 
 class LevelData(FileSchema):
@@ -129,90 +118,8 @@ class ProcedureFile(FileSchema):
     steps: list[ProcedureStep] = Field(min_length=1)
 
 
-@dataclass
-class ShippedData:
-    taxonomies: dict[Path, TaxonomyFile] = field(default_factory=dict)
-    organisations: dict[Path, OrganisationFile] = field(default_factory=dict)
-    strategies: dict[Path, StrategyFile] = field(default_factory=dict)
-    procedures: dict[Path, ProcedureFile] = field(default_factory=dict)
-
-
-def _data_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
-
-
-def shipped_data_read(data_dir: Path) -> ShippedData:
-    """Parse and cross-check every data file; raise DataFileError listing all problems."""
-    data, errors = ShippedData(), []
-    readers: list[tuple[str, Callable, dict]] = [
-        ("taxonomies", taxonomy_file_read, data.taxonomies),
-        ("organisations", organisation_file_read, data.organisations),
-        ("strategies", lambda p: parse_file(p, StrategyFile), data.strategies),
-        ("procedures", lambda p: parse_file(p, ProcedureFile), data.procedures),
-    ]
-    for folder, reader, target in readers:
-        for path in _data_files(data_dir / folder):
-            try:
-                target[path] = reader(path)
-            except DataFileError as error:
-                errors.extend(error.errors)
-    if not errors:
-        errors.extend(_cross_check(data))
-    if errors:
-        raise DataFileError(errors)
-    return data
-
-
-def _duplicates(file_codes: Iterable[tuple[str, str]], kind: str) -> list[DataError]:
-    seen: dict[str, str] = {}
-    errors = []
-    for file, code in file_codes:
-        if code in seen:
-            where = "twice in this file" if seen[code] == file else f"also in {seen[code]}"
-            errors.append(DataError(file, f"{kind} {code!r}", f"duplicate code ({where})"))
-        else:
-            seen[code] = file
-    return errors
-
-
-def _cross_check(data: ShippedData) -> list[DataError]:
-    errors = _duplicates(
-        ((str(path), f.scheme.code) for path, f in data.taxonomies.items()), "taxonomy"
-    )
-    known_terms: dict[str, set[str]] = {}
-    for term in Term.objects.select_related("taxonomy"):
-        known_terms.setdefault(term.taxonomy.code, set()).add(term.code)
-    for parsed in data.taxonomies.values():
-        known_terms.setdefault(parsed.scheme.code, set()).update(t.code for t in parsed.terms)
-
-    errors += _duplicates(
-        ((str(path), o.code) for path, f in data.organisations.items() for o in f.organisations),
-        "organisation",
-    )
-    for path, parsed in data.organisations.items():
-        errors += organisation_check(str(path), parsed, known_terms)
-    organisations = set(Organisation.objects.values_list("code", flat=True))
-    organisations |= {o.code for f in data.organisations.values() for o in f.organisations}
-
-    errors += _duplicates(
-        ((str(path), f.strategy.code) for path, f in data.strategies.items()), "strategy"
-    )
-    errors += _duplicates(
-        ((str(path), a.code) for path, f in data.strategies.items() for a in f.actions), "action"
-    )
-    strategies = set(Strategy.objects.values_list("code", flat=True))
-    strategies |= {f.strategy.code for f in data.strategies.values()}
-    nodes = {(s, n) for s, n in StrategyNode.objects.values_list("strategy__code", "code")}
-    nodes |= {(f.strategy.code, n.code) for f in data.strategies.values() for n in f.nodes}
-    for path, parsed in data.strategies.items():
-        errors += _strategy_check(str(path), parsed, organisations, strategies, nodes, known_terms)
-    errors += _predecessor_cycles(data)
-    return errors
-
-
-def _strategy_check(file, parsed: StrategyFile, organisations, strategies, nodes, known_terms):
+def _strategy_check(file: str, parsed: StrategyFile, known: dict[str, set]) -> list[DataError]:
+    organisations, strategies, nodes = known["organisations"], known["strategies"], known["nodes"]
     errors = []
     strategy = parsed.strategy
     record = f"strategy {strategy.code!r}"
@@ -223,7 +130,7 @@ def _strategy_check(file, parsed: StrategyFile, organisations, strategies, nodes
     depths = {level.code: depth for depth, level in enumerate(strategy.levels)}
     if len(depths) != len(strategy.levels):
         errors.append(DataError(file, record, "two levels share a code"))
-    errors += _duplicates(((file, n.code) for n in parsed.nodes), "node")
+    errors += duplicates(((file, n.code) for n in parsed.nodes), "node")
     by_code = {node.code: node for node in parsed.nodes}
     for node in parsed.nodes:
         record = f"node {node.code!r}"
@@ -251,7 +158,7 @@ def _strategy_check(file, parsed: StrategyFile, organisations, strategies, nodes
             ("target-audiences", code) for code in action.target_audiences
         ]
         for scheme, code in references:
-            if code is not None and code not in known_terms.get(scheme, set()):
+            if code is not None and (scheme, code) not in known["terms"]:
                 errors.append(
                     DataError(file, record, f"unknown term {code!r} in taxonomy {scheme!r}")
                 )
@@ -272,10 +179,8 @@ def _node_key(strategy_code: str, reference: str) -> tuple[str, str]:
     return strategy_code, reference
 
 
-def _predecessor_cycles(data: ShippedData) -> list[DataError]:
-    predecessors = {
-        f.strategy.code: (str(p), f.strategy.predecessor) for p, f in data.strategies.items()
-    }
+def _predecessor_cycles(files: dict[Path, StrategyFile]) -> list[DataError]:
+    predecessors = {f.strategy.code: (str(p), f.strategy.predecessor) for p, f in files.items()}
     errors = []
     for code, (file, _pred) in predecessors.items():
         seen, current = {code}, predecessors[code][1]
@@ -407,24 +312,55 @@ def _action_apply(strategy_code: str, data: ActionData, terms, stats: Counter) -
     stats[f"actions {status}"] += 1
 
 
-@transaction.atomic
-def shipped_data_load(
-    data_dir: Path, *, progress: Callable[[Iterable], Iterable] = iter
-) -> Counter:
-    """Load every data file under `data_dir`; returns counts of created/updated/unchanged."""
-    data = shipped_data_read(data_dir)
+def _known(files: dict[Path, StrategyFile]) -> dict[str, set]:
+    strategies = set(Strategy.objects.values_list("code", flat=True))
+    nodes = set(StrategyNode.objects.values_list("strategy__code", "code"))
+    actions = set(Action.objects.values_list("code", flat=True))
+    for parsed in files.values():
+        strategies.add(parsed.strategy.code)
+        nodes |= {(parsed.strategy.code, node.code) for node in parsed.nodes}
+        actions |= {action.code for action in parsed.actions}
+    return {"strategies": strategies, "nodes": nodes, "actions": actions}
+
+
+def _check(files: dict[Path, StrategyFile], known: dict[str, set]) -> list[DataError]:
+    errors = duplicates(((str(path), f.strategy.code) for path, f in files.items()), "strategy")
+    errors += duplicates(
+        ((str(path), a.code) for path, f in files.items() for a in f.actions), "action"
+    )
+    for path, parsed in files.items():
+        errors += _strategy_check(str(path), parsed, known)
+    return errors + _predecessor_cycles(files)
+
+
+def _write(files: dict[Path, StrategyFile], progress) -> Counter:
     stats: Counter = Counter()
-    for parsed in progress(list(data.taxonomies.values())):
-        for status, count in taxonomy_apply(parsed.scheme, parsed.terms, parsed.sources).items():
-            stats[f"taxonomy records {status}"] += count
-    terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
-    for parsed in progress(list(data.organisations.values())):
-        for status, count in organisation_apply(parsed, terms).items():
-            stats[f"organisations {status}"] += count
-    for parsed in progress(_strategies_in_order(data.strategies.values())):
+    for parsed in progress(_strategies_in_order(files.values())):
         _strategy_apply(parsed, stats)
-    for parsed in data.strategies.values():
+    terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
+    for parsed in files.values():
         for action in progress(parsed.actions):
             _action_apply(parsed.strategy.code, action, terms, stats)
-    stats["procedures checked"] = len(data.procedures)
     return stats
+
+
+STRATEGY_FOLDER = DataFolder(
+    folder="strategies",
+    order=30,
+    read=lambda path: parse_file(path, StrategyFile),
+    known=_known,
+    check=_check,
+    write=_write,
+)
+
+PROCEDURE_FOLDER = DataFolder(
+    folder="procedures",
+    order=90,
+    read=lambda path: parse_file(path, ProcedureFile),
+    known=lambda files: {"procedures": {f.code for f in files.values()}},
+    check=lambda files, known: duplicates(
+        ((str(p), f.code) for p, f in files.items()), "procedure"
+    ),
+    # Read and checked only: the calls for projects will store them.
+    write=lambda files, progress: Counter({"procedures checked": len(files)}),
+)

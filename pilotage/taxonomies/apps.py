@@ -15,3 +15,8 @@ class TaxonomiesConfig(AppConfig):
         auditlog.register(Taxonomy)
         auditlog.register(Term)
         auditlog.register(TermAssignment)
+
+        from pilotage.core.loading import data_folder_register
+        from pilotage.taxonomies.loaders import TAXONOMY_FOLDER
+
+        data_folder_register(TAXONOMY_FOLDER)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pilotage.core.datafiles import DataError, DataFileError, parse_file, upsert
 from pilotage.core.i18n import translated_field_values
+from pilotage.core.loading import DataFolder, duplicates
 from pilotage.taxonomies.models import Taxonomy, Term
 from pilotage.taxonomies.schemas import SchemeData, TaxonomyFile, TermData
 
@@ -101,3 +102,29 @@ def _parents_first(terms: list[TermData]) -> list[TermData]:
     for term in terms:
         place(term)
     return ordered
+
+
+def _known(files: dict[Path, TaxonomyFile]) -> dict[str, set]:
+    terms = set(Term.objects.values_list("taxonomy__code", "code"))
+    schemes = set(Taxonomy.objects.values_list("code", flat=True))
+    for parsed in files.values():
+        schemes.add(parsed.scheme.code)
+        terms |= {(parsed.scheme.code, term.code) for term in parsed.terms}
+    return {"taxonomies": schemes, "terms": terms}
+
+
+def _check(files: dict[Path, TaxonomyFile], known: dict[str, set]) -> list[DataError]:
+    return duplicates(((str(path), f.scheme.code) for path, f in files.items()), "taxonomy")
+
+
+def _write(files: dict[Path, TaxonomyFile], progress) -> Counter:
+    stats: Counter = Counter()
+    for parsed in progress(list(files.values())):
+        for status, count in taxonomy_apply(parsed.scheme, parsed.terms, parsed.sources).items():
+            stats[f"taxonomy records {status}"] += count
+    return stats
+
+
+TAXONOMY_FOLDER = DataFolder(
+    folder="taxonomies", order=10, read=taxonomy_file_read, known=_known, check=_check, write=_write
+)

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from pilotage.core.datafiles import DataFileError
+from pilotage.core.loading import shipped_data_load
 from pilotage.registry.models import Organisation
-from pilotage.strategies.loaders import shipped_data_load
 from pilotage.strategies.models import Strategy, StrategyNode
 from pilotage.taxonomies.models import Term
 

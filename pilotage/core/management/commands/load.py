@@ -1,4 +1,4 @@
-"""`pilotage load`: load the shipped data (taxonomies, organisations, strategies)."""
+"""`pilotage load`: load the data files of every app (see pilotage.core.loading)."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from pilotage.core.datafiles import DataFileError
-from pilotage.strategies.loaders import shipped_data_load
+from pilotage.core.loading import shipped_data_load
 
 
 class Command(BaseCommand):
