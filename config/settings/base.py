@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "pilotage.taxonomies",
     "pilotage.registry",
     "pilotage.strategies",
+    "pilotage.indicators",
     "pilotage.dashboard",
 ]
 

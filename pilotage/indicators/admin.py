@@ -1,0 +1,121 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationTabularInline
+
+from pilotage.accounts.permissions import is_steering
+from pilotage.core.admin import DomainAdmin, RoleInlineMixin
+from pilotage.indicators import services
+from pilotage.indicators.models import Indicator, Observation, ObservationPart, Target
+from pilotage.indicators.permissions import can_change_indicator, can_report, can_validate
+
+
+class TargetInline(RoleInlineMixin, admin.TabularInline):
+    model = Target
+    extra = 0
+
+    def can_write(self, request, obj):
+        return can_change_indicator(request.user, obj)
+
+
+class ObservationInline(RoleInlineMixin, TranslationTabularInline):
+    """The values of an indicator, read here; they are entered and reviewed one by one."""
+
+    model = Observation
+    fields = ["period_start", "period_end", "value", "qualifier", "state"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def can_write(self, request, obj):
+        return False
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(DomainAdmin):
+    list_display = [
+        "code",
+        "title",
+        "kind",
+        "unit",
+        "action",
+        "node",
+        "target_value",
+        "target_date",
+    ]
+    list_filter = ["kind", "measure", "status_method", "node__strategy"]
+    search_fields = ["code", "title", "definition", "external_code"]
+    list_select_related = ["action", "node"]
+    autocomplete_fields = ["action", "node"]
+    inlines = [TargetInline, ObservationInline]
+    write_permission = staticmethod(can_change_indicator)
+    save_service = staticmethod(services.indicator_save)
+    delete_service = staticmethod(services.indicator_delete)
+    service_argument = "indicator"
+
+
+class ObservationPartInline(RoleInlineMixin, admin.TabularInline):
+    model = ObservationPart
+    autocomplete_fields = ["term"]
+    extra = 0
+
+    def can_write(self, request, obj):
+        return obj is None or can_report(request.user, obj.indicator)
+
+
+@admin.register(Observation)
+class ObservationAdmin(DomainAdmin):
+    list_display = ["indicator", "period_start", "period_end", "value", "qualifier", "state"]
+    list_filter = ["state", "qualifier", "indicator__kind"]
+    search_fields = ["indicator__code", "indicator__title"]
+    list_select_related = ["indicator"]
+    autocomplete_fields = ["indicator"]
+    readonly_fields = ["state", "review_note", "reported_by"]
+    inlines = [ObservationPartInline]
+    actions = ["submit", "validate", "publish"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_steering(request.user):
+            return queryset
+        return queryset.filter(indicator__action__lead_id=request.user.organisation_id)
+
+    def can_add(self, user):
+        return user.is_authenticated and user.is_staff
+
+    def can_change(self, user, obj=None):
+        return obj is None or can_report(user, obj.indicator)
+
+    def can_delete(self, user, obj=None):
+        return can_validate(user, obj)
+
+    save_service = staticmethod(services.observation_save)
+    delete_service = staticmethod(services.observation_delete)
+    service_argument = "observation"
+
+    def _move(self, request, queryset, transition: str):
+        moved = 0
+        for observation in queryset.select_related("indicator__action"):
+            try:
+                services.observation_transition(
+                    actor=request.user, observation=observation, transition=transition
+                )
+                moved += 1
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{observation}: {' '.join(error.messages)}", messages.ERROR
+                )
+        if moved:
+            self.message_user(request, _("%(count)d value(s) updated.") % {"count": moved})
+
+    @admin.action(description=_("Submit the selected values"))
+    def submit(self, request, queryset):
+        self._move(request, queryset, "submit")
+
+    @admin.action(description=_("Validate the selected values"))
+    def validate(self, request, queryset):
+        self._move(request, queryset, "validate")
+
+    @admin.action(description=_("Publish the selected values"))
+    def publish(self, request, queryset):
+        self._move(request, queryset, "publish")

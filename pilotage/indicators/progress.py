@@ -1,0 +1,294 @@
+"""Progress, status and roll-up: computed from the numbers, never typed in, always explained.
+
+Pure functions over plain values, so the pages, the API, the exports and the quarterly
+report all compute them the same way, and tests can check them by hand.
+
+- progress toward target = (actual - baseline) / (target - baseline): 1 means reached;
+- status by the expected trajectory (linear from the baseline to the target, through the
+  intermediate targets), or by the compound-growth-rate method of Open SDG;
+- roll-up: the weighted mean of the progress of what reported, with its coverage; a
+  missing value is left out, never counted as zero.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ZERO, ONE = Decimal(0), Decimal(1)
+DAYS_PER_YEAR = 365.25
+# Open SDG's thresholds for the growth method (ratio to the required growth, or growth alone).
+GROWTH_ON_TRACK, GROWTH_BEHIND = Decimal("0.95"), Decimal("0.60")
+GROWTH_NO_TARGET_ON_TRACK, GROWTH_NO_TARGET_BEHIND = Decimal("0.015"), Decimal("0.005")
+
+
+class Status(models.TextChoices):
+    ACHIEVED = "achieved", _("Achieved")
+    ON_TRACK = "on_track", _("On track")
+    BEHIND = "behind", _("Behind")
+    AT_RISK = "at_risk", _("At risk")
+    NOT_STARTED = "not_started", _("Not started")
+    NO_DATA = "no_data", _("No data")
+    NO_TARGET = "no_target", _("No target")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One observed value and the period it covers."""
+
+    start: datetime.date
+    end: datetime.date
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the computation needs to know of an indicator."""
+
+    direction: str = "increase"
+    aggregation: str = "last"
+    method: str = "trajectory"
+    baseline_value: Decimal | None = None
+    baseline_date: datetime.date | None = None
+    target_value: Decimal | None = None
+    target_date: datetime.date | None = None
+    tolerance: Decimal | None = None
+    on_track_from: Decimal = Decimal("0.95")
+    behind_from: Decimal = Decimal("0.85")
+    # Intermediate targets: (date, value), in any order.
+    milestones: tuple[tuple[datetime.date, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A status and the numbers it was computed from."""
+
+    status: str
+    method: str
+    actual: Decimal | None = None
+    as_of: datetime.date | None = None
+    baseline_value: Decimal | None = None
+    baseline_date: datetime.date | None = None
+    target_value: Decimal | None = None
+    target_date: datetime.date | None = None
+    progress: Decimal | None = None
+    expected: Decimal | None = None
+    ratio: Decimal | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict:
+        """For the API and exports: numbers as strings, dates as ISO text."""
+        return {
+            key: (str(value) if isinstance(value, Decimal | datetime.date) else value)
+            for key, value in asdict(self).items()
+        } | {"notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """The weighted mean progress of what reported, and how much reported."""
+
+    progress: Decimal | None
+    reported: int
+    total: int
+
+
+def actual_value(spec: Spec, values: Sequence[Value], as_of: datetime.date | None = None):
+    """The indicator's value at `as_of` (default: its latest), as (value, date) or (None, None).
+
+    A stock is its last value; flows add up; an average is the mean of the periods.
+    """
+    counted = [v for v in values if as_of is None or v.end <= as_of]
+    if not counted:
+        return None, None
+    latest = max(v.end for v in counted)
+    if spec.aggregation == "sum":
+        return sum((v.value for v in counted), ZERO), latest
+    if spec.aggregation == "average":
+        return sum((v.value for v in counted), ZERO) / len(counted), latest
+    last = max(counted, key=lambda v: (v.end, v.start))
+    return last.value, latest
+
+
+def progress_toward_target(
+    *, baseline: Decimal, target: Decimal, actual: Decimal, direction: str, tolerance=None
+) -> Decimal | None:
+    """Share of the way from baseline to target (1 = reached); None if the target
+    contradicts the desired direction."""
+    if direction == "maintain":
+        return ONE if abs(actual - target) <= (tolerance or ZERO) else ZERO
+    if (direction == "increase" and target < baseline) or (
+        direction == "decrease" and target > baseline
+    ):
+        return None
+    if target == baseline:
+        reached = actual >= target if direction == "increase" else actual <= target
+        return ONE if reached else ZERO
+    return (actual - baseline) / (target - baseline)
+
+
+def expected_value(spec: Spec, baseline: Decimal, start: datetime.date, day: datetime.date):
+    """The value the trajectory expects on `day`: linear between the baseline, the
+    intermediate targets and the final target."""
+    points = sorted([(start, baseline), *spec.milestones, (spec.target_date, spec.target_value)])
+    if day <= points[0][0]:
+        return points[0][1]
+    for (d0, v0), (d1, v1) in itertools.pairwise(points):
+        if day <= d1:
+            span = (d1 - d0).days
+            return v1 if span == 0 else v0 + (v1 - v0) * Decimal((day - d0).days) / Decimal(span)
+    return points[-1][1]
+
+
+def assess(spec: Spec, values: Sequence[Value], as_of: datetime.date | None = None) -> Assessment:
+    """The status of an indicator from its values, with the numbers behind it."""
+    if spec.method == "growth":
+        return _assess_growth(spec, values, as_of)
+    return _assess_trajectory(spec, values, as_of)
+
+
+def _baseline(spec: Spec, values: Sequence[Value]) -> tuple[Decimal, datetime.date, tuple]:
+    if spec.baseline_value is not None and spec.baseline_date is not None:
+        return spec.baseline_value, spec.baseline_date, ()
+    start = min(v.start for v in values)
+    return ZERO, start, ("no baseline given: 0 at the start of the first period",)
+
+
+def _assess_trajectory(spec: Spec, values, as_of) -> Assessment:
+    actual, day = actual_value(spec, values, as_of)
+    common = {"method": "trajectory", "actual": actual, "as_of": day}
+    if actual is None:
+        return Assessment(Status.NO_DATA, **common)
+    if spec.target_value is None or spec.target_date is None:
+        return Assessment(Status.NO_TARGET, **common)
+    baseline, start, notes = _baseline(spec, values)
+    common |= {
+        "baseline_value": baseline,
+        "baseline_date": start,
+        "target_value": spec.target_value,
+        "target_date": spec.target_date,
+        "notes": notes,
+    }
+    progress = progress_toward_target(
+        baseline=baseline,
+        target=spec.target_value,
+        actual=actual,
+        direction=spec.direction,
+        tolerance=spec.tolerance,
+    )
+    if progress is None:
+        notes = (*notes, "the target lies against the desired direction")
+        return Assessment(Status.NO_TARGET, **(common | {"notes": notes}))
+    common["progress"] = progress
+    if spec.direction == "maintain":
+        status = Status.ON_TRACK if progress == ONE else Status.AT_RISK
+        return Assessment(status, **common)
+    if progress >= ONE:
+        return Assessment(Status.ACHIEVED, **common)
+    if day < start:
+        return Assessment(Status.NOT_STARTED, **common)
+    expected_share = progress_toward_target(
+        baseline=baseline,
+        target=spec.target_value,
+        actual=expected_value(spec, baseline, start, day),
+        direction=spec.direction,
+    )
+    common["expected"] = expected_share
+    if not expected_share:
+        status = Status.ON_TRACK if progress > ZERO else Status.NOT_STARTED
+        return Assessment(status, **common)
+    ratio = progress / expected_share
+    if ratio >= spec.on_track_from:
+        status = Status.ON_TRACK
+    elif ratio >= spec.behind_from:
+        status = Status.BEHIND
+    else:
+        status = Status.AT_RISK
+    return Assessment(status, **(common | {"ratio": ratio}))
+
+
+def _years(start: datetime.date, end: datetime.date) -> float:
+    return (end - start).days / DAYS_PER_YEAR
+
+
+def _cagr(first: Decimal, last: Decimal, years: float) -> Decimal | None:
+    if first <= 0 or last <= 0 or years <= 0:
+        return None
+    return Decimal(repr(math.pow(float(last / first), 1 / years) - 1))
+
+
+def _assess_growth(spec: Spec, values, as_of) -> Assessment:
+    """Open SDG: the observed compound annual growth rate against the rate the target
+    requires (or, without a target, against fixed rates)."""
+    counted = sorted((v for v in values if as_of is None or v.end <= as_of), key=lambda v: v.end)
+    actual, day = actual_value(spec, counted, as_of)
+    common = {"method": "growth", "actual": actual, "as_of": day}
+    if actual is None:
+        return Assessment(Status.NO_DATA, **common)
+    if spec.baseline_value is not None and spec.baseline_date is not None:
+        first, start = spec.baseline_value, spec.baseline_date
+    elif len(counted) >= 2:
+        first, start = counted[0].value, counted[0].end
+    else:
+        notes = ("a growth rate needs a baseline or two values",)
+        return Assessment(Status.NO_DATA, **(common | {"notes": notes}))
+    common |= {"baseline_value": first, "baseline_date": start}
+    observed = _cagr(first, actual, _years(start, day))
+    if observed is None:
+        notes = ("a growth rate needs positive values over a positive span of time",)
+        return Assessment(Status.NO_DATA, **(common | {"notes": notes}))
+    sign = Decimal(-1) if spec.direction == "decrease" else ONE
+    if spec.target_value is None or spec.target_date is None:
+        growth = sign * observed
+        if growth >= GROWTH_NO_TARGET_ON_TRACK:
+            status = Status.ON_TRACK
+        elif growth >= GROWTH_NO_TARGET_BEHIND:
+            status = Status.BEHIND
+        else:
+            status = Status.AT_RISK
+        return Assessment(status, **(common | {"progress": observed}))
+    common |= {"target_value": spec.target_value, "target_date": spec.target_date}
+    reached = actual >= spec.target_value if sign > 0 else actual <= spec.target_value
+    if reached:
+        return Assessment(Status.ACHIEVED, **(common | {"progress": observed}))
+    required = _cagr(first, spec.target_value, _years(start, spec.target_date))
+    if not required:
+        return Assessment(Status.AT_RISK, **(common | {"progress": observed}))
+    ratio = observed / required
+    if ratio >= GROWTH_ON_TRACK:
+        status = Status.ON_TRACK
+    elif ratio >= GROWTH_BEHIND:
+        status = Status.BEHIND
+    else:
+        status = Status.AT_RISK
+    return Assessment(
+        status, **(common | {"progress": observed, "expected": required, "ratio": ratio})
+    )
+
+
+def rollup(items: Iterable[tuple[Decimal, Decimal | None]]) -> RollUp:
+    """Weighted mean of (weight, progress) over the items that reported.
+
+    Each progress counts between 0 and 1: an indicator far beyond its target must not
+    hide another one lagging behind.
+    """
+    items = list(items)
+    reported = [
+        (weight, min(max(progress, ZERO), ONE))
+        for weight, progress in items
+        if progress is not None
+    ]
+    total_weight = sum((weight for weight, _progress in reported), ZERO)
+    progress = (
+        sum((weight * value for weight, value in reported), ZERO) / total_weight
+        if total_weight
+        else None
+    )
+    return RollUp(progress=progress, reported=len(reported), total=len(items))

@@ -1,0 +1,134 @@
+"""Reads on indicators: their values, statuses with explanations, and roll-ups."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import models
+
+from pilotage.indicators.models import Indicator, Observation, ObservationState
+from pilotage.indicators.progress import Assessment, RollUp, Spec, Value, assess, rollup
+
+PUBLIC_STATES = (ObservationState.PUBLISHED,)
+ACCEPTED_STATES = (ObservationState.VALIDATED, ObservationState.PUBLISHED)
+
+
+def indicator_spec(indicator: Indicator) -> Spec:
+    """The computation's view of an indicator (targets must be prefetched)."""
+    return Spec(
+        direction=indicator.direction,
+        aggregation=indicator.aggregation,
+        method=indicator.status_method,
+        baseline_value=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        target_value=indicator.target_value,
+        target_date=indicator.target_date,
+        tolerance=indicator.tolerance,
+        on_track_from=indicator.on_track_from,
+        behind_from=indicator.behind_from,
+        milestones=tuple((t.period_end, t.value) for t in indicator.targets.all()),
+    )
+
+
+def indicator_list(*, action_ids=None, node_ids=None) -> models.QuerySet[Indicator]:
+    """Indicators with what their pages and assessments need loaded."""
+    queryset = Indicator.objects.with_relations()
+    if action_ids is not None:
+        queryset = queryset.filter(action_id__in=action_ids)
+    if node_ids is not None:
+        queryset = queryset.filter(node_id__in=node_ids)
+    return queryset
+
+
+def observation_values(
+    indicators: Iterable[Indicator], *, states=PUBLIC_STATES
+) -> dict[int, list[Value]]:
+    """The numeric values of these indicators, by indicator id, in one query."""
+    values: dict[int, list[Value]] = defaultdict(list)
+    rows = (
+        Observation.objects.filter(indicator__in=list(indicators), state__in=states)
+        .exclude(value=None)
+        .values_list("indicator_id", "period_start", "period_end", "value")
+    )
+    for indicator_id, start, end, value in rows:
+        values[indicator_id].append(Value(start, end, value))
+    return values
+
+
+def indicator_assessments(
+    indicators: Iterable[Indicator],
+    *,
+    states=PUBLIC_STATES,
+    as_of: datetime.date | None = None,
+) -> dict[int, Assessment]:
+    """The status and explanation of each indicator, by id (public values by default)."""
+    indicators = list(indicators)
+    values = observation_values(indicators, states=states)
+    return {
+        indicator.pk: assess(indicator_spec(indicator), values.get(indicator.pk, []), as_of)
+        for indicator in indicators
+    }
+
+
+def progress_of(assessment: Assessment):
+    """The progress an assessment contributes to a roll-up (None: not reported).
+
+    Only the trajectory's share of the way counts; a growth rate is not a share of a target.
+    """
+    if assessment.method != "trajectory":
+        return None
+    return assessment.progress
+
+
+def action_rollups(
+    indicators: Iterable[Indicator], assessments: dict[int, Assessment]
+) -> dict[int, RollUp]:
+    """Each action's progress: the weighted mean of its indicators', with coverage."""
+    by_action: dict[int, list] = defaultdict(list)
+    for indicator in indicators:
+        if indicator.action_id:
+            by_action[indicator.action_id].append(
+                (indicator.weight, progress_of(assessments[indicator.pk]))
+            )
+    return {action_id: rollup(items) for action_id, items in by_action.items()}
+
+
+def node_rollups(strategy, *, states=PUBLIC_STATES) -> dict[int, RollUp]:
+    """Every node's progress, bottom-up: the mean of its children's, its actions' and its
+    own indicators', over those that reported, with coverage."""
+    from pilotage.strategies.models import StrategyNode
+
+    nodes = list(StrategyNode.objects.filter(strategy=strategy).prefetch_related("actions"))
+    node_ids = [node.pk for node in nodes]
+    indicators = list(
+        Indicator.objects.filter(
+            models.Q(node_id__in=node_ids) | models.Q(action__nodes__in=node_ids)
+        )
+        .distinct()
+        .prefetch_related("targets")
+    )
+    assessments = indicator_assessments(indicators, states=states)
+    actions = action_rollups(indicators, assessments)
+    own: dict[int, list] = defaultdict(list)
+    for indicator in indicators:
+        if indicator.node_id:
+            own[indicator.node_id].append(
+                (indicator.weight, progress_of(assessments[indicator.pk]))
+            )
+    children: dict[int | None, list] = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+    result: dict[int, RollUp] = {}
+
+    def visit(node) -> RollUp:
+        items = list(own[node.pk])
+        items += [(1, visit(child).progress) for child in children[node.pk]]
+        items += [(1, actions[a.pk].progress) for a in node.actions.all() if a.pk in actions]
+        result[node.pk] = rollup(items)
+        return result[node.pk]
+
+    for root in children[None]:
+        visit(root)
+    return result

@@ -1,0 +1,191 @@
+"""Writes on indicators and their observations; the reporting workflow's transitions.
+
+An observation moves draft → submitted → validated → published. Staff may send a
+submitted value back (with a reason) or reopen a validated period (with a reason); a
+validated or published value is locked: nobody changes it without reopening it first.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pilotage.core.audit import acting_as
+from pilotage.core.permissions import require
+from pilotage.indicators.models import (
+    Indicator,
+    Observation,
+    ObservationPart,
+    ObservationState,
+    Target,
+)
+from pilotage.indicators.permissions import can_change_indicator, can_report, can_validate
+from pilotage.taxonomies.models import Term
+
+State = ObservationState
+
+# Allowed transitions: name → (from states, to state, who decides, a reason required).
+TRANSITIONS = {
+    "submit": ({State.DRAFT}, State.SUBMITTED, "reporter", False),
+    "validate": ({State.SUBMITTED}, State.VALIDATED, "staff", False),
+    "send_back": ({State.SUBMITTED}, State.DRAFT, "staff", True),
+    "publish": ({State.VALIDATED}, State.PUBLISHED, "staff", False),
+    "reopen": ({State.VALIDATED, State.PUBLISHED}, State.DRAFT, "staff", True),
+}
+LOCKED_STATES = {State.VALIDATED, State.PUBLISHED}
+
+
+class PeriodLocked(ValidationError):
+    """A validated period changes only after staff reopen it (HTTP 409 in the API)."""
+
+    def __init__(self, observation: Observation):
+        super().__init__(
+            _(
+                "The value of %(indicator)s for %(start)s to %(end)s is validated and locked; "
+                "staff must reopen it first."
+            )
+            % {
+                "indicator": observation.indicator.code,
+                "start": observation.period_start,
+                "end": observation.period_end,
+            },
+            code="locked",
+        )
+
+
+@transaction.atomic
+def indicator_save(*, actor, indicator: Indicator) -> Indicator:
+    require(can_change_indicator(actor, indicator), "Only steering staff define indicators.")
+    with acting_as(actor):
+        indicator.full_clean()
+        indicator.save()
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, actor, indicator: Indicator) -> None:
+    require(can_change_indicator(actor, indicator), "Only steering staff define indicators.")
+    with acting_as(actor):
+        indicator.delete()
+
+
+@transaction.atomic
+def target_save(*, actor, target: Target) -> Target:
+    require(can_change_indicator(actor, target.indicator), "Only steering staff set targets.")
+    with acting_as(actor):
+        target.full_clean()
+        target.save()
+    return target
+
+
+@transaction.atomic
+def observation_record(
+    *,
+    actor,
+    indicator: Indicator,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    value: Decimal | None = None,
+    numerator: Decimal | None = None,
+    denominator: Decimal | None = None,
+    text_value: str = "",
+    comment: str = "",
+    evidence_url: str = "",
+    breakdown: dict[Term, Decimal] | None = None,
+) -> Observation:
+    """Record (or correct, while still a draft or submitted) a value for a period."""
+    require(can_report(actor, indicator), _("You may not report this indicator."))
+    observation = Observation.objects.filter(
+        indicator=indicator, period_start=period_start, period_end=period_end
+    ).first()
+    if observation is None:
+        observation = Observation(
+            indicator=indicator, period_start=period_start, period_end=period_end
+        )
+    elif observation.state in LOCKED_STATES:
+        raise PeriodLocked(observation)
+    observation.value = value
+    observation.numerator = numerator
+    observation.denominator = denominator
+    observation.text_value = text_value
+    observation.comment = comment
+    observation.evidence_url = evidence_url
+    observation.reported_by = actor
+    observation.state = State.DRAFT
+    with acting_as(actor):
+        observation.full_clean()
+        observation.save()
+        if breakdown is not None:
+            _breakdown_set(observation, breakdown)
+    return observation
+
+
+@transaction.atomic
+def observation_save(*, actor, observation: Observation) -> Observation:
+    """Save an observation edited in a form; a locked period refuses the change."""
+    require(can_report(actor, observation.indicator), _("You may not report this indicator."))
+    stored = Observation.objects.filter(pk=observation.pk).values_list("state", flat=True).first()
+    if stored in LOCKED_STATES:
+        raise PeriodLocked(observation)
+    if stored is None:
+        observation.state = State.DRAFT
+    observation.reported_by = actor
+    with acting_as(actor):
+        observation.full_clean()
+        observation.save()
+    return observation
+
+
+@transaction.atomic
+def observation_delete(*, actor, observation: Observation) -> None:
+    require(can_validate(actor, observation), _("Only steering staff delete values."))
+    with acting_as(actor):
+        observation.delete()
+
+
+def _breakdown_set(observation: Observation, breakdown: dict[Term, Decimal]) -> None:
+    """Parts of one taxonomy whose sum is the total, exactly."""
+    schemes = {term.taxonomy_id for term in breakdown}
+    if len(schemes) > 1:
+        raise ValidationError(_("A breakdown uses the terms of one taxonomy."), code="breakdown")
+    total = sum(breakdown.values(), Decimal(0))
+    if breakdown and total != observation.value:
+        raise ValidationError(
+            _("The parts add up to %(parts)s, not to the total %(total)s.")
+            % {"parts": total, "total": observation.value},
+            code="breakdown",
+        )
+    observation.parts.all().delete()
+    ObservationPart.objects.bulk_create(
+        ObservationPart(observation=observation, term=term, value=value)
+        for term, value in breakdown.items()
+    )
+
+
+@transaction.atomic
+def observation_transition(
+    *, actor, observation: Observation, transition: str, reason: str = ""
+) -> Observation:
+    """Move an observation along the workflow; every step is audited with its reason."""
+    sources, target, decider, needs_reason = TRANSITIONS[transition]
+    if decider == "staff":
+        require(can_validate(actor, observation), _("Only steering staff do this."))
+    else:
+        require(can_report(actor, observation.indicator), _("You may not report this indicator."))
+    if observation.state not in sources:
+        raise ValidationError(
+            _("A %(state)s value cannot be %(transition)s.")
+            % {"state": observation.get_state_display(), "transition": transition},
+            code="transition",
+        )
+    if needs_reason and not reason.strip():
+        raise ValidationError(_("Give a reason."), code="reason")
+    observation.state = target
+    observation.review_note = reason.strip()
+    with acting_as(actor):
+        observation.save()
+    return observation
