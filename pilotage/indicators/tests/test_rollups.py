@@ -1,0 +1,89 @@
+"""Roll-ups on stored data: actions and nodes, with coverage; missing values never count as zero."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+
+from pilotage.indicators.selectors import action_rollups, indicator_assessments, node_rollups
+from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
+from pilotage.strategies.tests.factories import (
+    ActionFactory,
+    StrategyFactory,
+    StrategyLevelFactory,
+    StrategyNodeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+END = datetime.date(2027, 12, 31)
+
+
+def indicator_at(action, weight, progress):
+    """An indicator of `action` whose published value is `progress` of the way to 100."""
+    indicator = IndicatorFactory(action=action, weight=D(weight))
+    if progress is not None:
+        ObservationFactory(indicator=indicator, period_start=END, period_end=END, value=D(progress))
+    return indicator
+
+
+def test_an_action_is_the_weighted_mean_of_its_indicators():
+    action = ActionFactory()
+    indicators = [
+        indicator_at(action, 2, 100),
+        indicator_at(action, 1, 0),
+        indicator_at(action, 1, 50),
+    ]
+
+    result = action_rollups(indicators, indicator_assessments(indicators))[action.pk]
+
+    assert result.progress == D("0.625")
+    assert (result.reported, result.total) == (3, 3)
+
+
+def test_an_indicator_that_did_not_report_is_left_out_not_zero():
+    action = ActionFactory()
+    indicators = [
+        indicator_at(action, 2, 100),
+        indicator_at(action, 1, 0),
+        indicator_at(action, 1, None),
+    ]
+
+    result = action_rollups(indicators, indicator_assessments(indicators))[action.pk]
+
+    assert round(result.progress, 3) == D("0.667")
+    assert (result.reported, result.total) == (2, 3)
+
+
+def test_unpublished_values_do_not_count_in_public_roll_ups():
+    action = ActionFactory()
+    indicator = indicator_at(action, 1, 80)
+    indicator.observations.update(state="submitted")
+
+    result = action_rollups([indicator], indicator_assessments([indicator]))[action.pk]
+
+    assert (result.progress, result.reported) == (None, 0)
+
+
+def test_a_node_rolls_up_its_children_and_actions():
+    strategy = StrategyFactory()
+    top = StrategyLevelFactory(strategy=strategy, depth=0)
+    below = StrategyLevelFactory(strategy=strategy, depth=1)
+    ambition = StrategyNodeFactory(strategy=strategy, level=top)
+    lever_a = StrategyNodeFactory(strategy=strategy, level=below, parent=ambition)
+    lever_b = StrategyNodeFactory(strategy=strategy, level=below, parent=ambition)
+    silent = StrategyNodeFactory(strategy=strategy, level=below, parent=ambition)
+    for lever, progress in [(lever_a, 100), (lever_b, 50)]:
+        action = ActionFactory()
+        action.nodes.add(lever)
+        indicator_at(action, 1, progress)
+    silent_action = ActionFactory()
+    silent_action.nodes.add(silent)
+    indicator_at(silent_action, 1, None)
+
+    rollups = node_rollups(strategy)
+
+    assert rollups[lever_a.pk].progress == D(1)
+    assert rollups[ambition.pk].progress == D("0.75")  # (1 + 0.5) / 2; the silent lever left out
+    assert (rollups[ambition.pk].reported, rollups[ambition.pk].total) == (2, 3)
+    assert (rollups[silent.pk].reported, rollups[silent.pk].total) == (0, 1)
