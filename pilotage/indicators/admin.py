@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from pilotage.accounts.permissions import is_steering
-from pilotage.core.admin import DomainAdmin, RoleInlineMixin
+from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RoleInlineMixin
 from pilotage.indicators import services
 from pilotage.indicators.models import Indicator, Observation, ObservationPart, Target
 from pilotage.indicators.permissions import can_change_indicator, can_report, can_validate
@@ -119,3 +119,33 @@ class ObservationAdmin(DomainAdmin):
     @admin.action(description=_("Publish the selected values"))
     def publish(self, request, queryset):
         self._move(request, queryset, "publish")
+
+
+@admin.register(Target)
+class TargetAdmin(PlainDomainAdmin):
+    list_display = ["indicator", "period_start", "period_end", "value"]
+    search_fields = ["indicator__code", "indicator__title"]
+    list_select_related = ["indicator"]
+    autocomplete_fields = ["indicator"]
+    write_permission = staticmethod(can_change_indicator)
+    save_service = staticmethod(services.target_save)
+    delete_service = staticmethod(services.target_delete)
+    service_argument = "target"
+
+
+@admin.register(ObservationPart)
+class ObservationPartAdmin(PlainDomainAdmin):
+    """Breakdowns, read here; they are entered with their observation."""
+
+    list_display = ["observation", "term", "value"]
+    list_select_related = ["observation__indicator", "term"]
+    search_fields = ["observation__indicator__code", "term__code"]
+
+    def can_add(self, user):
+        return False
+
+    def can_change(self, user, obj=None):
+        return False
+
+    def can_delete(self, user, obj=None):
+        return False

@@ -83,6 +83,13 @@ def target_save(*, actor, target: Target) -> Target:
 
 
 @transaction.atomic
+def target_delete(*, actor, target: Target) -> None:
+    require(can_change_indicator(actor, target.indicator), "Only steering staff set targets.")
+    with acting_as(actor):
+        target.delete()
+
+
+@transaction.atomic
 def observation_record(
     *,
     actor,
