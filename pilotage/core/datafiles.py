@@ -26,13 +26,21 @@ class DataError:
     file: str
     record: str
     reason: str
+    column: str = ""
 
     def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.record}: {self.reason}"
-            if self.record
-            else f"{self.file}: {self.reason}"
+        where = ", ".join(
+            part for part in (self.record, f"column {self.column!r}" if self.column else "") if part
         )
+        return f"{self.file}: {where}: {self.reason}" if where else f"{self.file}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "record": self.record,
+            "column": self.column,
+            "reason": self.reason,
+        }
 
 
 class DataFileError(Exception):

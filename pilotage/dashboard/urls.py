@@ -6,4 +6,6 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.StrategyListView.as_view(), name="strategy-list"),
+    path("strategies/<str:code>/", views.StrategyDetailView.as_view(), name="strategy-detail"),
+    path("actions/<str:code>/", views.ActionDetailView.as_view(), name="action-detail"),
 ]

@@ -269,6 +269,7 @@ class Observation(TimeStampedModel):
     state = models.CharField(
         _("state"), max_length=10, choices=ObservationState.choices, default=ObservationState.DRAFT
     )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     review_note = models.TextField(
         _("reason"),
         blank=True,
@@ -330,3 +331,49 @@ class ObservationPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term}: {self.value}"
+
+
+class CampaignState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ReportingCampaign(TimeStampedModel):
+    """A period (usually a quarter) for which action owners report their indicators."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True, validators=[code_validator])
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("start of period"))
+    period_end = models.DateField(_("end of period"))
+    deadline = models.DateField(_("deadline"))
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("reminder, days before the deadline"), default=7
+    )
+    strategy = models.ForeignKey(
+        "strategies.Strategy",
+        verbose_name=_("strategy"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        help_text=_("Empty: the indicators of every action."),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=CampaignState.choices, default=CampaignState.OPEN
+    )
+    reminded_on = models.DateField(_("last reminder"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reporting campaign")
+        verbose_name_plural = _("reporting campaigns")
+        ordering = ["-period_end", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="campaign_period_ordered",
+                violation_error_message=_("A period cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -93,11 +93,20 @@ class Assessment:
 
 @dataclass(frozen=True)
 class RollUp:
-    """The weighted mean progress of what reported, and how much reported."""
+    """The weighted mean progress of what reported, and how much reported.
+
+    `reported` counts the items with a value; `assessed`, those whose progress toward a
+    target could be measured (a value without a target reports, but has no progress).
+    """
 
     progress: Decimal | None
     reported: int
     total: int
+    assessed: int | None = None
+
+    def __post_init__(self):
+        if self.assessed is None:
+            object.__setattr__(self, "assessed", self.reported)
 
 
 def actual_value(spec: Spec, values: Sequence[Value], as_of: datetime.date | None = None):
@@ -273,22 +282,29 @@ def _assess_growth(spec: Spec, values, as_of) -> Assessment:
     )
 
 
-def rollup(items: Iterable[tuple[Decimal, Decimal | None]]) -> RollUp:
-    """Weighted mean of (weight, progress) over the items that reported.
+def rollup(items: Iterable[tuple]) -> RollUp:
+    """Weighted mean of (weight, progress[, reported]) over the items with a progress.
 
-    Each progress counts between 0 and 1: an indicator far beyond its target must not
-    hide another one lagging behind.
+    `reported` defaults to "has a progress". Each progress counts between 0 and 1: an
+    indicator far beyond its target must not hide another one lagging behind.
     """
-    items = list(items)
-    reported = [
+    items = [
+        (item[0], item[1], item[2] if len(item) > 2 else item[1] is not None) for item in items
+    ]
+    assessed = [
         (weight, min(max(progress, ZERO), ONE))
-        for weight, progress in items
+        for weight, progress, _reported in items
         if progress is not None
     ]
-    total_weight = sum((weight for weight, _progress in reported), ZERO)
+    total_weight = sum((weight for weight, _progress in assessed), ZERO)
     progress = (
-        sum((weight * value for weight, value in reported), ZERO) / total_weight
+        sum((weight * value for weight, value in assessed), ZERO) / total_weight
         if total_weight
         else None
     )
-    return RollUp(progress=progress, reported=len(reported), total=len(items))
+    return RollUp(
+        progress=progress,
+        reported=sum(1 for item in items if item[2]),
+        total=len(items),
+        assessed=len(assessed),
+    )

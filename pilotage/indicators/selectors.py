@@ -72,14 +72,14 @@ def indicator_assessments(
     }
 
 
-def progress_of(assessment: Assessment):
-    """The progress an assessment contributes to a roll-up (None: not reported).
+def rollup_item(weight, assessment: Assessment) -> tuple:
+    """What an indicator contributes to a roll-up: (weight, progress, reported).
 
-    Only the trajectory's share of the way counts; a growth rate is not a share of a target.
+    Only the trajectory's share of the way is a progress; a growth rate is not a share of
+    a target. An indicator with a value has reported, even without a target.
     """
-    if assessment.method != "trajectory":
-        return None
-    return assessment.progress
+    progress = assessment.progress if assessment.method == "trajectory" else None
+    return (weight, progress, assessment.actual is not None)
 
 
 def action_rollups(
@@ -90,7 +90,7 @@ def action_rollups(
     for indicator in indicators:
         if indicator.action_id:
             by_action[indicator.action_id].append(
-                (indicator.weight, progress_of(assessments[indicator.pk]))
+                rollup_item(indicator.weight, assessments[indicator.pk])
             )
     return {action_id: rollup(items) for action_id, items in by_action.items()}
 
@@ -114,9 +114,7 @@ def node_rollups(strategy, *, states=PUBLIC_STATES) -> dict[int, RollUp]:
     own: dict[int, list] = defaultdict(list)
     for indicator in indicators:
         if indicator.node_id:
-            own[indicator.node_id].append(
-                (indicator.weight, progress_of(assessments[indicator.pk]))
-            )
+            own[indicator.node_id].append(rollup_item(indicator.weight, assessments[indicator.pk]))
     children: dict[int | None, list] = defaultdict(list)
     for node in nodes:
         children[node.parent_id].append(node)
@@ -124,8 +122,13 @@ def node_rollups(strategy, *, states=PUBLIC_STATES) -> dict[int, RollUp]:
 
     def visit(node) -> RollUp:
         items = list(own[node.pk])
-        items += [(1, visit(child).progress) for child in children[node.pk]]
-        items += [(1, actions[a.pk].progress) for a in node.actions.all() if a.pk in actions]
+        for child in children[node.pk]:
+            below = visit(child)
+            if below.total:
+                items.append((1, below.progress, below.reported > 0))
+        for action in node.actions.all():
+            if action.pk in actions:
+                items.append((1, actions[action.pk].progress, actions[action.pk].reported > 0))
         result[node.pk] = rollup(items)
         return result[node.pk]
 

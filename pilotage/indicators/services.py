@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilotage.core.audit import acting_as
@@ -193,6 +194,8 @@ def observation_transition(
         raise ValidationError(_("Give a reason."), code="reason")
     observation.state = target
     observation.review_note = reason.strip()
+    if transition == "submit":
+        observation.submitted_at = timezone.now()
     with acting_as(actor):
         observation.save()
     return observation

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from pilotage.indicators.models import Indicator, Observation
+from pilotage.indicators.models import Indicator, Observation, ReportingCampaign
 
 
 @register(Indicator)
@@ -12,3 +12,9 @@ class IndicatorTranslationOptions(TranslationOptions):
 @register(Observation)
 class ObservationTranslationOptions(TranslationOptions):
     fields = ("comment",)
+
+
+@register(ReportingCampaign)
+class ReportingCampaignTranslationOptions(TranslationOptions):
+    fields = ("title",)
+    required_languages = {"fr": ("title",)}

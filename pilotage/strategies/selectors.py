@@ -63,3 +63,18 @@ def action_list(*, strategy: Strategy | None = None) -> models.QuerySet[Action]:
     if strategy is not None:
         queryset = queryset.filter(nodes__strategy=strategy).distinct()
     return queryset
+
+
+def strategy_public_get(code: str) -> Strategy:
+    """One public strategy by code (raises Strategy.DoesNotExist)."""
+    return strategy_list_public().get(code=code)
+
+
+def action_public_get(code: str) -> Action:
+    """One action by code, with what its page shows (raises Action.DoesNotExist)."""
+    return (
+        Action.objects.with_relations()
+        .filter(nodes__strategy__in=Strategy.objects.public())
+        .distinct()
+        .get(code=code)
+    )

@@ -1,0 +1,209 @@
+"""A reporting campaign end to end: open, what is due, upload, send back, validate, lock,
+coverage and reminders; broken uploads refused whole with file, row, column and reason."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
+
+from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
+from pilotage.core.datafiles import DataFileError
+from pilotage.indicators import campaigns, services
+from pilotage.indicators.models import Observation
+from pilotage.indicators.models import ObservationState as State
+from pilotage.indicators.tests.factories import IndicatorFactory
+from pilotage.strategies.tests.factories import ActionFactory
+from pilotage.taxonomies.tests.factories import TaxonomyFactory, TermFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reasons are checked in English, whatever the catalogues say."""
+    with translation.override("en"):
+        yield
+
+Q1 = {"period_start": datetime.date(2026, 1, 1), "period_end": datetime.date(2026, 3, 31)}
+
+
+@pytest.fixture
+def steering():
+    return SteeringFactory()
+
+
+@pytest.fixture
+def campaign(steering):
+    return campaigns.campaign_open(
+        actor=steering,
+        code="2026-Q1",
+        title="Premier trimestre 2026",
+        deadline=datetime.date(2026, 4, 15),
+        **Q1,
+    )
+
+
+@pytest.fixture
+def partner():
+    return PartnerEditorFactory()
+
+
+@pytest.fixture
+def own_indicators(partner):
+    action = ActionFactory(lead=partner.organisation)
+    return [
+        IndicatorFactory(action=action, code="OWN-A"),
+        IndicatorFactory(action=action, code="OWN-B"),
+    ]
+
+
+def csv_file(rows, header=("indicator", "period_start", "period_end", "value", "comment")) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def upload(actor, campaign, rows, **kwargs):
+    return campaigns.campaign_upload(
+        actor=actor, campaign=campaign, name="q1.csv", content=csv_file(rows, **kwargs)
+    )
+
+
+def test_only_steering_staff_open_campaigns(partner):
+    with pytest.raises(PermissionDenied):
+        campaigns.campaign_open(
+            actor=partner, code="X", title="X", deadline=datetime.date(2026, 4, 1), **Q1
+        )
+
+
+def test_each_owner_sees_what_it_owes(campaign, partner, own_indicators):
+    IndicatorFactory()  # someone else's
+    due = campaigns.due_for(partner, campaign)
+    assert [item.indicator.code for item in due] == ["OWN-A", "OWN-B"]
+    assert {item.state for item in due} == {"missing"}
+    assert len(campaigns.due_for(SteeringFactory(), campaign)) == 3
+
+
+def test_a_full_campaign_runs_end_to_end(campaign, partner, own_indicators, steering):
+    stats = upload(
+        partner,
+        campaign,
+        [
+            ["OWN-A", "2026-01-01", "2026-03-31", "12", "Source: registre"],
+            ["OWN-B", "", "", "7,5", ""],
+        ],
+    )
+    assert stats["submitted"] == 2
+    first = Observation.objects.get(indicator__code="OWN-A")
+    assert (first.value, first.state, first.reported_by) == (D(12), State.SUBMITTED, partner)
+    assert Observation.objects.get(indicator__code="OWN-B").value == D("7.5")
+
+    services.observation_transition(
+        actor=steering, observation=first, transition="send_back", reason="Chiffre provisoire ?"
+    )
+    upload(partner, campaign, [["OWN-A", "", "", "13", "Chiffre définitif"]])
+    first.refresh_from_db()
+    assert (first.value, first.state) == (D(13), State.SUBMITTED)
+
+    for observation in Observation.objects.all():
+        services.observation_transition(
+            actor=steering, observation=observation, transition="validate"
+        )
+    with pytest.raises(DataFileError) as caught:
+        upload(partner, campaign, [["OWN-A", "", "", "14", ""]])
+    assert caught.value.errors[0].reason == "this period is validated and locked"
+
+    coverage = campaigns.campaign_coverage(campaign)
+    [row] = coverage["organisations"]
+    assert (row.due, row.reported, row.validated) == (2, 2, 2)
+
+
+BROKEN = {
+    "unknown indicator": ([["NOPE", "", "", "1", ""]], "indicator", "unknown indicator 'NOPE'"),
+    "period outside": (
+        [["OWN-A", "2025-10-01", "", "1", ""]],
+        "period_start",
+        "2025-10-01 is outside",
+    ),
+    "text for a number": ([["OWN-A", "", "", "douze", ""]], "value", "'douze' is not a number"),
+    "duplicate row": (
+        [["OWN-A", "", "", "1", ""], ["OWN-A", "", "", "2", ""]],
+        "indicator",
+        "duplicate of row 3",
+    ),
+    "someone else's": ([["THEIRS", "", "", "1", ""]], "indicator", "is not yours to report"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_upload_is_refused_whole(case, campaign, partner, own_indicators):
+    IndicatorFactory(code="THEIRS")
+    rows, column, reason = case
+    good = ["OWN-B", "", "", "5", ""]
+
+    with pytest.raises(DataFileError) as caught:
+        upload(partner, campaign, [good, *rows])
+
+    [error] = caught.value.errors
+    assert error.file == "q1.csv"
+    assert error.record.startswith("row ")
+    assert (error.column, reason in error.reason) == (column, True)
+    assert not Observation.objects.exists()  # the good row was not written either
+
+
+def test_a_breakdown_that_does_not_add_up_is_refused(campaign, partner, own_indicators):
+    provinces = TaxonomyFactory(code="provinces")
+    TermFactory(taxonomy=provinces, code="namur")
+    TermFactory(taxonomy=provinces, code="liege")
+    header = ("indicator", "value", "provinces:namur", "provinces:liege")
+
+    with pytest.raises(DataFileError) as caught:
+        upload(partner, campaign, [["OWN-A", "10", "4", "5"]], header=header)
+    assert "add up to 9" in caught.value.errors[0].reason
+
+    upload(partner, campaign, [["OWN-A", "10", "4", "6"]], header=header)
+    assert Observation.objects.get().parts.count() == 2
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_export_then_reimport_changes_nothing(format, campaign, partner, own_indicators):
+    upload(partner, campaign, [["OWN-A", "", "", "12", "Source"], ["OWN-B", "", "", "3", ""]])
+    before = list(Observation.objects.values_list("pk", "value", "comment", "state", "updated_at"))
+    items = campaigns.due_for(partner, campaign)
+    content = (
+        campaigns.template_csv(campaign, items).encode()
+        if format == "csv"
+        else campaigns.template_xlsx(campaign, items)
+    )
+
+    stats = campaigns.campaign_upload(
+        actor=partner, campaign=campaign, name=f"template.{format}", content=content
+    )
+
+    assert stats["unchanged"] == 2 and stats["submitted"] == 0
+    assert (
+        list(Observation.objects.values_list("pk", "value", "comment", "state", "updated_at"))
+        == before
+    )
+
+
+def test_reminders_go_to_owners_who_still_owe_values(campaign, partner, own_indicators):
+    done = PartnerEditorFactory()
+    finished = IndicatorFactory(action=ActionFactory(lead=done.organisation))
+    upload(done, campaign, [[finished.code, "", "", "1", ""]])
+
+    sent = campaigns.reminders_send(today=datetime.date(2026, 4, 10))
+
+    assert sent == 1
+    assert mail.outbox[0].to == [partner.email]
+    assert "2" in mail.outbox[0].subject  # two values to report
+    # Once a day, and not before the reminder window opens.
+    assert campaigns.reminders_send(today=datetime.date(2026, 4, 10)) == 0
+    assert campaigns.reminders_send(today=datetime.date(2026, 4, 1)) == 0
