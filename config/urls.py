@@ -12,6 +12,7 @@ urlpatterns = [
 # French, the default language, lives at the root; the others under /nl/, /de/, /en/.
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("reporting/", include("pilotage.indicators.urls")),
     path("", include("pilotage.dashboard.urls")),
     prefix_default_language=False,
 )

@@ -5,8 +5,14 @@ from modeltranslation.admin import TranslationTabularInline
 
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RoleInlineMixin
-from pilotage.indicators import services
-from pilotage.indicators.models import Indicator, Observation, ObservationPart, Target
+from pilotage.indicators import campaigns, services
+from pilotage.indicators.models import (
+    Indicator,
+    Observation,
+    ObservationPart,
+    ReportingCampaign,
+    Target,
+)
 from pilotage.indicators.permissions import can_change_indicator, can_report, can_validate
 
 
@@ -149,3 +155,15 @@ class ObservationPartAdmin(PlainDomainAdmin):
 
     def can_delete(self, user, obj=None):
         return False
+
+
+@admin.register(ReportingCampaign)
+class ReportingCampaignAdmin(DomainAdmin):
+    list_display = ["code", "title", "period_start", "period_end", "deadline", "state", "strategy"]
+    list_filter = ["state", "strategy"]
+    search_fields = ["code", "title"]
+    readonly_fields = ["reminded_on"]
+    write_permission = staticmethod(lambda user, obj=None: is_steering(user))
+    save_service = staticmethod(campaigns.campaign_save)
+    delete_service = staticmethod(campaigns.campaign_delete)
+    service_argument = "campaign"

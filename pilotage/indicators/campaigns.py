@@ -98,6 +98,23 @@ def campaign_open(
 
 
 @transaction.atomic
+def campaign_save(*, actor, campaign: ReportingCampaign) -> ReportingCampaign:
+    """Create or change a campaign from a form."""
+    require(is_steering(actor), _("Only steering staff manage campaigns."))
+    with acting_as(actor):
+        campaign.full_clean()
+        campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_delete(*, actor, campaign: ReportingCampaign) -> None:
+    require(is_steering(actor), _("Only steering staff manage campaigns."))
+    with acting_as(actor):
+        campaign.delete()
+
+
+@transaction.atomic
 def campaign_close(*, actor, campaign: ReportingCampaign) -> ReportingCampaign:
     require(is_steering(actor), _("Only steering staff close campaigns."))
     campaign.state = CampaignState.CLOSED

@@ -29,6 +29,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 Q1 = {"period_start": datetime.date(2026, 1, 1), "period_end": datetime.date(2026, 3, 31)}
 
 

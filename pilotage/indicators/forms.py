@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Completed template (CSV or XLSX)"))
+
+
+class ValueForm(forms.Form):
+    """One value typed in the web form."""
+
+    indicator = forms.CharField(widget=forms.HiddenInput)
+    value = forms.DecimalField(label=_("Value"), max_digits=20, decimal_places=4, required=False)
+    numerator = forms.DecimalField(
+        label=_("Numerator"), max_digits=20, decimal_places=4, required=False
+    )
+    denominator = forms.DecimalField(
+        label=_("Denominator"), max_digits=20, decimal_places=4, required=False
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(forms.Form):
+    observation = forms.IntegerField(widget=forms.HiddenInput)
+    transition = forms.ChoiceField(
+        choices=[("validate", _("Validate")), ("send_back", _("Send back"))]
+    )
+    reason = forms.CharField(label=_("Reason (to send back)"), required=False)
