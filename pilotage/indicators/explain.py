@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from pilotage.core.formatting import number_text, percent_text
 from pilotage.indicators.progress import Assessment, Status
-
-
-def _number(value: Decimal | None) -> str:
-    if value is None:
-        return "–"
-    return formats.number_format(
-        value.normalize() if value == value.to_integral() else round(value, 2),
-        use_l10n=True,
-        force_grouping=True,
-    )
-
-
-def _percent(share: Decimal | None) -> str:
-    return (
-        "–" if share is None else f"{formats.number_format(round(share * 100, 1), use_l10n=True)} %"
-    )
 
 
 def _date(value) -> str:
@@ -38,21 +21,21 @@ def explanation(assessment: Assessment) -> str:
         return (
             _("No value published yet.")
             if not a.notes
-            else _("Not assessed: %(why)s.") % {"why": "; ".join(a.notes)}
+            else _("Not assessed: %(why)s.") % {"why": "; ".join(str(note) for note in a.notes)}
         )
-    value = _("%(value)s on %(date)s") % {"value": _number(a.actual), "date": _date(a.as_of)}
-    if a.status == Status.NO_TARGET:
+    value = _("%(value)s on %(date)s") % {"value": number_text(a.actual), "date": _date(a.as_of)}
+    if a.status == Status.NO_TARGET and a.progress is None:
         return _("%(value)s; no target to measure progress against.") % {"value": value}
     if a.method == "growth":
         text = _("%(value)s; growing %(observed)s a year since %(start)s") % {
             "value": value,
-            "observed": _percent(a.progress),
+            "observed": percent_text(a.progress),
             "start": _date(a.baseline_date),
         }
         if a.expected is not None:
             text += _(", %(required)s a year needed to reach %(target)s by %(date)s") % {
-                "required": _percent(a.expected),
-                "target": _number(a.target_value),
+                "required": percent_text(a.expected),
+                "target": number_text(a.target_value),
                 "date": _date(a.target_date),
             }
         return text + "."
@@ -60,17 +43,17 @@ def explanation(assessment: Assessment) -> str:
         "%(value)s: %(progress)s of the way from %(baseline)s (%(start)s) to %(target)s (%(end)s)"
     ) % {
         "value": value,
-        "progress": _percent(a.progress),
-        "baseline": _number(a.baseline_value),
+        "progress": percent_text(a.progress),
+        "baseline": number_text(a.baseline_value),
         "start": _date(a.baseline_date),
-        "target": _number(a.target_value),
+        "target": number_text(a.target_value),
         "end": _date(a.target_date),
     }
     if a.expected is not None and a.ratio is not None:
         text += _("; %(expected)s expected by then, so %(ratio)s of the expected progress") % {
-            "expected": _percent(a.expected),
-            "ratio": _percent(a.ratio),
+            "expected": percent_text(a.expected),
+            "ratio": percent_text(a.ratio),
         }
     if a.notes:
-        text += f" ({'; '.join(a.notes)})"
+        text += f" ({'; '.join(str(note) for note in a.notes)})"
     return text + "."

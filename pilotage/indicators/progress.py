@@ -83,12 +83,16 @@ class Assessment:
     ratio: Decimal | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
     def as_dict(self) -> dict:
         """For the API and exports: numbers as strings, dates as ISO text."""
         return {
             key: (str(value) if isinstance(value, Decimal | datetime.date) else value)
             for key, value in asdict(self).items()
-        } | {"notes": list(self.notes)}
+        } | {"notes": [str(note) for note in self.notes], "status_label": self.status_label}
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,7 @@ def _baseline(spec: Spec, values: Sequence[Value]) -> tuple[Decimal, datetime.da
     if spec.baseline_value is not None and spec.baseline_date is not None:
         return spec.baseline_value, spec.baseline_date, ()
     start = min(v.start for v in values)
-    return ZERO, start, ("no baseline given: 0 at the start of the first period",)
+    return ZERO, start, (_("no baseline given: 0 at the start of the first period"),)
 
 
 def _assess_trajectory(spec: Spec, values, as_of) -> Assessment:
@@ -193,7 +197,7 @@ def _assess_trajectory(spec: Spec, values, as_of) -> Assessment:
         tolerance=spec.tolerance,
     )
     if progress is None:
-        notes = (*notes, "the target lies against the desired direction")
+        notes = (*notes, _("the target lies against the desired direction"))
         return Assessment(Status.NO_TARGET, **(common | {"notes": notes}))
     common["progress"] = progress
     if spec.direction == "maintain":
@@ -246,12 +250,13 @@ def _assess_growth(spec: Spec, values, as_of) -> Assessment:
     elif len(counted) >= 2:
         first, start = counted[0].value, counted[0].end
     else:
-        notes = ("a growth rate needs a baseline or two values",)
-        return Assessment(Status.NO_DATA, **(common | {"notes": notes}))
+        notes = (_("a growth rate needs a baseline or two values"),)
+        status = Status.NO_TARGET if spec.target_value is None else Status.NO_DATA
+        return Assessment(status, **(common | {"notes": notes}))
     common |= {"baseline_value": first, "baseline_date": start}
     observed = _cagr(first, actual, _years(start, day))
     if observed is None:
-        notes = ("a growth rate needs positive values over a positive span of time",)
+        notes = (_("a growth rate needs positive values over a positive span of time"),)
         return Assessment(Status.NO_DATA, **(common | {"notes": notes}))
     sign = Decimal(-1) if spec.direction == "decrease" else ONE
     if spec.target_value is None or spec.target_date is None:

@@ -1,6 +1,8 @@
 from django import template
 from django.urls import translate_url
 
+from pilotage.core.formatting import percent_text
+
 register = template.Library()
 
 
@@ -20,8 +22,4 @@ def lookup(mapping, key):
 @register.filter
 def percent(share) -> str:
     """0.625 → "62,5 %" in the reader's language."""
-    from django.utils import formats
-
-    if share is None:
-        return ""
-    return f"{formats.number_format(round(share * 100, 1), use_l10n=True)} %"
+    return "" if share is None else percent_text(share)
