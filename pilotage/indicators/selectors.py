@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import models
 
-from pilotage.indicators.models import Indicator, Observation, ObservationState
+from pilotage.indicators.models import Indicator, Measure, Observation, ObservationState
 from pilotage.indicators.progress import Assessment, RollUp, Spec, Value, assess, rollup
 
 PUBLIC_STATES = (ObservationState.PUBLISHED,)
@@ -45,16 +46,55 @@ def indicator_list(*, action_ids=None, node_ids=None) -> models.QuerySet[Indicat
 def observation_values(
     indicators: Iterable[Indicator], *, states=PUBLIC_STATES
 ) -> dict[int, list[Value]]:
-    """The numeric values of these indicators, by indicator id, in one query."""
-    values: dict[int, list[Value]] = defaultdict(list)
+    """The numeric values of these indicators, by indicator id, in one query.
+
+    A computed indicator's values come from its components, period by period, for the
+    periods where every component has a value; they are never typed in.
+    """
+    indicators = list(indicators)
+    components = _components(indicators)
+    wanted = [i.pk for i in indicators] + [c.pk for c in components.values()]
+    stored: dict[int, list[Value]] = defaultdict(list)
     rows = (
-        Observation.objects.filter(indicator__in=list(indicators), state__in=states)
+        Observation.objects.filter(indicator_id__in=wanted, state__in=states)
         .exclude(value=None)
         .values_list("indicator_id", "period_start", "period_end", "value")
     )
     for indicator_id, start, end, value in rows:
-        values[indicator_id].append(Value(start, end, value))
+        stored[indicator_id].append(Value(start, end, value))
+    values: dict[int, list[Value]] = defaultdict(list)
+    for indicator in indicators:
+        if indicator.is_computed:
+            parts = [components.get(code) for code in indicator.formula["of"]]
+            if all(parts):
+                values[indicator.pk] = computed_values(indicator, [stored[p.pk] for p in parts])
+        else:
+            values[indicator.pk] = stored[indicator.pk]
     return values
+
+
+def _components(indicators: list[Indicator]) -> dict[str, Indicator]:
+    codes = {code for i in indicators if i.is_computed for code in i.formula.get("of", [])}
+    return {i.code: i for i in Indicator.objects.filter(code__in=codes)} if codes else {}
+
+
+def computed_values(indicator: Indicator, series: list[list[Value]]) -> list[Value]:
+    """Apply a formula period by period: a ratio (×100 for a percentage) or a sum."""
+    by_period = [{(v.start, v.end): v.value for v in values} for values in series]
+    periods = set(by_period[0]).intersection(*by_period[1:])
+    result = []
+    for start, end in sorted(periods):
+        numbers = [values[(start, end)] for values in by_period]
+        if indicator.formula["op"] == "sum":
+            value = sum(numbers, Decimal(0))
+        elif numbers[1] == 0:
+            continue  # a ratio over zero has no value
+        else:
+            value = (
+                numbers[0] / numbers[1] * (100 if indicator.measure == Measure.PERCENTAGE else 1)
+            )
+        result.append(Value(start, end, value))
+    return result
 
 
 def indicator_assessments(

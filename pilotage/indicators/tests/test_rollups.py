@@ -87,3 +87,31 @@ def test_a_node_rolls_up_its_children_and_actions():
     assert rollups[ambition.pk].progress == D("0.75")  # (1 + 0.5) / 2; the silent lever left out
     assert (rollups[ambition.pk].reported, rollups[ambition.pk].total) == (2, 3)
     assert (rollups[silent.pk].reported, rollups[silent.pk].total) == (0, 1)
+
+
+def test_a_computed_indicator_takes_its_values_from_its_components():
+    action = ActionFactory()
+    trained = IndicatorFactory(action=action, code="TRAINED")
+    reached = IndicatorFactory(action=action, code="REACHED")
+    share = IndicatorFactory(
+        action=action,
+        code="SHARE",
+        measure="percentage",
+        formula={"op": "ratio", "of": ["TRAINED", "REACHED"]},
+    )
+    total = IndicatorFactory(
+        action=action, code="TOTAL", formula={"op": "sum", "of": ["TRAINED", "REACHED"]}
+    )
+    for indicator, value in [(trained, 30), (reached, 120)]:
+        ObservationFactory(indicator=indicator, period_start=END, period_end=END, value=D(value))
+    # A period where only one component reported yields no computed value.
+    ObservationFactory(
+        indicator=trained,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+    )
+
+    assessments = indicator_assessments([share, total])
+
+    assert assessments[share.pk].actual == D(25)  # 30 / 120 × 100
+    assert assessments[total.pk].actual == D(150)
