@@ -377,3 +377,34 @@ class ReportingCampaign(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class QuarterlyReport(TimeStampedModel):
+    """The report of a campaign to the Government and the Digital Council, frozen.
+
+    `snapshot` holds the numbers as they were validated when the report was made, so the
+    report of a past quarter reads the same whatever is edited later.
+    """
+
+    campaign = models.OneToOneField(
+        ReportingCampaign,
+        verbose_name=_("reporting campaign"),
+        on_delete=models.PROTECT,
+        related_name="report",
+    )
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("frozen by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    snapshot = models.JSONField(_("snapshot"))
+
+    class Meta:
+        verbose_name = _("quarterly report")
+        verbose_name_plural = _("quarterly reports")
+        ordering = ["-campaign__period_end"]
+
+    def __str__(self) -> str:
+        return str(self.campaign)

@@ -13,5 +13,7 @@ urlpatterns = [
         name="campaign-template",
     ),
     path("<str:code>/review/", views.CampaignReviewView.as_view(), name="campaign-review"),
+    path("<str:code>/report/", views.ReportView.as_view(), name="report"),
+    path("<str:code>/report.pdf", views.ReportPdfView.as_view(), name="report-pdf"),
     path("<str:code>/coverage/", views.CampaignCoverageView.as_view(), name="campaign-coverage"),
 ]

@@ -13,12 +13,13 @@ from django.views.generic import TemplateView
 
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.datafiles import DataFileError
-from pilotage.indicators import campaigns, services
+from pilotage.indicators import campaigns, reports, services
 from pilotage.indicators.forms import ReviewForm, UploadForm, ValueForm
 from pilotage.indicators.models import (
     CampaignState,
     Observation,
     ObservationState,
+    QuarterlyReport,
     ReportingCampaign,
 )
 
@@ -178,3 +179,33 @@ class CampaignCoverageView(TemplateView):
         campaign = get_object_or_404(ReportingCampaign, code=kwargs["code"])
         context.update(campaign=campaign, coverage=campaigns.campaign_coverage(campaign))
         return context
+
+
+class ReportView(LoginRequiredMixin, View):
+    """The quarterly report of a campaign: read by any account, frozen by staff."""
+
+    def get(self, request, code):
+        from django.template.response import TemplateResponse
+
+        campaign = get_object_or_404(ReportingCampaign, code=code)
+        report = QuarterlyReport.objects.filter(campaign=campaign).first()
+        context = {"campaign": campaign, "can_freeze": is_steering(request.user)}
+        if report is not None:
+            context.update(reports.report_context(report))
+        return TemplateResponse(request, "indicators/report.html", context)
+
+    def post(self, request, code):
+        campaign = get_object_or_404(ReportingCampaign, code=code)
+        try:
+            reports.report_freeze(actor=request.user, campaign=campaign)
+        except ValueError as error:
+            messages.error(request, str(error))
+        return redirect("reporting:report", code=campaign.code)
+
+
+class ReportPdfView(LoginRequiredMixin, View):
+    def get(self, request, code):
+        report = get_object_or_404(QuarterlyReport, campaign__code=code)
+        response = HttpResponse(reports.report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{code}.pdf"'
+        return response

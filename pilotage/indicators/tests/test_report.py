@@ -1,0 +1,112 @@
+"""The quarterly report: frozen from validated values, the same whatever is edited later."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory, UserFactory
+from pilotage.indicators import campaigns, reports, services
+from pilotage.indicators.models import Observation
+from pilotage.indicators.tests.factories import IndicatorFactory
+from pilotage.strategies.tests.factories import (
+    ActionFactory,
+    StrategyFactory,
+    StrategyLevelFactory,
+    StrategyNodeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def quarter(steering, code, start, end):
+    return campaigns.campaign_open(
+        actor=steering,
+        code=code,
+        title=code,
+        period_start=start,
+        period_end=end,
+        deadline=end + datetime.timedelta(days=15),
+    )
+
+
+@pytest.fixture
+def world():
+    steering = SteeringFactory()
+    partner = PartnerEditorFactory()
+    strategy = StrategyFactory()
+    node = StrategyNodeFactory(strategy=strategy, level=StrategyLevelFactory(strategy=strategy))
+    action = ActionFactory(lead=partner.organisation)
+    action.nodes.add(node)
+    indicator = IndicatorFactory(action=action, code="KPI")  # 0 → 100 from 2024 to 2028
+    return steering, partner, indicator
+
+
+def report_value(steering, partner, campaign, indicator, value):
+    observation = services.observation_record(
+        actor=partner,
+        indicator=indicator,
+        period_start=campaign.period_start,
+        period_end=campaign.period_end,
+        value=D(value),
+    )
+    services.observation_transition(actor=partner, observation=observation, transition="submit")
+    services.observation_transition(actor=steering, observation=observation, transition="validate")
+    return observation
+
+
+def test_a_frozen_report_does_not_change_when_data_change_later(world, client):
+    steering, partner, indicator = world
+    q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    observation = report_value(steering, partner, q1, indicator, 20)  # 20 % done, 56 % expected
+
+    report = reports.report_freeze(actor=steering, campaign=q1)
+    first_pdf = reports.report_pdf(report)
+    client.force_login(UserFactory())
+    first_page = client.get(reverse("reporting:report", args=[q1.code])).content.decode()
+    assert report.snapshot["watch"] == ["KPI"]
+    assert "status-at_risk" in first_page
+
+    services.observation_transition(
+        actor=steering, observation=observation, transition="reopen", reason="correction"
+    )
+    Observation.objects.filter(pk=observation.pk).update(value=D(90))
+
+    report.refresh_from_db()
+    assert client.get(reverse("reporting:report", args=[q1.code])).content.decode() == first_page
+    assert first_pdf.startswith(b"%PDF")
+    assert len(reports.report_pdf(report)) > 1000
+
+
+def test_the_next_report_says_what_changed(world):
+    steering, partner, indicator = world
+    q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    report_value(steering, partner, q1, indicator, 20)
+    reports.report_freeze(actor=steering, campaign=q1)
+    q2 = quarter(steering, "2026-Q2", datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+    report_value(steering, partner, q2, indicator, 100)
+
+    report = reports.report_freeze(actor=steering, campaign=q2)
+
+    assert report.snapshot["changes"] == [
+        {"indicator": "KPI", "before": "at_risk", "after": "achieved"}
+    ]
+
+
+def test_only_staff_freeze_and_only_accounts_read(world, client):
+    steering, partner, _indicator = world
+    q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    url = reverse("reporting:report", args=[q1.code])
+
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(partner)
+    assert client.post(url).status_code == 403
+    client.force_login(steering)
+    client.post(url)
+    assert (
+        client.get(reverse("reporting:report-pdf", args=[q1.code]))["Content-Type"]
+        == "application/pdf"
+    )
+    with pytest.raises(ValueError):
+        reports.report_freeze(actor=steering, campaign=q1)
