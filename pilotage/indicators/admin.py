@@ -10,6 +10,7 @@ from pilotage.indicators.models import (
     Indicator,
     Observation,
     ObservationPart,
+    QuarterlyReport,
     ReportingCampaign,
     Target,
 )
@@ -167,3 +168,20 @@ class ReportingCampaignAdmin(DomainAdmin):
     save_service = staticmethod(campaigns.campaign_save)
     delete_service = staticmethod(campaigns.campaign_delete)
     service_argument = "campaign"
+
+
+@admin.register(QuarterlyReport)
+class QuarterlyReportAdmin(PlainDomainAdmin):
+    """Frozen reports, read here; they are frozen from the reporting pages."""
+
+    list_display = ["campaign", "frozen_by", "created_at"]
+    readonly_fields = ["campaign", "frozen_by", "snapshot"]
+
+    def can_add(self, user):
+        return False
+
+    def can_change(self, user, obj=None):
+        return False
+
+    def can_delete(self, user, obj=None):
+        return False
