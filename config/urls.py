@@ -5,8 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from config.api import api
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
 ]
 
 # French, the default language, lives at the root; the others under /nl/, /de/, /en/.

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "auditlog",
     "csp",
+    "ninja",
     "pilotage.core",
     "pilotage.accounts",
     "pilotage.taxonomies",

@@ -1,11 +1,12 @@
 from auditlog.mixins import AuditlogHistoryAdminMixin
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from pilotage.accounts import services
 from pilotage.accounts.forms import UserChangeForm, UserCreationForm
-from pilotage.accounts.models import User
+from pilotage.accounts.models import ApiToken, User
 from pilotage.accounts.permissions import can_manage_users
 
 
@@ -56,3 +57,42 @@ class UserAdmin(AuditlogHistoryAdminMixin, DjangoUserAdmin):
 
 # Roles decide what a user may do (see permissions.py); Django's groups are not used.
 admin.site.unregister(Group)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Steering staff issue keys to partners' software, and revoke them."""
+
+    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__email", "prefix"]
+    fields = ["name", "user"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return can_manage_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_manage_users(request.user)
+
+    def has_add_permission(self, request):
+        return can_manage_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        token, key = services.token_issue(actor=request.user, user=obj.user, name=obj.name)
+        obj.pk = token.pk
+        self.message_user(
+            request, _("The key, shown only now: %(key)s") % {"key": key}, messages.WARNING
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.token_revoke(actor=request.user, token=token)

@@ -10,7 +10,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from pilotage.accounts.models import User
+        from pilotage.accounts.models import ApiToken, User
 
         # Role and organisation changes matter; the password hash never goes in the log.
         auditlog.register(User, exclude_fields=["password", "last_login"])
+        auditlog.register(ApiToken, exclude_fields=["key_hash", "last_used_at"])

@@ -89,10 +89,19 @@ class Assessment:
 
     def as_dict(self) -> dict:
         """For the API and exports: numbers as strings, dates as ISO text."""
-        return {
-            key: (str(value) if isinstance(value, Decimal | datetime.date) else value)
-            for key, value in asdict(self).items()
-        } | {"notes": [str(note) for note in self.notes], "status_label": self.status_label}
+        return {key: _plain(value) for key, value in asdict(self).items()} | {
+            "notes": [str(note) for note in self.notes],
+            "status_label": self.status_label,
+        }
+
+
+def _plain(value):
+    """Decimals without trailing zeros or exponent ("45", "0.4503"), dates in ISO."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 @dataclass(frozen=True)

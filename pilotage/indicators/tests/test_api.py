@@ -1,0 +1,147 @@
+"""The API: public reads with statuses and explanations, token writes, errors with codes."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+
+from pilotage.accounts.services import token_issue, token_revoke
+from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
+from pilotage.indicators import services
+from pilotage.indicators.models import Observation
+from pilotage.indicators.models import ObservationState as State
+from pilotage.indicators.selectors import indicator_assessments
+from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
+
+pytestmark = pytest.mark.django_db
+
+Q1 = {"period_start": "2026-01-01", "period_end": "2026-03-31"}
+
+
+@pytest.fixture
+def partner():
+    return PartnerEditorFactory()
+
+
+@pytest.fixture
+def key(partner):
+    _token, key = token_issue(actor=SteeringFactory(), user=partner, name="Partner software")
+    return key
+
+
+def post(client, key, payload):
+    return client.post(
+        "/api/v1/observations/",
+        payload,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
+def test_the_api_gives_the_same_status_as_the_pages(client):
+    indicator = IndicatorFactory(code="KPI")
+    ObservationFactory(
+        indicator=indicator,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 1, 1),
+        value=D(45),
+    )
+    expected = indicator_assessments([indicator])[indicator.pk]
+
+    body = client.get("/api/v1/indicators/KPI").json()
+
+    assert body["assessment"]["status"] == expected.status == "behind"
+    assert body["assessment"]["actual"] == "45"
+    assert body["assessment"]["ratio"] == str(expected.ratio)
+    assert body["assessment"]["explanation"]
+    assert [o["value"] for o in body["observations"]] == ["45.0000"] or [
+        D(o["value"]) for o in body["observations"]
+    ] == [D(45)]
+
+
+def test_unpublished_values_are_not_in_the_api(client):
+    indicator = IndicatorFactory(code="KPI")
+    ObservationFactory(indicator=indicator, state=State.SUBMITTED)
+    body = client.get("/api/v1/indicators/KPI").json()
+    assert body["observations"] == [] and body["assessment"]["status"] == "no_data"
+
+
+def test_a_partner_submits_with_its_token(client, partner, key):
+    IndicatorFactory(code="OWN", action__lead=partner.organisation)
+
+    response = post(client, key, {"indicator": "OWN", "value": "12.5", **Q1})
+
+    assert response.status_code == 201
+    observation = Observation.objects.get()
+    assert (observation.value, observation.state, observation.reported_by) == (
+        D("12.5"),
+        State.SUBMITTED,
+        partner,
+    )
+
+
+def test_a_token_cannot_write_for_another_organisation(client, key):
+    IndicatorFactory(code="THEIRS")
+    response = post(client, key, {"indicator": "THEIRS", "value": "1", **Q1})
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    assert not Observation.objects.exists()
+
+
+def test_a_locked_period_answers_409(client, partner, key):
+    indicator = IndicatorFactory(code="OWN", action__lead=partner.organisation)
+    observation = services.observation_record(
+        actor=partner,
+        indicator=indicator,
+        value=D(1),
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+    )
+    services.observation_transition(actor=partner, observation=observation, transition="submit")
+    services.observation_transition(
+        actor=SteeringFactory(), observation=observation, transition="validate"
+    )
+
+    response = post(client, key, {"indicator": "OWN", "value": "2", **Q1})
+
+    assert (response.status_code, response.json()["code"]) == (409, "locked")
+
+
+@pytest.mark.parametrize(
+    "payload, status, code",
+    [
+        ({"indicator": "NOPE", "value": "1", **Q1}, 404, "not_found"),
+        ({"indicator": "OWN", "value": "douze", **Q1}, 422, "malformed"),
+        (
+            {
+                "indicator": "OWN",
+                "value": "1",
+                "period_start": "2026-03-31",
+                "period_end": "2026-01-01",
+            },
+            400,
+            "invalid",
+        ),
+    ],
+    ids=["unknown indicator", "not a number", "period backwards"],
+)
+def test_bad_input_gets_a_4xx_with_a_code(client, partner, key, payload, status, code):
+    IndicatorFactory(code="OWN", action__lead=partner.organisation)
+    response = post(client, key, payload)
+    assert response.status_code == status
+    assert response.json()["code"] == code
+
+
+def test_no_token_or_a_revoked_one_cannot_write(client, partner, key):
+    IndicatorFactory(code="OWN", action__lead=partner.organisation)
+    assert post(client, "wrong", {"indicator": "OWN", "value": "1", **Q1}).status_code == 401
+    from pilotage.accounts.models import ApiToken
+
+    token_revoke(actor=SteeringFactory(), token=ApiToken.objects.get())
+    assert post(client, key, {"indicator": "OWN", "value": "1", **Q1}).status_code == 401
+
+
+def test_the_schema_and_docs_are_served(client):
+    assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "Pilotage API"
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert "cdn." not in docs.content.decode()  # served by Pilotage itself
