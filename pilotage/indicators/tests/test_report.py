@@ -4,11 +4,13 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory, UserFactory
 from pilotage.indicators import campaigns, reports, services
 from pilotage.indicators.models import Observation
+from pilotage.indicators.services import PeriodLocked
 from pilotage.indicators.tests.factories import IndicatorFactory
 from pilotage.strategies.tests.factories import (
     ActionFactory,
@@ -110,3 +112,42 @@ def test_only_staff_freeze_and_only_accounts_read(world, client):
     )
     with pytest.raises(ValueError):
         reports.report_freeze(actor=steering, campaign=q1)
+
+
+def test_a_full_campaign_from_upload_to_pdf(world):
+    """Open, submit by upload, send back, resubmit, validate (locked), report, PDF."""
+    steering, partner, indicator = world
+    q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    upload = b"indicator,value,comment\nKPI,20,premier chiffre\n"
+    campaigns.campaign_upload(actor=partner, campaign=q1, name="q1.csv", content=upload)
+    observation = Observation.objects.get()
+    with pytest.raises(PermissionDenied):
+        services.observation_transition(
+            actor=partner, observation=observation, transition="validate"
+        )
+    services.observation_transition(
+        actor=steering, observation=observation, transition="send_back", reason="Source ?"
+    )
+    campaigns.campaign_upload(
+        actor=partner,
+        campaign=q1,
+        name="q1.csv",
+        content=b"indicator,value,comment\nKPI,60,registre\n",
+    )
+    observation.refresh_from_db()
+    services.observation_transition(actor=steering, observation=observation, transition="validate")
+    with pytest.raises(PeriodLocked):
+        services.observation_record(
+            actor=partner,
+            indicator=indicator,
+            period_start=q1.period_start,
+            period_end=q1.period_end,
+            value=D(61),
+        )
+    with pytest.raises(PermissionDenied):
+        reports.report_freeze(actor=partner, campaign=q1)
+
+    report = reports.report_freeze(actor=steering, campaign=q1)
+
+    assert report.snapshot["indicators"]["KPI"]["assessment"]["actual"] == "60"
+    assert reports.report_pdf(report).startswith(b"%PDF")
