@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from pilotage.indicators.book import ProgressBook, rollup_item
 from pilotage.indicators.models import Indicator, Measure, Observation, ObservationState
 from pilotage.indicators.progress import Assessment, RollUp, Spec, Value, assess, rollup
 
@@ -112,16 +113,6 @@ def indicator_assessments(
     }
 
 
-def rollup_item(weight, assessment: Assessment) -> tuple:
-    """What an indicator contributes to a roll-up: (weight, progress, reported).
-
-    Only the trajectory's share of the way is a progress; a growth rate is not a share of
-    a target. An indicator with a value has reported, even without a target.
-    """
-    progress = assessment.progress if assessment.method == "trajectory" else None
-    return (weight, progress, assessment.actual is not None)
-
-
 def action_rollups(
     indicators: Iterable[Indicator], assessments: dict[int, Assessment]
 ) -> dict[int, RollUp]:
@@ -138,40 +129,4 @@ def action_rollups(
 def node_rollups(strategy, *, states=PUBLIC_STATES) -> dict[int, RollUp]:
     """Every node's progress, bottom-up: the mean of its children's, its actions' and its
     own indicators', over those that reported, with coverage."""
-    from pilotage.strategies.models import StrategyNode
-
-    nodes = list(StrategyNode.objects.filter(strategy=strategy).prefetch_related("actions"))
-    node_ids = [node.pk for node in nodes]
-    indicators = list(
-        Indicator.objects.filter(
-            models.Q(node_id__in=node_ids) | models.Q(action__nodes__in=node_ids)
-        )
-        .distinct()
-        .prefetch_related("targets")
-    )
-    assessments = indicator_assessments(indicators, states=states)
-    actions = action_rollups(indicators, assessments)
-    own: dict[int, list] = defaultdict(list)
-    for indicator in indicators:
-        if indicator.node_id:
-            own[indicator.node_id].append(rollup_item(indicator.weight, assessments[indicator.pk]))
-    children: dict[int | None, list] = defaultdict(list)
-    for node in nodes:
-        children[node.parent_id].append(node)
-    result: dict[int, RollUp] = {}
-
-    def visit(node) -> RollUp:
-        items = list(own[node.pk])
-        for child in children[node.pk]:
-            below = visit(child)
-            if below.total:
-                items.append((1, below.progress, below.reported > 0))
-        for action in node.actions.all():
-            if action.pk in actions:
-                items.append((1, actions[action.pk].progress, actions[action.pk].reported > 0))
-        result[node.pk] = rollup(items)
-        return result[node.pk]
-
-    for root in children[None]:
-        visit(root)
-    return result
+    return ProgressBook.from_database(strategy_ids=[strategy.pk], states=states).compute_all().nodes

@@ -115,3 +115,32 @@ def test_a_computed_indicator_takes_its_values_from_its_components():
 
     assert assessments[share.pk].actual == D(25)  # 30 / 120 × 100
     assert assessments[total.pk].actual == D(150)
+
+
+def test_recording_one_value_recomputes_only_what_depends_on_it():
+    from pilotage.indicators.book import ProgressBook
+    from pilotage.indicators.progress import Value
+
+    strategy = StrategyFactory()
+    top = StrategyLevelFactory(strategy=strategy, depth=0)
+    below = StrategyLevelFactory(strategy=strategy, depth=1)
+    ambition = StrategyNodeFactory(strategy=strategy, level=top)
+    levers = [
+        StrategyNodeFactory(strategy=strategy, level=below, parent=ambition) for _ in range(3)
+    ]
+    indicators = []
+    for lever in levers:
+        action = ActionFactory()
+        action.nodes.add(lever)
+        indicators.append(indicator_at(action, 1, 50))
+    book = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
+
+    later = END + datetime.timedelta(days=1)
+    ObservationFactory(indicator=indicators[0], period_start=later, period_end=later, value=D(100))
+
+    recomputed = book.record(indicators[0].pk, Value(later, later, D(100)))
+
+    assert recomputed == 4  # the indicator, its action, its lever, the ambition
+    assert book.nodes[ambition.pk].progress == (D(1) + D("0.5") + D("0.5")) / 3
+    fresh = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
+    assert (fresh.nodes, fresh.actions) == (book.nodes, book.actions)

@@ -1,0 +1,174 @@
+"""The progress book: every assessment and roll-up of a set of strategies, kept current.
+
+`compute_all` computes everything once; `record` adds one value and recomputes only what
+depends on it: that indicator, its action, the nodes the action serves and their
+ancestors. The public pages use the same roll-up rules through `node_rollups`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import models
+
+from pilotage.indicators.models import Indicator, Observation
+from pilotage.indicators.progress import Assessment, RollUp, Spec, Value, assess, rollup
+
+
+def rollup_item(weight, assessment: Assessment) -> tuple:
+    """What an indicator contributes to a roll-up: (weight, progress, reported).
+
+    Only the trajectory's share of the way is a progress; a growth rate is not a share of
+    a target. An indicator with a value has reported, even without a target.
+    """
+    progress = assessment.progress if assessment.method == "trajectory" else None
+    return (weight, progress, assessment.actual is not None)
+
+
+@dataclass
+class ProgressBook:
+    specs: dict[int, Spec]
+    weights: dict[int, Decimal]
+    values: dict[int, list[Value]]
+    indicators_of_action: dict[int, list[int]]
+    indicators_of_node: dict[int, list[int]]
+    nodes_of_action: dict[int, list[int]]
+    actions_of_node: dict[int, list[int]]
+    parent_of: dict[int, int | None]
+    children_of: dict[int | None, list[int]]
+    assessments: dict[int, Assessment] = field(default_factory=dict)
+    actions: dict[int, RollUp] = field(default_factory=dict)
+    nodes: dict[int, RollUp] = field(default_factory=dict)
+
+    @classmethod
+    def from_database(cls, *, strategy_ids=None, states=None) -> ProgressBook:
+        """Load the strategies' trees, indicators and values (a handful of queries)."""
+        from pilotage.indicators.selectors import PUBLIC_STATES, indicator_spec
+        from pilotage.strategies.models import Action, StrategyNode
+
+        states = states or PUBLIC_STATES
+        nodes = StrategyNode.objects.all()
+        if strategy_ids is not None:
+            nodes = nodes.filter(strategy_id__in=strategy_ids)
+        parent_of = dict(nodes.values_list("pk", "parent_id"))
+        children_of: dict[int | None, list[int]] = defaultdict(list)
+        for pk, parent_id in parent_of.items():
+            children_of[parent_id].append(pk)
+        links = Action.nodes.through.objects.filter(strategynode_id__in=list(parent_of))
+        nodes_of_action: dict[int, list[int]] = defaultdict(list)
+        actions_of_node: dict[int, list[int]] = defaultdict(list)
+        for action_id, node_id in links.values_list("action_id", "strategynode_id"):
+            nodes_of_action[action_id].append(node_id)
+            actions_of_node[node_id].append(action_id)
+        indicators = Indicator.objects.filter(
+            models.Q(action_id__in=list(nodes_of_action)) | models.Q(node_id__in=list(parent_of))
+        ).prefetch_related("targets")
+        book = cls(
+            specs={},
+            weights={},
+            values=defaultdict(list),
+            indicators_of_action=defaultdict(list),
+            indicators_of_node=defaultdict(list),
+            nodes_of_action=nodes_of_action,
+            actions_of_node=actions_of_node,
+            parent_of=parent_of,
+            children_of=children_of,
+        )
+        computed = []
+        for indicator in indicators:
+            book.specs[indicator.pk] = indicator_spec(indicator)
+            book.weights[indicator.pk] = indicator.weight
+            if indicator.action_id:
+                book.indicators_of_action[indicator.action_id].append(indicator.pk)
+            else:
+                book.indicators_of_node[indicator.node_id].append(indicator.pk)
+            if indicator.is_computed:
+                computed.append(indicator)
+        rows = (
+            Observation.objects.filter(indicator_id__in=list(book.specs), state__in=states)
+            .exclude(value=None)
+            .values_list("indicator_id", "period_start", "period_end", "value")
+            .iterator(chunk_size=20000)
+        )
+        for indicator_id, start, end, value in rows:
+            book.values[indicator_id].append(Value(start, end, value))
+        if computed:
+            from pilotage.indicators.selectors import observation_values
+
+            book.values.update(observation_values(computed, states=states))
+        return book
+
+    def compute_all(self) -> ProgressBook:
+        for indicator_id, spec in self.specs.items():
+            self.assessments[indicator_id] = assess(spec, self.values.get(indicator_id, []))
+        for action_id in self.indicators_of_action:
+            self._action(action_id)
+        for root in self.children_of.get(None, []):
+            self._node_tree(root)
+        return self
+
+    def record(self, indicator_id: int, value: Value) -> int:
+        """Add one value (replacing the one of the same period); recompute what depends on
+        it. Returns how many items it recomputed."""
+        values = [
+            v for v in self.values[indicator_id] if (v.start, v.end) != (value.start, value.end)
+        ]
+        self.values[indicator_id] = [*values, value]
+        self.assessments[indicator_id] = assess(self.specs[indicator_id], self.values[indicator_id])
+        recomputed = 1
+        action_id = self._action_index.get(indicator_id)
+        if action_id is not None:
+            self._action(action_id)
+            recomputed += 1
+            touched_nodes = list(self.nodes_of_action.get(action_id, []))
+        else:
+            touched_nodes = [n for n, ids in self.indicators_of_node.items() if indicator_id in ids]
+        seen = set()
+        for node_id in touched_nodes:
+            while node_id is not None and node_id not in seen:
+                seen.add(node_id)
+                self._node(node_id)
+                recomputed += 1
+                node_id = self.parent_of.get(node_id)
+        return recomputed
+
+    @property
+    def _action_index(self) -> dict[int, int]:
+        """Indicator → action, built on first use."""
+        if "_action_of" not in self.__dict__:
+            self.__dict__["_action_of"] = {
+                i: a for a, ids in self.indicators_of_action.items() for i in ids
+            }
+        return self.__dict__["_action_of"]
+
+    def _action(self, action_id: int) -> RollUp:
+        items = [
+            rollup_item(self.weights[i], self.assessments[i])
+            for i in self.indicators_of_action[action_id]
+        ]
+        self.actions[action_id] = rollup(items)
+        return self.actions[action_id]
+
+    def _node(self, node_id: int) -> RollUp:
+        items = [
+            rollup_item(self.weights[i], self.assessments[i])
+            for i in self.indicators_of_node.get(node_id, [])
+        ]
+        for child in self.children_of.get(node_id, []):
+            below = self.nodes.get(child)
+            if below is not None and below.total:
+                items.append((1, below.progress, below.reported > 0))
+        for action_id in self.actions_of_node.get(node_id, []):
+            if action_id in self.actions:
+                items.append(
+                    (1, self.actions[action_id].progress, self.actions[action_id].reported > 0)
+                )
+        self.nodes[node_id] = rollup(items)
+        return self.nodes[node_id]
+
+    def _node_tree(self, node_id: int) -> RollUp:
+        for child in self.children_of.get(node_id, []):
+            self._node_tree(child)
+        return self._node(node_id)
