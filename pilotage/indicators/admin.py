@@ -9,6 +9,7 @@ from pilotage.indicators import campaigns, services
 from pilotage.indicators.models import (
     Indicator,
     Observation,
+    ObservationImport,
     ObservationPart,
     QuarterlyReport,
     ReportingCampaign,
@@ -176,6 +177,23 @@ class QuarterlyReportAdmin(PlainDomainAdmin):
 
     list_display = ["campaign", "frozen_by", "created_at"]
     readonly_fields = ["campaign", "frozen_by", "snapshot"]
+
+    def can_add(self, user):
+        return False
+
+    def can_change(self, user, obj=None):
+        return False
+
+    def can_delete(self, user, obj=None):
+        return False
+
+
+@admin.register(ObservationImport)
+class ObservationImportAdmin(PlainDomainAdmin):
+    """The record of each bulk import (its rows are the observations themselves)."""
+
+    list_display = ["file_name", "rows", "actor", "created_at", "sha256"]
+    readonly_fields = ["file_name", "rows", "actor", "sha256"]
 
     def can_add(self, user):
         return False

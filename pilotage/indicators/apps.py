@@ -12,10 +12,17 @@ class IndicatorsConfig(AppConfig):
 
         from pilotage.core.loading import data_folder_register
         from pilotage.indicators.loaders import INDICATOR_FOLDER
-        from pilotage.indicators.models import Indicator, Observation, ObservationPart, Target
+        from pilotage.indicators.models import (
+            Indicator,
+            Observation,
+            ObservationImport,
+            ObservationPart,
+            Target,
+        )
 
         auditlog.register(Indicator)
         auditlog.register(Target)
         auditlog.register(Observation)
         auditlog.register(ObservationPart)
+        auditlog.register(ObservationImport)
         data_folder_register(INDICATOR_FOLDER)

@@ -408,3 +408,30 @@ class QuarterlyReport(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.campaign)
+
+
+class ObservationImport(models.Model):
+    """One bulk import of values (history, other systems): who, when, what file.
+
+    The rows go in by COPY, not one by one, so the audit trail records the import itself.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    file_name = models.CharField(_("file"), max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bulk import")
+        verbose_name_plural = _("bulk imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.rows})"
