@@ -45,4 +45,7 @@ check: install-dev ## Lint, migrations in sync with models, deploy checks
 messages: install-dev ## Compile the translations
 	cd pilotage && ../$(PILOTAGE) compilemessages
 
-.PHONY: help install install-dev setup run test lint check messages
+.PHONY: help install install-dev setup run test lint check messages bench
+
+bench: install-dev ## Benchmark the indicators engine (needs PostgreSQL; ARGS="--quick" for a small run)
+	$(VENV)/bin/python bench/indicators.py $(ARGS)

@@ -1,0 +1,261 @@
+"""Benchmark of the indicators engine at the scale issue 3 names.
+
+    make bench                     # 10,000 actions x 5 indicators x 40 quarters, 1M imported
+    make bench ARGS="--quick"      # a tenth of that, to try the script
+
+It needs PostgreSQL (COPY is the baseline): DATABASE_URL, or by default the local
+postgres://pilotage:pilotage@127.0.0.1:5432/pilotage_bench, created if missing and
+emptied at each run. It prints, side by side in one run:
+
+1. a full recomputation of every status and roll-up, against recording one new value
+   (only what depends on it is recomputed);
+2. the import of N observations from CSV, every row validated, against PostgreSQL's COPY
+   of the same file into a bare table (the physical floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+DEFAULT_URL = "postgres://pilotage:pilotage@127.0.0.1:5432/pilotage_bench"
+
+
+def quarters(count: int, first_year: int = 2016):
+    for index in range(count):
+        year, quarter = first_year + index // 4, index % 4
+        start = datetime.date(year, 3 * quarter + 1, 1)
+        end = (
+            datetime.date(year + (quarter == 3), (3 * quarter + 3) % 12 + 1, 1)
+        ) - datetime.timedelta(days=1)
+        yield start, end
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def generate(actions: int, per_action: int, quarter_count: int) -> dict:
+    """Strategy, actions, indicators, and their values written with COPY."""
+    from django.db import connection
+
+    from pilotage.accounts.models import Role, User
+    from pilotage.indicators.models import Indicator, IndicatorKind, Observation
+    from pilotage.registry.models import Organisation
+    from pilotage.strategies.models import Action, Strategy, StrategyLevel, StrategyNode
+
+    rng = random.Random(42)
+    owner = Organisation.objects.create(code="BENCH", name="Bench")
+    steering = User.objects.create_user("bench@example.org", role=Role.STEERING, is_staff=True)
+    strategy = Strategy.objects.create(
+        code="BENCH",
+        title_fr="Bench",
+        period_start=datetime.date(2016, 1, 1),
+        owner=owner,
+        status="adopted",
+    )
+    top = StrategyLevel.objects.create(
+        strategy=strategy, code="ambition", name_fr="Ambition", depth=0
+    )
+    below = StrategyLevel.objects.create(
+        strategy=strategy, code="programme", name_fr="Programme", depth=1
+    )
+    ambitions = [
+        StrategyNode.objects.create(strategy=strategy, level=top, code=f"A{a}", title_fr=f"A{a}")
+        for a in range(10)
+    ]
+    programmes = StrategyNode.objects.bulk_create(
+        StrategyNode(
+            strategy=strategy,
+            level=below,
+            parent=ambitions[p // 10],
+            code=f"P{p}",
+            title_fr=f"P{p}",
+        )
+        for p in range(100)
+    )
+    created = Action.objects.bulk_create(
+        Action(code=f"ACT-{n}", title_fr=f"Action {n}", lead=owner, status="running")
+        for n in range(actions)
+    )
+    Action.nodes.through.objects.bulk_create(
+        Action.nodes.through(
+            action_id=action.pk, strategynode_id=programmes[n % len(programmes)].pk
+        )
+        for n, action in enumerate(created)
+    )
+    periods = list(quarters(quarter_count))
+    indicators = Indicator.objects.bulk_create(
+        (
+            Indicator(
+                code=f"IND-{action.pk}-{k}",
+                title_fr="Indicateur",
+                kind=IndicatorKind.OUTPUT,
+                action=action,
+                weight=Decimal(1 + k % 3),
+                baseline_value=Decimal(0),
+                baseline_date=periods[0][0],
+                target_value=Decimal(1000),
+                target_date=periods[-1][1] + datetime.timedelta(days=365 * 2),
+            )
+            for action in created
+            for k in range(per_action)
+        ),
+        batch_size=5000,
+    )
+    table = Observation._meta.db_table
+    now = datetime.datetime.now(datetime.UTC)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY {table} (indicator_id, period_start, period_end, value, text_value, qualifier, "
+            "comment, "
+            "evidence_url, evidence_file, state, review_note, created_at, updated_at) FROM STDIN"
+        ) as copy,
+    ):
+        for indicator in indicators:
+            pace = rng.uniform(5, 30)
+            for index, (start, end) in enumerate(periods):
+                copy.write_row(
+                    (
+                        indicator.pk,
+                        start,
+                        end,
+                        round(pace * (index + 1), 2),
+                        "",
+                        "exact",
+                        "",
+                        "",
+                        "",
+                        "published",
+                        "",
+                        now,
+                        now,
+                    )
+                )
+    with connection.cursor() as cursor:
+        # Fresh tables have no statistics yet; the planner needs them (autovacuum would do it).
+        cursor.execute(f"ANALYZE {table}")
+    return {"steering": steering, "indicators": indicators, "periods": periods}
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--actions", type=int, default=10_000)
+    parser.add_argument("--indicators-per-action", type=int, default=5)
+    parser.add_argument("--quarters", type=int, default=40)
+    parser.add_argument("--import-rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the scale")
+    args = parser.parse_args()
+    if args.quick:
+        args.actions, args.import_rows = args.actions // 10, args.import_rows // 10
+
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    ensure_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from pilotage.indicators.book import ProgressBook
+    from pilotage.indicators.bulk import observations_import_csv
+    from pilotage.indicators.progress import Value
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    values = args.actions * args.indicators_per_action * args.quarters
+    print(f"cores: {os.cpu_count()}   PostgreSQL: {connection.pg_version}")
+    print(
+        f"scale: {args.actions:,} actions x {args.indicators_per_action} indicators"
+        f" x {args.quarters} quarters = {values:,} values"
+    )
+    generation, world = timed(generate, args.actions, args.indicators_per_action, args.quarters)
+    print(f"generated in {generation:.1f} s (COPY)\n")
+
+    load, book = timed(ProgressBook.from_database)
+    compute, _ = timed(book.compute_all)
+    full = load + compute
+    rng = random.Random(7)
+    incremental = []
+    for _round in range(200):
+        indicator = rng.choice(world["indicators"])
+        day = world["periods"][-1][1] + datetime.timedelta(days=rng.randint(1, 90))
+        seconds, _count = timed(
+            book.record, indicator.pk, Value(day, day, Decimal(rng.randint(0, 2000)))
+        )
+        incremental.append(seconds)
+    one = statistics.median(incremental)
+    print("1. Progress, statuses and roll-ups")
+    print(f"   full recomputation   {full:9.3f} s  (load {load:.2f} s + compute {compute:.2f} s)")
+    print(f"   one new value        {one * 1000:9.3f} ms (median of 200)")
+    print(f"   ratio full / one     {full / one:9.0f} x\n")
+
+    per_indicator = max(1, args.import_rows // len(world["indicators"]))
+    future = list(quarters(args.quarters + per_indicator))[args.quarters :]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "observations.csv"
+        rows = 0
+        with path.open("w", encoding="utf-8") as out:
+            out.write("indicator,period_start,period_end,value,comment\n")
+            for indicator in world["indicators"]:
+                for start, end in future:
+                    if rows == args.import_rows:
+                        break
+                    out.write(f"{indicator.code},{start},{end},{rng.randint(0, 5000)}.5,\n")
+                    rows += 1
+        imported, count = timed(
+            observations_import_csv, actor=world["steering"], name=path.name, path=path
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_bare")
+            cursor.execute(
+                "CREATE TABLE bench_bare (indicator text, period_start date, period_end date, "
+                "value numeric, comment text)"
+            )
+            started = time.perf_counter()
+            with (
+                path.open("rb") as source,
+                cursor.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+            ):
+                for chunk in iter(lambda: source.read(1 << 20), b""):
+                    copy.write(chunk)
+            floor = time.perf_counter() - started
+    print(f"2. Import of {count:,} observations from CSV")
+    print(f"   Pilotage, every row validated {imported:8.2f} s  ({count / imported:,.0f} rows/s)")
+    print(f"   COPY into a bare table        {floor:8.2f} s  ({count / floor:,.0f} rows/s)")
+    print(f"   ratio Pilotage / COPY         {imported / floor:8.2f} x  (aim: within 3 x)")
+
+
+if __name__ == "__main__":
+    main()
