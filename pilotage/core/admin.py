@@ -138,6 +138,19 @@ class PlainDomainAdmin(RoleAdminMixin, admin.ModelAdmin):
     """The back-office of a model without multilingual fields."""
 
 
+class RecordAdmin(PlainDomainAdmin):
+    """Records written elsewhere (frozen reports, imports, breakdowns): read here only."""
+
+    def can_add(self, user) -> bool:
+        return False
+
+    def can_change(self, user, obj=None) -> bool:
+        return False
+
+    def can_delete(self, user, obj=None) -> bool:
+        return False
+
+
 admin.site.unregister(LogEntry)
 
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from pilotage.accounts.permissions import is_steering
-from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RoleInlineMixin
+from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RecordAdmin, RoleInlineMixin
 from pilotage.indicators import campaigns, services
 from pilotage.indicators.models import (
     Indicator,
@@ -142,21 +142,12 @@ class TargetAdmin(PlainDomainAdmin):
 
 
 @admin.register(ObservationPart)
-class ObservationPartAdmin(PlainDomainAdmin):
+class ObservationPartAdmin(RecordAdmin):
     """Breakdowns, read here; they are entered with their observation."""
 
     list_display = ["observation", "term", "value"]
     list_select_related = ["observation__indicator", "term"]
     search_fields = ["observation__indicator__code", "term__code"]
-
-    def can_add(self, user):
-        return False
-
-    def can_change(self, user, obj=None):
-        return False
-
-    def can_delete(self, user, obj=None):
-        return False
 
 
 @admin.register(ReportingCampaign)
@@ -172,34 +163,16 @@ class ReportingCampaignAdmin(DomainAdmin):
 
 
 @admin.register(QuarterlyReport)
-class QuarterlyReportAdmin(PlainDomainAdmin):
+class QuarterlyReportAdmin(RecordAdmin):
     """Frozen reports, read here; they are frozen from the reporting pages."""
 
     list_display = ["campaign", "frozen_by", "created_at"]
     readonly_fields = ["campaign", "frozen_by", "snapshot"]
 
-    def can_add(self, user):
-        return False
-
-    def can_change(self, user, obj=None):
-        return False
-
-    def can_delete(self, user, obj=None):
-        return False
-
 
 @admin.register(ObservationImport)
-class ObservationImportAdmin(PlainDomainAdmin):
+class ObservationImportAdmin(RecordAdmin):
     """The record of each bulk import (its rows are the observations themselves)."""
 
     list_display = ["file_name", "rows", "actor", "created_at", "sha256"]
     readonly_fields = ["file_name", "rows", "actor", "sha256"]
-
-    def can_add(self, user):
-        return False
-
-    def can_change(self, user, obj=None):
-        return False
-
-    def can_delete(self, user, obj=None):
-        return False
