@@ -228,10 +228,13 @@ def _import_postgresql(name, path, reportable, actor, now) -> tuple[int, list[Da
             params,
         )
         found = {row[0]: row for row in cursor.fetchall()}
+        # Duplicates: find the repeated keys by hashing, then only their rows.
         cursor.execute(
             "SELECT s.row_number, s.indicator, s.value FROM (SELECT row_number, indicator, value, "  # noqa: S608
             "row_number() OVER (PARTITION BY indicator, period_start, period_end "
-            "ORDER BY row_number) AS n FROM observation_rows) s "
+            "ORDER BY row_number) AS n FROM observation_rows WHERE (indicator, period_start, "
+            "period_end) IN (SELECT indicator, period_start, period_end FROM observation_rows "
+            "GROUP BY 1, 2, 3 HAVING count(*) > 1)) s "
             f"WHERE s.n > 1 ORDER BY 1 LIMIT {MAX_ERRORS}"
         )
         for number, indicator, value in cursor.fetchall():
@@ -246,9 +249,9 @@ def _import_postgresql(name, path, reportable, actor, now) -> tuple[int, list[Da
                 )
                 for number in sorted(found)[:MAX_ERRORS]
             ]
+        # Every row is valid now: the typed view the lock check and the upsert read.
         cursor.execute(
-            "CREATE TEMP TABLE observation_clean ON COMMIT DROP AS "
-            "SELECT s.row_number, r.indicator_id, "
+            "CREATE TEMP VIEW observation_clean AS SELECT s.row_number, r.indicator_id, "
             "s.period_start::date AS period_start, s.period_end::date AS period_end, "
             "replace(trim(s.value), ',', '.')::numeric(20, 4) AS value, s.comment "
             "FROM observation_rows s JOIN observation_reportable r ON r.code = s.indicator"
