@@ -16,6 +16,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("reporting/", include("pilotage.indicators.urls")),
+    path("exports/", include("pilotage.opendata.urls")),
     path("", include("pilotage.dashboard.urls")),
     prefix_default_language=False,
 )

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "pilotage.strategies",
     "pilotage.indicators",
     "pilotage.dashboard",
+    "pilotage.opendata",
 ]
 
 MIDDLEWARE = [
