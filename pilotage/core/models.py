@@ -12,10 +12,3 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
-
-
-class CodeQuerySet(models.QuerySet):
-    """Records that have a stable, human-readable code."""
-
-    def by_code(self, code: str):
-        return self.get(code=code)

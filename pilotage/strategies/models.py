@@ -173,9 +173,6 @@ class ActionQuerySet(models.QuerySet):
             "target_audiences", "partnerships__organisation", "nodes__strategy"
         )
 
-    def led_by(self, organisation_id: int) -> ActionQuerySet:
-        return self.filter(lead_id=organisation_id)
-
 
 class Action(TimeStampedModel):
     code = models.CharField(_("code"), max_length=100, unique=True, validators=[code_validator])

@@ -47,24 +47,6 @@ def strategy_trees(strategies: list[Strategy]) -> dict[int, list[TreeNode]]:
     return roots
 
 
-def level_counts(strategy: Strategy) -> dict[str, int]:
-    """How many nodes the strategy has at each of its levels, by level code."""
-    rows = (
-        StrategyNode.objects.filter(strategy=strategy)
-        .values("level__code")
-        .annotate(count=models.Count("pk"))
-    )
-    return {row["level__code"]: row["count"] for row in rows}
-
-
-def action_list(*, strategy: Strategy | None = None) -> models.QuerySet[Action]:
-    """Actions with their type, lead, audiences, partners and nodes loaded."""
-    queryset = Action.objects.with_relations()
-    if strategy is not None:
-        queryset = queryset.filter(nodes__strategy=strategy).distinct()
-    return queryset
-
-
 def strategy_public_get(code: str) -> Strategy:
     """One public strategy by code (raises Strategy.DoesNotExist)."""
     return strategy_list_public().get(code=code)
