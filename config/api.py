@@ -8,6 +8,7 @@ from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import HttpBearer
 
 from pilotage.accounts.services import token_user
+from pilotage.budgets.api import router as budget_router
 from pilotage.indicators.api import observations as observation_router
 from pilotage.indicators.api import router as indicator_router
 from pilotage.indicators.services import PeriodLocked
@@ -27,6 +28,7 @@ api = NinjaAPI(
     description="Strategies, actions and indicators, with the same numbers as the pages.",
 )
 api.add_router("/indicators/", indicator_router)
+api.add_router("/budgets/", budget_router)
 api.add_router("/observations/", observation_router, auth=TokenAuth())
 
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "pilotage.registry",
     "pilotage.strategies",
     "pilotage.indicators",
+    "pilotage.budgets",
     "pilotage.dashboard",
     "pilotage.opendata",
 ]

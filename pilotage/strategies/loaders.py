@@ -316,11 +316,22 @@ def _known(files: dict[Path, StrategyFile]) -> dict[str, set]:
     strategies = set(Strategy.objects.values_list("code", flat=True))
     nodes = set(StrategyNode.objects.values_list("strategy__code", "code"))
     actions = set(Action.objects.values_list("code", flat=True))
+    periods = {
+        code: (start.year, end.year if end else None)
+        for code, start, end in Strategy.objects.values_list("code", "period_start", "period_end")
+    }
     for parsed in files.values():
         strategies.add(parsed.strategy.code)
+        period = parsed.strategy.period
+        periods[parsed.strategy.code] = (period.start.year, period.end.year if period.end else None)
         nodes |= {(parsed.strategy.code, node.code) for node in parsed.nodes}
         actions |= {action.code for action in parsed.actions}
-    return {"strategies": strategies, "nodes": nodes, "actions": actions}
+    return {
+        "strategies": strategies,
+        "nodes": nodes,
+        "actions": actions,
+        "strategy_periods": {(code, *years) for code, years in periods.items()},
+    }
 
 
 def _check(files: dict[Path, StrategyFile], known: dict[str, set]) -> list[DataError]:
