@@ -11,8 +11,9 @@ class BudgetsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from pilotage.budgets.loaders import BUDGET_FOLDER
-        from pilotage.budgets.models import BudgetLine
+        from pilotage.budgets.models import BudgetLine, Reallocation
         from pilotage.core.loading import data_folder_register
 
         auditlog.register(BudgetLine)
+        auditlog.register(Reallocation)
         data_folder_register(BUDGET_FOLDER)

@@ -81,6 +81,15 @@ class BudgetLine(TimeStampedModel):
         help_text=_("The figure's rounding as published (0.01 M€ is 10,000 €)."),
     )
     document = models.CharField(_("source document"), max_length=300, blank=True)
+    revised_amount = models.DecimalField(
+        _("amount after reallocations (€)"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set by approved reallocations only; the published amount never changes."),
+    )
 
     objects = BudgetLineQuerySet.as_manager()
 
@@ -104,6 +113,11 @@ class BudgetLine(TimeStampedModel):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def current_amount(self) -> Decimal:
+        """The amount as published, moved by the approved reallocations."""
+        return self.amount if self.revised_amount is None else self.revised_amount
+
     def clean(self) -> None:
         errors = {}
         if self.node_id and self.strategy_id and self.node.strategy_id != self.strategy_id:
@@ -116,3 +130,64 @@ class BudgetLine(TimeStampedModel):
                 }
         if errors:
             raise ValidationError(errors)
+
+
+class ReallocationState(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Reallocation(models.Model):
+    """An amount moved from one budget line to another, approved by a second person."""
+
+    from_line = models.ForeignKey(
+        BudgetLine,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="reallocations_out",
+    )
+    to_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("to"), on_delete=models.PROTECT, related_name="reallocations_in"
+    )
+    amount = models.DecimalField(_("amount (€)"), max_digits=18, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=ReallocationState.choices,
+        default=ReallocationState.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    totals_before = models.JSONField(_("totals before"), default=dict, blank=True)
+    totals_after = models.JSONField(_("totals after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("reallocation")
+        verbose_name_plural = _("reallocations")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="reallocation_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_line=models.F("to_line")),
+                name="reallocation_between_two_lines",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_line} → {self.to_line}: {self.amount}"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pilotage.accounts.permissions import is_steering
-from pilotage.budgets.models import BudgetLine
+from pilotage.budgets.models import BudgetLine, Reallocation, ReallocationState
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
 
@@ -24,3 +29,75 @@ def budget_line_delete(*, actor, line: BudgetLine) -> None:
     require(is_steering(actor), "Only steering staff change budgets.")
     with acting_as(actor):
         line.delete()
+
+
+def _available(line: BudgetLine) -> Decimal:
+    """What a line can still give: its current amount less the moves waiting for approval."""
+    pending = Reallocation.objects.filter(
+        from_line=line, state=ReallocationState.PENDING
+    ).aggregate(total=models.Sum("amount"))["total"]
+    return line.current_amount - (pending or Decimal(0))
+
+
+@transaction.atomic
+def reallocation_request(
+    *, actor, from_line: BudgetLine, to_line: BudgetLine, amount: Decimal, reason: str
+) -> Reallocation:
+    """Ask to move `amount` between two lines; it counts only once a second person approves."""
+    require(is_steering(actor), _("Only steering staff reallocate budgets."))
+    if not reason.strip():
+        raise ValidationError(_("Give a reason."), code="reason")
+    if from_line.is_declared_total or to_line.is_declared_total:
+        raise ValidationError(_("A declared total is compared, never moved."), code="total")
+    if from_line.flow != to_line.flow:
+        raise ValidationError(_("Both lines must be of the same flow."), code="flow")
+    if amount > _available(from_line):
+        raise ValidationError(
+            _("%(amount)s € is more than the %(available)s € the line still has.")
+            % {"amount": amount, "available": _available(from_line)},
+            code="too_large",
+        )
+    reallocation = Reallocation(
+        from_line=from_line, to_line=to_line, amount=amount, reason=reason, requested_by=actor
+    )
+    with acting_as(actor):
+        reallocation.full_clean()
+        reallocation.save()
+    return reallocation
+
+
+@transaction.atomic
+def reallocation_decide(
+    *, actor, reallocation: Reallocation, approve: bool, note: str = ""
+) -> Reallocation:
+    """A second steering member approves (the amounts move) or rejects the request."""
+    require(is_steering(actor), _("Only steering staff reallocate budgets."))
+    if reallocation.requested_by_id == actor.pk:
+        raise PermissionDenied(_("A second person must approve a reallocation."))
+    if reallocation.state != ReallocationState.PENDING:
+        raise ValidationError(_("This reallocation is already decided."), code="decided")
+    lines = BudgetLine.objects.select_for_update().select_related("strategy")
+    source = lines.get(pk=reallocation.from_line_id)
+    target = lines.get(pk=reallocation.to_line_id)
+    with acting_as(actor):
+        if approve:
+            if reallocation.amount > source.current_amount:
+                raise ValidationError(_("The line no longer has this amount."), code="too_large")
+            reallocation.totals_before = {
+                source.code: str(source.current_amount),
+                target.code: str(target.current_amount),
+            }
+            source.revised_amount = source.current_amount - reallocation.amount
+            target.revised_amount = target.current_amount + reallocation.amount
+            source.save(update_fields=["revised_amount", "updated_at"])
+            target.save(update_fields=["revised_amount", "updated_at"])
+            reallocation.totals_after = {
+                source.code: str(source.current_amount),
+                target.code: str(target.current_amount),
+            }
+        reallocation.state = ReallocationState.APPROVED if approve else ReallocationState.REJECTED
+        reallocation.decided_by = actor
+        reallocation.decided_at = timezone.now()
+        reallocation.decision_note = note
+        reallocation.save()
+    return reallocation
