@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.views.generic import TemplateView
 
+from pilotage.budgets.selectors import budget_lines, budget_totals, reconciliation
 from pilotage.indicators.explain import explanation
 from pilotage.indicators.selectors import (
     action_rollups,
@@ -19,6 +20,7 @@ from pilotage.strategies.selectors import (
     strategy_public_get,
     strategy_trees,
 )
+from pilotage.taxonomies.models import Term
 
 
 def _indicator_rows(indicators, assessments):
@@ -69,6 +71,11 @@ class StrategyDetailView(TemplateView):
             Action.objects.with_relations().filter(nodes__in=node_ids).distinct().order_by("code")
         )
         context.update(
+            budget=budget_totals(strategy),
+            source_labels=dict(
+                Term.objects.filter(taxonomy__code="funding-sources").values_list("code", "label")
+            ),
+            reconciliation=reconciliation(strategy),
             strategy=strategy,
             tree=tree,
             rollups=rollups,
@@ -99,6 +106,7 @@ class ActionDetailView(TemplateView):
         indicators = list(indicator_list(action_ids=[action.pk]))
         assessments = indicator_assessments(indicators)
         context.update(
+            budget_lines=budget_lines(action=action).order_by("year", "source__code", "flow"),
             action=action,
             rollup=action_rollups(indicators, assessments).get(action.pk),
             indicator_rows=_indicator_rows(indicators, assessments),

@@ -90,3 +90,10 @@ def test_the_shipped_strategies_have_pages(client, shipped_data):
     page = client.get(reverse("dashboard:strategy-detail", args=["DW2016-2024"])).content.decode()
     assert "226" in page  # public digital spaces in 2024
     assert client.get(reverse("dashboard:action-detail", args=["DW-EPN"])).status_code == 200
+
+
+def test_the_strategy_page_shows_its_budget_and_reconciliation(client, shipped_data):
+    page = client.get(reverse("dashboard:strategy-detail", args=["PM40"])).content.decode()
+    assert "2\xa0401\xa0980\xa0000,00" in page  # the published total, in euros
+    assert "2\xa0401\xa0990\xa0000,00" in page  # the sum of its parts
+    assert "-10\xa0000,00" in page  # the difference, shown, not hidden
