@@ -37,6 +37,7 @@ class LineData(FileSchema):
     total: bool = False
     precision: Decimal = Decimal("0.01")
     document: str = ""
+    parts: list[Code] = []  # a declared total's parts, when the source lists them
 
     @model_validator(mode="after")
     def _checks(self) -> LineData:
@@ -44,6 +45,8 @@ class LineData(FileSchema):
             raise ValueError("a line is on a node or on an action, not both")
         if self.flow == "planned" and self.amount < 0:
             raise ValueError("a planned amount cannot be negative")
+        if self.parts and not self.total:
+            raise ValueError("only a declared total lists parts")
         return self
 
 
@@ -77,6 +80,9 @@ def _check(files: dict[Path, BudgetFile], known: dict[str, set]) -> list[DataErr
                 errors.append(
                     DataError(str(path), record, f"unknown funding source {line.source!r}")
                 )
+            for part in line.parts:
+                if part not in known["budget_lines"]:
+                    errors.append(DataError(str(path), record, f"unknown part {part!r}"))
             start, end = periods.get(line.strategy, (None, None))
             if line.year and start and (line.year < start or (end and line.year > end)):
                 errors.append(
@@ -115,6 +121,17 @@ def _write(files: dict[Path, BudgetFile], progress) -> Counter:
                 },
             )
             stats[f"budget lines {status}"] += 1
+    # Once every line exists: the parts each declared total lists.
+    for parsed in files.values():
+        for line in parsed.lines:
+            if line.total:
+                total = BudgetLine.objects.get(code=line.code)
+                wanted = set(
+                    BudgetLine.objects.filter(code__in=line.parts).values_list("pk", flat=True)
+                )
+                if set(total.components.values_list("pk", flat=True)) != wanted:
+                    total.components.set(wanted)
+                    stats["budget lines updated"] += 1
     return stats
 
 

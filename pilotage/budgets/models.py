@@ -81,6 +81,14 @@ class BudgetLine(TimeStampedModel):
         help_text=_("The figure's rounding as published (0.01 M€ is 10,000 €)."),
     )
     document = models.CharField(_("source document"), max_length=300, blank=True)
+    components = models.ManyToManyField(
+        "self",
+        verbose_name=_("parts"),
+        symmetrical=False,
+        blank=True,
+        related_name="declared_in",
+        help_text=_("A declared total's parts, when the source lists them; else its node's lines."),
+    )
     revised_amount = models.DecimalField(
         _("amount after reallocations (€)"),
         max_digits=18,

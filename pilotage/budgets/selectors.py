@@ -11,6 +11,7 @@ from django.db import models
 
 from pilotage.budgets.models import BudgetLine
 from pilotage.strategies.models import Strategy, StrategyNode
+from pilotage.taxonomies.models import Term
 
 
 def _subtree(strategy: Strategy) -> dict[int | None, set[int]]:
@@ -90,25 +91,42 @@ class Reconciliation:
         return abs(self.difference) <= self.tolerance
 
 
+def _source_and_below() -> dict[int, set[int]]:
+    """Each funding source with its narrower sources (ERDF covers both its zones)."""
+    parents = dict(
+        Term.objects.filter(taxonomy__code="funding-sources").values_list("pk", "parent_id")
+    )
+    below: dict[int, set[int]] = defaultdict(set)
+    for term in parents:
+        current = term
+        while current is not None:
+            below[current].add(term)
+            current = parents.get(current)
+    return below
+
+
 def reconciliation(strategy: Strategy) -> list[Reconciliation]:
-    """Every declared total of the strategy beside the sum of its parts (same source
-    and flow, and the same year when the total is for a year)."""
+    """Every declared total of the strategy beside the sum of its parts: the parts the
+    source lists, or else the lines under its node of the same source (or a narrower one),
+    flow, and year when the total is for a year."""
     subtree = _subtree(strategy)
     totals = list(
-        BudgetLine.objects.filter(strategy=strategy, is_declared_total=True).select_related(
-            "node", "source"
-        )
+        BudgetLine.objects.filter(strategy=strategy, is_declared_total=True)
+        .select_related("node", "source")
+        .prefetch_related("components")
     )
     parts = list(BudgetLine.objects.parts().filter(strategy=strategy))
     where = _line_nodes(parts)
+    sources = _source_and_below()
     result = []
     for total in totals:
+        listed = list(total.components.all())
         scope = subtree[total.node_id] if total.node_id else subtree[None] | {None}
-        matching = [
+        matching = listed or [
             part
             for part in parts
             if where[part.pk] in scope
-            and part.source_id == total.source_id
+            and part.source_id in sources.get(total.source_id, {total.source_id})
             and part.flow == total.flow
             and (total.year is None or part.year == total.year)
         ]

@@ -124,3 +124,24 @@ def test_bad_budget_lines_stop_the_load(data_dir, change, reason):
         shipped_data_load(data_dir)
     assert [reason in error.reason for error in caught.value.errors] == [True]
     assert not BudgetLine.objects.exists()
+
+
+def test_totals_compare_with_the_parts_their_source_lists_or_narrower_sources(shipped_data):
+    from pilotage.strategies.models import Strategy
+
+    research = {r.line.code: r for r in reconciliation(Strategy.objects.get(code="S3-CLUSTERS"))}
+    ordinary = research["RESEARCH-2015-BUDGETS-ORDINAIRES"]
+    # 28.5 + 15.7 + 104.8 + 7, the four lines the table sums, against 155.98 published
+    assert (ordinary.parts, ordinary.computed / M, ordinary.difference / M) == (
+        4,
+        D("156.0"),
+        D("-0.02"),
+    )
+
+    erdf = {r.line.code: r for r in reconciliation(Strategy.objects.get(code="FEDER-2014-2020"))}
+    axis = erdf["FEDER1420-2-TOTAL"]  # the ERDF total counts both zones' lines
+    zones = (
+        erdf["FEDER1420-2-TRANSITION-TOTAL"].computed + erdf["FEDER1420-2-DEVELOPED-TOTAL"].computed
+    )
+    assert axis.computed == zones
+    assert axis.difference / M == D("439.5") - zones / M
