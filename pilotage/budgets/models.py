@@ -12,16 +12,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pilotage.core.models import TimeStampedModel
 from pilotage.taxonomies.models import code_validator
 
 
 class Flow(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    REVISED = "revised", _("Revised")
-    COMMITTED = "committed", _("Committed")
-    PAID = "paid", _("Paid")
+    PLANNED = "planned", pgettext_lazy("budget flow", "Planned")
+    REVISED = "revised", pgettext_lazy("budget flow", "Revised")
+    COMMITTED = "committed", pgettext_lazy("budget flow", "Committed")
+    PAID = "paid", pgettext_lazy("budget flow", "Paid")
 
 
 class BudgetLineQuerySet(models.QuerySet):
