@@ -15,10 +15,20 @@ $(UV):
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 
-install: $(UV) ## Install Pilotage into .venv from the lock file
+# Front-end packages come from the npm registry at the versions package-lock.json pins,
+# and are built into static files Pilotage serves itself.
+ASSETS := pilotage/dashboard/static/vendor/charts.js
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(ASSETS): node_modules/.package-lock.json assets/charts.js
+	npm run build --silent
+
+install: $(UV) $(ASSETS) ## Install Pilotage into .venv from the lock files
 	$(UV) sync --frozen --no-dev
 
-install-dev: $(UV) ## Install Pilotage and what the tests need
+install-dev: $(UV) $(ASSETS) ## Install Pilotage and what the tests need
 	$(UV) sync --frozen
 
 setup: install ## Install, create the database and load the shipped data

@@ -12,6 +12,8 @@ from pilotage.budgets.api import router as budget_router
 from pilotage.indicators.api import observations as observation_router
 from pilotage.indicators.api import router as indicator_router
 from pilotage.indicators.services import PeriodLocked
+from pilotage.strategies.api import router as action_router
+from pilotage.strategies.facets import InvalidFilter
 
 
 class TokenAuth(HttpBearer):
@@ -27,6 +29,7 @@ api = NinjaAPI(
     urls_namespace="api",
     description="Strategies, actions and indicators, with the same numbers as the pages.",
 )
+api.add_router("/actions/", action_router)
 api.add_router("/indicators/", indicator_router)
 api.add_router("/budgets/", budget_router)
 api.add_router("/observations/", observation_router, auth=TokenAuth())
@@ -41,6 +44,11 @@ def _error(request, status: int, code: str, detail: str, field: str | None = Non
 @api.exception_handler(PeriodLocked)
 def period_locked(request, error):
     return _error(request, 409, "locked", " ".join(error.messages))
+
+
+@api.exception_handler(InvalidFilter)
+def invalid_filter(request, error):
+    return _error(request, 400, error.code, str(error.message), error.field)
 
 
 @api.exception_handler(PermissionDenied)

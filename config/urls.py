@@ -20,3 +20,8 @@ urlpatterns += i18n_patterns(
     path("", include("pilotage.dashboard.urls")),
     prefix_default_language=False,
 )
+
+# Error pages in the visitor's language, with the site's layout.
+handler400 = "pilotage.dashboard.views.bad_request"
+handler404 = "pilotage.dashboard.views.page_not_found"
+handler500 = "pilotage.dashboard.views.server_error"

@@ -1,18 +1,29 @@
-"""Public pages: readable without an account and without JavaScript."""
+"""Public pages: readable without an account and without JavaScript.
+
+Views stay thin: they read through `dashboard.selectors` and the domain selectors, turn
+a bad filter into a 400 page that names it, and an unknown code into a 404.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
+import csv
+
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from pilotage.budgets.selectors import budget_lines, budget_totals, reconciliation
-from pilotage.indicators.explain import explanation
+from pilotage.dashboard import selectors
+from pilotage.dashboard.search import MAX_QUERY_LENGTH, search
 from pilotage.indicators.selectors import (
     action_rollups,
     indicator_assessments,
     indicator_list,
     node_rollups,
 )
+from pilotage.strategies.facets import InvalidFilter
 from pilotage.strategies.models import Action, Strategy
 from pilotage.strategies.selectors import (
     action_public_get,
@@ -23,19 +34,32 @@ from pilotage.strategies.selectors import (
 from pilotage.taxonomies.models import Term
 
 
-def _indicator_rows(indicators, assessments):
-    return [
-        {
-            "indicator": indicator,
-            "assessment": assessments[indicator.pk],
-            "explanation": explanation(assessments[indicator.pk]),
-        }
-        for indicator in indicators
-    ]
+def _page_number(request) -> int:
+    raw = request.GET.get("page") or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadRequest(_("“%(value)s” is not a page number.") % {"value": raw[:20]})
+    return int(raw)
+
+
+def _explorer(request, **kwargs):
+    try:
+        return selectors.explorer(request.GET, page_number=_page_number(request), **kwargs)
+    except InvalidFilter as error:
+        raise BadRequest(error.message) from error
+
+
+def _source_labels() -> dict[str, str]:
+    return dict(Term.objects.filter(taxonomy__code="funding-sources").values_list("code", "label"))
+
+
+def _walk(tree):
+    for item in tree:
+        yield item
+        yield from _walk(item.children)
 
 
 class StrategyListView(TemplateView):
-    """The home page: every public strategy with its tree."""
+    """The home page: every public strategy, its ambitions with progress, key figures."""
 
     template_name = "dashboard/strategy_list.html"
 
@@ -44,6 +68,8 @@ class StrategyListView(TemplateView):
         strategies = list(strategy_list_public())
         trees = strategy_trees(strategies)
         context["strategies"] = [(strategy, trees[strategy.pk]) for strategy in strategies]
+        context["rollups"] = selectors.strategies_progress(strategies)
+        context["key_figures"] = selectors.strategy_key_figures(strategies)
         return context
 
 
@@ -60,9 +86,7 @@ class StrategyDetailView(TemplateView):
         except Strategy.DoesNotExist as error:
             raise Http404 from error
         tree = strategy_trees([strategy])[strategy.pk]
-        rollups = node_rollups(strategy)
-        nodes = [item for item in _walk(tree)]
-        node_ids = [item.node.pk for item in nodes]
+        node_ids = [item.node.pk for item in _walk(tree)]
         indicators = list(indicator_list(node_ids=node_ids)) + list(
             indicator_list().filter(action__nodes__in=node_ids).distinct()
         )
@@ -72,28 +96,64 @@ class StrategyDetailView(TemplateView):
         )
         context.update(
             budget=budget_totals(strategy),
-            source_labels=dict(
-                Term.objects.filter(taxonomy__code="funding-sources").values_list("code", "label")
-            ),
+            source_labels=_source_labels(),
             reconciliation=reconciliation(strategy),
             strategy=strategy,
             tree=tree,
-            rollups=rollups,
+            rollups=node_rollups(strategy),
             actions=actions,
             action_rollups=action_rollups(indicators, assessments),
-            indicator_rows=_indicator_rows(indicators, assessments),
+            indicator_rows=selectors.indicator_rows(indicators, assessments),
         )
         return context
 
 
-def _walk(tree):
-    for item in tree:
-        yield item
-        yield from _walk(item.children)
+class NodeDetailView(TemplateView):
+    """A node (ambition, programme, axis, lever): where it sits, what is below it, its
+    indicators, its budget and its actions with filters."""
+
+    template_name = "dashboard/node_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        node = selectors.node_public_get(kwargs["code"], kwargs["node"])
+        strategy = node.strategy
+        explorer = _explorer(self.request, node=node)
+        tree = strategy_trees([strategy])[strategy.pk]
+        subtree = next(item for item in _walk(tree) if item.node.pk == node.pk)
+        node_ids = [item.node.pk for item in _walk([subtree])]
+        indicators = list(indicator_list(node_ids=node_ids)) + list(
+            indicator_list().filter(action__nodes__in=node_ids).distinct()
+        )
+        assessments = indicator_assessments(indicators)
+        context.update(
+            strategy=strategy,
+            node=node,
+            ancestors=selectors.node_ancestors(node),
+            children=subtree.children,
+            rollups=node_rollups(strategy),
+            budget=budget_totals(strategy, node=node),
+            source_labels=_source_labels(),
+            indicator_rows=selectors.indicator_rows(indicators, assessments),
+            explorer=explorer,
+        )
+        return context
+
+
+class ActionListView(TemplateView):
+    """Every public action, with filters that compose and live in the URL."""
+
+    template_name = "dashboard/action_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["explorer"] = _explorer(self.request)
+        return context
 
 
 class ActionDetailView(TemplateView):
-    """An action: what it is, who leads it, the strategies it serves, its indicators."""
+    """An action: what it is, who leads it, the strategies it serves, its indicators
+    with charts, its budget and its timeline."""
 
     template_name = "dashboard/action_detail.html"
 
@@ -105,10 +165,85 @@ class ActionDetailView(TemplateView):
             raise Http404 from error
         indicators = list(indicator_list(action_ids=[action.pk]))
         assessments = indicator_assessments(indicators)
+        charts = selectors.indicator_charts(indicators)
+        rows = selectors.indicator_rows(indicators, assessments)
+        for row in rows:
+            row.update(charts[row["indicator"].pk])
         context.update(
             budget_lines=budget_lines(action=action).order_by("year", "source__code", "flow"),
             action=action,
             rollup=action_rollups(indicators, assessments).get(action.pk),
-            indicator_rows=_indicator_rows(indicators, assessments),
+            indicator_rows=rows,
+            timeline=selectors.action_timeline(action, rows),
         )
         return context
+
+
+class IndicatorDetailView(TemplateView):
+    """An indicator: its status and explanation, series against targets, breakdowns,
+    source and method."""
+
+    template_name = "dashboard/indicator_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        indicator = selectors.indicator_public_get(kwargs["code"])
+        context["indicator"] = indicator
+        context.update(selectors.indicator_detail(indicator))
+        return context
+
+
+def indicator_data_csv(request, code: str) -> HttpResponse:
+    """The rows behind an indicator's chart, as CSV (the same as its data table)."""
+    indicator = selectors.indicator_public_get(code)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{indicator.code}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["indicator", "series", "period_start", "date", "value", "unit"])
+    for row in selectors.indicator_detail(indicator)["series"]:
+        writer.writerow(
+            [
+                indicator.code,
+                row.series,
+                row.period_start.isoformat() if row.period_start else "",
+                row.date.isoformat(),
+                row.value,
+                indicator.unit,
+            ]
+        )
+    return response
+
+
+class SearchView(TemplateView):
+    """Search across strategies, nodes, actions, indicators and organisations."""
+
+    template_name = "dashboard/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        text = self.request.GET.get("q", "")
+        if len(text) > MAX_QUERY_LENGTH:
+            raise BadRequest(
+                _("A search is at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH}
+            )
+        hits = search(text)
+        context.update(
+            q=text,
+            hits=hits,
+            hit_count=sum(len(found) for found in hits.values()),
+        )
+        return context
+
+
+def bad_request(request, exception=None):
+    """400 in the visitor's language, saying what was wrong with the address."""
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -35,7 +35,9 @@ from pilotage.strategies.models import (
     StrategyNode,
     StrategyStatus,
 )
-from pilotage.taxonomies.models import Term
+from pilotage.taxonomies.models import Taxonomy, Term
+from pilotage.taxonomies.selectors import record_terms
+from pilotage.taxonomies.services import record_terms_apply
 
 
 class LevelData(FileSchema):
@@ -92,6 +94,7 @@ class ActionData(FileSchema):
     lead: Code | None = None
     partners: list[PartnerData] = []
     nodes: list[Text] = []
+    terms: dict[Code, list[Code]] = {}  # any other taxonomy: funding sources, provinces ...
 
 
 class StrategyFile(FileSchema):
@@ -154,9 +157,11 @@ def _strategy_check(file: str, parsed: StrategyFile, known: dict[str, set]) -> l
         record = f"action {action.code!r}"
         if action.start and action.end and action.end < action.start:
             errors.append(DataError(file, record, "ends before it starts"))
-        references = [("action-types", action.type)] + [
-            ("target-audiences", code) for code in action.target_audiences
-        ]
+        references = (
+            [("action-types", action.type)]
+            + [("target-audiences", code) for code in action.target_audiences]
+            + [(scheme, code) for scheme, codes in action.terms.items() for code in codes]
+        )
         for scheme, code in references:
             if code is not None and (scheme, code) not in known["terms"]:
                 errors.append(
@@ -307,6 +312,13 @@ def _action_apply(strategy_code: str, data: ActionData, terms, stats: Counter) -
             translated_field_values("role", role),
         )
         changed = changed or partner_status != "unchanged"
+    for scheme, codes in data.terms.items():
+        wanted_terms = {terms[(scheme, code)] for code in codes}
+        if set(record_terms(action).filter(taxonomy__code=scheme)) != wanted_terms:
+            record_terms_apply(
+                record=action, taxonomy=Taxonomy.objects.get(code=scheme), terms=wanted_terms
+            )
+            changed = True
     if status == "unchanged" and changed:
         status = "updated"
     stats[f"actions {status}"] += 1

@@ -1,0 +1,161 @@
+"""Search across strategies, nodes, actions, indicators and organisations.
+
+Accent- and stemming-aware in French (and in the reader's language): on PostgreSQL with
+its full-text search over `unaccent`, on SQLite with a portable fallback that folds
+accents and stems words with the same Snowball stemmers, in an SQL function registered
+on each connection. Both behave alike for what visitors type: "numerique" finds
+"numériques", "entreprise" finds "entreprises".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from django.db import connection, models
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.utils.translation import get_language
+
+from pilotage.indicators.models import Indicator
+from pilotage.registry.models import Organisation
+from pilotage.strategies.facets import public_actions
+from pilotage.strategies.models import Strategy, StrategyNode
+
+# Snowball and PostgreSQL name their languages alike.
+LANGUAGES = {"fr": "french", "nl": "dutch", "de": "german", "en": "english"}
+MAX_QUERY_LENGTH = 200
+WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(LANGUAGES.get(language, "french"))
+
+
+def unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+def folded(text: str, language: str = "fr") -> str:
+    """Lowercase, without accents, each word stemmed; padded with spaces so that a stem
+    is found at the start of a word with `LIKE '% stem%'`."""
+    stemmer = _stemmer(language)
+    words = WORD.findall(unaccented(text))
+    return " " + " ".join(stemmer.stemWords(words)) + " "
+
+
+@receiver(connection_created)
+def _register_fold(sender, connection, **kwargs):
+    """SQLite: `pilotage_fold(language, text, ...)` folds and joins its texts."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "pilotage_fold",
+            -1,
+            lambda language, *texts: folded(" ".join(t for t in texts if t), language),
+            deterministic=True,
+        )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # strategy, node, action, indicator, organisation
+    record: models.Model
+
+
+def _translated(language: str, *bases: str) -> list[tuple[str, str]]:
+    """(column, language) pairs of translated fields: French always, and the reader's."""
+    pairs = [(f"{base}_fr", "fr") for base in bases]
+    if language != "fr":
+        pairs += [(f"{base}_{language}", language) for base in bases]
+    return pairs
+
+
+def _matching(queryset: models.QuerySet, columns: list[tuple[str, str]], text: str):
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = None
+        for column, lang in columns:
+            part = SearchVector(
+                models.Func(
+                    models.functions.Coalesce(models.F(column), models.Value("")),
+                    function="unaccent",
+                ),
+                config=LANGUAGES[lang],
+            )
+            vector = part if vector is None else vector + part
+        query = None
+        for lang in dict.fromkeys(lang for _column, lang in columns):
+            part = SearchQuery(unaccented(text), config=LANGUAGES[lang], search_type="plain")
+            query = part if query is None else query | part
+        return (
+            queryset.annotate(search_rank=SearchRank(vector, query))
+            .filter(search_rank__gt=0)
+            .order_by("-search_rank")
+        )
+    # SQLite: every word of the query, stemmed, must start a word of the record's text.
+    condition = models.Q()
+    for lang in dict.fromkeys(lang for _column, lang in columns):
+        alias = f"search_{lang}"
+        queryset = queryset.alias(
+            **{
+                alias: models.Func(
+                    models.Value(lang),
+                    *[models.F(column) for column, other in columns if other == lang],
+                    function="pilotage_fold",
+                    output_field=models.TextField(),
+                )
+            }
+        )
+        every = models.Q()
+        for stem in folded(text, lang).split():
+            every &= models.Q(**{f"{alias}__contains": f" {stem}"})
+        condition |= every
+    return queryset.filter(condition)
+
+
+def search(text: str, *, limit: int = 20) -> dict[str, list[SearchHit]]:
+    """Public records matching the text, by kind, best first (at most `limit` of each)."""
+    text = (text or "").strip()[:MAX_QUERY_LENGTH]
+    if not WORD.search(text):
+        return {}
+    language = (get_language() or "fr")[:2]
+    language = language if language in LANGUAGES else "fr"
+    public_strategies = Strategy.objects.public()
+    actions = public_actions()
+    sources = [
+        ("strategy", public_strategies, _translated(language, "title", "description")),
+        (
+            "node",
+            StrategyNode.objects.filter(strategy__in=public_strategies).select_related(
+                "strategy", "level"
+            ),
+            _translated(language, "title", "description"),
+        ),
+        ("action", actions.select_related("lead"), _translated(language, "title", "description")),
+        (
+            "indicator",
+            Indicator.objects.filter(
+                models.Q(action__in=actions) | models.Q(node__strategy__in=public_strategies)
+            ).select_related("action", "node__strategy"),
+            _translated(language, "title", "definition"),
+        ),
+        (
+            "organisation",
+            Organisation.objects.annotate(
+                leads=models.Exists(actions.filter(lead=models.OuterRef("pk")))
+            ),
+            [("name", "fr"), *_translated(language, "description")],
+        ),
+    ]
+    hits: dict[str, list[SearchHit]] = {}
+    for kind, queryset, columns in sources:
+        records = list(_matching(queryset, columns, text)[:limit])
+        if records:
+            hits[kind] = [SearchHit(kind, record) for record in records]
+    return hits

@@ -1,0 +1,260 @@
+"""What the public pages show, composed from the domain apps' selectors.
+
+Each function costs a fixed number of queries whatever the size of the data (the tests
+count them), so a page's speed does not depend on how much a region has loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from pilotage.core.formatting import number_text
+from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_series
+from pilotage.dashboard.maps import province_map
+from pilotage.indicators.book import ProgressBook
+from pilotage.indicators.explain import explanation
+from pilotage.indicators.models import Indicator, Observation, ObservationPart
+from pilotage.indicators.selectors import (
+    PUBLIC_STATES,
+    indicator_assessments,
+    indicator_list,
+    observation_values,
+)
+from pilotage.strategies.facets import (
+    ActionsQuery,
+    FacetCounts,
+    Vocabulary,
+    actions_filter,
+    actions_query_parse,
+    facet_counts,
+    node_scope,
+    public_actions,
+)
+from pilotage.strategies.models import Action, Strategy, StrategyNode
+
+PAGE_SIZE = 25
+
+
+def indicator_rows(indicators: list[Indicator], assessments) -> list[dict]:
+    return [
+        {
+            "indicator": indicator,
+            "assessment": assessments[indicator.pk],
+            "explanation": explanation(assessments[indicator.pk]),
+        }
+        for indicator in indicators
+    ]
+
+
+def strategies_progress(strategies: list[Strategy]):
+    """Every node roll-up of these strategies, by node id, in one pass."""
+    return (
+        ProgressBook.from_database(strategy_ids=[strategy.pk for strategy in strategies])
+        .compute_all()
+        .nodes
+    )
+
+
+def strategy_key_figures(strategies: list[Strategy]) -> dict[int, dict[str, int]]:
+    """Each strategy's number of actions and indicators (two queries for all)."""
+    figures: dict[int, dict[str, int]] = {s.pk: {"actions": 0, "indicators": 0} for s in strategies}
+    links = (
+        Action.nodes.through.objects.filter(strategynode__strategy__in=strategies)
+        .values("strategynode__strategy_id")
+        .annotate(count=Count("action_id", distinct=True))
+    )
+    for row in links:
+        figures[row["strategynode__strategy_id"]]["actions"] = row["count"]
+    on_actions = Indicator.objects.filter(action__nodes__strategy__in=strategies).values_list(
+        "action__nodes__strategy_id", "pk"
+    )
+    on_nodes = Indicator.objects.filter(node__strategy__in=strategies).values_list(
+        "node__strategy_id", "pk"
+    )
+    indicators: dict[int, set[int]] = {s.pk: set() for s in strategies}
+    for strategy_id, pk in [*on_actions, *on_nodes]:
+        indicators[strategy_id].add(pk)
+    for strategy_id, found in indicators.items():
+        figures[strategy_id]["indicators"] = len(found)
+    return figures
+
+
+@dataclass
+class Explorer:
+    """Actions filtered by facets: the page of results, the counts, the map."""
+
+    query: ActionsQuery
+    total: int
+    page: object  # a Django Page of actions
+    facets: list[FacetCounts]
+    map: dict
+    chart: dict | None
+
+    @property
+    def querystring(self) -> str:
+        """The filters as a query string, for pagination links and the API link."""
+        return urlencode(self.query.params())
+
+
+def explorer(params, *, node: StrategyNode | None = None, page_number=1) -> Explorer:
+    """Parse the filters (InvalidFilter on a bad one), filter, count, paginate.
+
+    An out-of-range page is a 404; the number of queries does not depend on the data."""
+    vocabulary = Vocabulary.load()
+    query = actions_query_parse(params, vocabulary, node=node)
+    scope = node_scope(node) if node is not None else None
+    actions = actions_filter(query, vocabulary, scope=scope)
+    listed = (
+        Action.objects.filter(pk__in=actions.values("pk"))
+        .select_related("type", "lead")
+        .order_by("code")
+    )
+    paginator = Paginator(listed, PAGE_SIZE, allow_empty_first_page=True)
+    try:
+        page = paginator.page(page_number)
+    except EmptyPage as error:
+        raise Http404 from error
+    facets = facet_counts(query, vocabulary, scope=scope)
+    by_key = {facet.key: facet for facet in facets}
+    provinces = by_key.get("province")
+    type_facet = by_key.get("type")
+    return Explorer(
+        query=query,
+        total=paginator.count,
+        page=page,
+        facets=facets,
+        map=province_map(
+            {value.code: value.count for value in provinces.values} if provinces else {}
+        ),
+        chart=counts_chart(
+            str(type_facet.label),
+            [(value.label, value.count) for value in type_facet.values if value.depth == 0],
+            _("Actions"),
+        )
+        if type_facet
+        else None,
+    )
+
+
+def node_public_get(strategy_code: str, node_code: str) -> StrategyNode:
+    try:
+        return StrategyNode.objects.select_related("strategy", "level", "parent").get(
+            strategy__in=Strategy.objects.public(), strategy__code=strategy_code, code=node_code
+        )
+    except StrategyNode.DoesNotExist as error:
+        raise Http404 from error
+
+
+def node_ancestors(node: StrategyNode) -> list[StrategyNode]:
+    """From the top of the tree down to the node's parent (one query)."""
+    by_pk = {
+        other.pk: other
+        for other in StrategyNode.objects.filter(strategy_id=node.strategy_id).select_related(
+            "level"
+        )
+    }
+    chain = []
+    parent = by_pk.get(node.parent_id)
+    while parent is not None:
+        chain.append(parent)
+        parent = by_pk.get(parent.parent_id)
+    return list(reversed(chain))
+
+
+def indicator_public_get(code: str) -> Indicator:
+    """One public indicator: on a public action or a node of a public strategy."""
+    public = Q(action__in=public_actions()) | Q(node__strategy__in=Strategy.objects.public())
+    indicator = indicator_list().filter(public, code=code).first()
+    if indicator is None:
+        raise Http404
+    return indicator
+
+
+def indicator_detail(indicator: Indicator) -> dict:
+    """An indicator's status, series, chart and breakdowns (published values only)."""
+    assessment = indicator_assessments([indicator])[indicator.pk]
+    values = observation_values([indicator]).get(indicator.pk, [])
+    series = indicator_series(indicator, values)
+    broken_down = (
+        Observation.objects.filter(
+            indicator=indicator, state__in=PUBLIC_STATES, parts__isnull=False
+        )
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "parts",
+                queryset=ObservationPart.objects.select_related("term__taxonomy").order_by(
+                    "term__order", "term__code"
+                ),
+            )
+        )
+        .order_by("period_start")
+    )
+    breakdowns = [
+        {
+            "period_start": observation.period_start,
+            "period_end": observation.period_end,
+            "taxonomy": _taxonomy_name(observation.parts.all()[0].term.taxonomy),
+            "parts": observation.parts.all(),
+        }
+        for observation in broken_down
+    ]
+    return {
+        "assessment": assessment,
+        "explanation": explanation(assessment),
+        "series": series,
+        "chart": indicator_chart(indicator, series),
+        "breakdowns": breakdowns,
+    }
+
+
+def _taxonomy_name(taxonomy) -> str:
+    return taxonomy.label or taxonomy.title
+
+
+def indicator_charts(indicators: list[Indicator]) -> dict[int, dict]:
+    """Each indicator's chart and series, by id, from one query for all their values."""
+    values = observation_values(indicators)
+    charts = {}
+    for indicator in indicators:
+        series = indicator_series(indicator, values.get(indicator.pk, []))
+        charts[indicator.pk] = {"series": series, "chart": indicator_chart(indicator, series)}
+    return charts
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    date: object
+    label: str
+    kind: str  # start, end, value
+
+
+def action_timeline(action: Action, indicator_rows: list[dict]) -> list[TimelineEvent]:
+    """The action's dated events: its start and end, and each published value."""
+    events = []
+    if action.start_date:
+        events.append(TimelineEvent(action.start_date, _("Start of the action"), "start"))
+    if action.end_date:
+        events.append(TimelineEvent(action.end_date, _("End of the action"), "end"))
+    for row in indicator_rows:
+        for point in row.get("series", []):
+            if point.series == "actual":
+                events.append(
+                    TimelineEvent(
+                        point.date,
+                        _("%(indicator)s: %(value)s %(unit)s")
+                        % {
+                            "indicator": row["indicator"].title,
+                            "value": number_text(point.value),
+                            "unit": row["indicator"].unit,
+                        },
+                        "value",
+                    )
+                )
+    return sorted(events, key=lambda event: event.date)

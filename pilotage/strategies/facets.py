@@ -1,0 +1,392 @@
+"""Public actions filtered by facets that compose, with the count of every facet value.
+
+One read layer for the dashboard, the API and the exports: `actions_query_parse` turns
+query parameters into an `ActionsQuery` (or refuses them with the parameter named),
+`actions_filter` gives the matching actions, and `facet_counts` tells, for every value of
+every facet, how many actions the query would return with that value toggled: a facet's
+counts ignore its own selection (multi-select), and a parent term counts the distinct
+actions tagged with it or any of its descendants, never a sum.
+
+Within a facet the values combine with OR, across facets with AND.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pilotage.registry.models import Organisation
+from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
+from pilotage.taxonomies.models import Term, TermAssignment
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str
+    label: str
+    taxonomy: str | None = None  # term facets: the taxonomy their values come from
+    source: str = ""  # "field" (a foreign key), "m2m", "assignment" (any tagged term)
+
+
+# The facets, in the order the pages show them. Term facets work with any taxonomy:
+# a region that tags its actions with another scheme adds a line here.
+FACETS: tuple[Facet, ...] = (
+    Facet("strategy", _("Strategy")),
+    Facet("type", _("Type"), taxonomy="action-types", source="field"),
+    Facet("audience", _("Target audience"), taxonomy="target-audiences", source="m2m"),
+    Facet("status", _("Status")),
+    Facet("funding", _("Funding source"), taxonomy="funding-sources", source="assignment"),
+    Facet("province", _("Province"), taxonomy="provinces", source="assignment"),
+    Facet("lead", _("Lead organisation")),
+)
+FACET_KEYS = tuple(facet.key for facet in FACETS)
+DATE_KEYS = ("from", "to")
+# Parameters the pages and the API accept besides the facets; anything else is refused.
+OTHER_KEYS = ("page", "cursor", "limit", "format", "lang")
+
+
+class InvalidFilter(ValueError):
+    """A query parameter Pilotage cannot apply; `field` names it, `code` says why."""
+
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ActionsQuery:
+    """What a visitor asked for: selected codes per facet, a date range, a node scope."""
+
+    selected: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    node: StrategyNode | None = None
+
+    def without(self, key: str) -> ActionsQuery:
+        return replace(self, selected={k: v for k, v in self.selected.items() if k != key})
+
+    def params(self) -> list[tuple[str, str]]:
+        """The query as URL parameters, in a stable order (for links and caches)."""
+        pairs = [(key, code) for key in FACET_KEYS for code in self.selected.get(key, ())]
+        if self.date_from:
+            pairs.append(("from", self.date_from.isoformat()))
+        if self.date_to:
+            pairs.append(("to", self.date_to.isoformat()))
+        return pairs
+
+
+@dataclass
+class Vocabulary:
+    """Every value the facets can take, with labels and term hierarchies (3 queries)."""
+
+    terms: dict[str, dict[str, Term]]  # taxonomy code -> term code -> term
+    strategies: dict[str, Strategy]
+    leads: dict[str, Organisation]
+
+    @classmethod
+    def load(cls) -> Vocabulary:
+        taxonomies = [facet.taxonomy for facet in FACETS if facet.taxonomy]
+        terms: dict[str, dict[str, Term]] = {code: {} for code in taxonomies}
+        for term in (
+            Term.objects.filter(taxonomy__code__in=taxonomies)
+            .select_related("taxonomy")
+            .order_by("order", "code")
+        ):
+            terms[term.taxonomy.code][term.code] = term
+        strategies = {s.code: s for s in Strategy.objects.public().order_by("-period_start")}
+        leads = {
+            organisation.code: organisation
+            for organisation in Organisation.objects.filter(
+                led_actions__in=public_actions()
+            ).distinct()
+        }
+        return cls(terms=terms, strategies=strategies, leads=leads)
+
+    def choices(self, key: str) -> list[tuple[str, str, int]]:
+        """(code, label, depth) of every value of a facet, in display order."""
+        facet = _facet(key)
+        if facet.taxonomy:
+            return [
+                (term.code, term.label, depth)
+                for term, depth in _tree_order(self.terms[facet.taxonomy].values())
+            ]
+        if key == "strategy":
+            return [(code, strategy.title, 0) for code, strategy in self.strategies.items()]
+        if key == "status":
+            return [(value, str(label), 0) for value, label in ActionStatus.choices]
+        return sorted(
+            ((code, organisation.name, 0) for code, organisation in self.leads.items()),
+            key=lambda item: item[1].lower(),
+        )
+
+    def term_ids_with_descendants(self, taxonomy: str, codes: Iterable[str]) -> set[int]:
+        """The ids of these terms and of every term below them."""
+        by_parent: dict[int | None, list[Term]] = defaultdict(list)
+        for term in self.terms[taxonomy].values():
+            by_parent[term.parent_id].append(term)
+        wanted = {self.terms[taxonomy][code].pk for code in codes}
+        frontier = list(wanted)
+        while frontier:
+            for child in by_parent.get(frontier.pop(), []):
+                if child.pk not in wanted:
+                    wanted.add(child.pk)
+                    frontier.append(child.pk)
+        return wanted
+
+
+def _facet(key: str) -> Facet:
+    return next(facet for facet in FACETS if facet.key == key)
+
+
+def _tree_order(terms: Iterable[Term]) -> list[tuple[Term, int]]:
+    """Terms parents first, each followed by its children, with their depth."""
+    terms = list(terms)
+    by_parent: dict[int | None, list[Term]] = defaultdict(list)
+    known = {term.pk for term in terms}
+    for term in terms:
+        by_parent[term.parent_id if term.parent_id in known else None].append(term)
+    ordered: list[tuple[Term, int]] = []
+
+    def visit(parent_id, depth):
+        for term in by_parent.get(parent_id, []):
+            ordered.append((term, depth))
+            visit(term.pk, depth + 1)
+
+    visit(None, 0)
+    return ordered
+
+
+def public_actions() -> models.QuerySet[Action]:
+    """Actions the public may read: those serving a node of a public strategy."""
+    return Action.objects.filter(
+        pk__in=Action.nodes.through.objects.filter(
+            strategynode__strategy__in=Strategy.objects.public()
+        ).values("action_id")
+    )
+
+
+def _parse_date(params, key: str) -> datetime.date | None:
+    raw = params.get(key) or ""
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidFilter(
+            key, "invalid_date", _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw}
+        ) from None
+
+
+def actions_query_parse(
+    params, vocabulary: Vocabulary, *, node: StrategyNode | None = None
+) -> ActionsQuery:
+    """Read facet selections from query parameters (a QueryDict or a dict of lists).
+
+    Unknown parameters, unknown values and malformed dates raise InvalidFilter naming
+    the parameter; nothing is silently ignored, so a shared URL means what it says.
+    """
+    keys = params.keys()
+    for key in keys:
+        if key not in FACET_KEYS and key not in DATE_KEYS and key not in OTHER_KEYS:
+            raise InvalidFilter(
+                key, "unknown_filter", _("“%(key)s” is not a filter.") % {"key": key}
+            )
+    selected: dict[str, tuple[str, ...]] = {}
+    for key in FACET_KEYS:
+        values = params.getlist(key) if hasattr(params, "getlist") else params.get(key, [])
+        values = [value for value in dict.fromkeys(values) if value]
+        if not values:
+            continue
+        known = {code for code, _label, _depth in vocabulary.choices(key)}
+        for value in values:
+            if value not in known:
+                raise InvalidFilter(
+                    key,
+                    "unknown_value",
+                    _("“%(value)s” is not a value of the filter “%(facet)s”.")
+                    % {"value": value, "facet": _facet(key).label},
+                )
+        selected[key] = tuple(values)
+    date_from, date_to = _parse_date(params, "from"), _parse_date(params, "to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidFilter(
+            "to", "invalid_range", _("The end of the period comes before its start.")
+        )
+    return ActionsQuery(selected=selected, date_from=date_from, date_to=date_to, node=node)
+
+
+def _node_ids_below(node: StrategyNode) -> list[int]:
+    parent_of = dict(
+        StrategyNode.objects.filter(strategy_id=node.strategy_id).values_list("pk", "parent_id")
+    )
+    below = {node.pk}
+    changed = True
+    while changed:
+        changed = False
+        for pk, parent_id in parent_of.items():
+            if parent_id in below and pk not in below:
+                below.add(pk)
+                changed = True
+    return sorted(below)
+
+
+def _assigned(taxonomy_term_ids: set[int]) -> models.QuerySet:
+    return TermAssignment.objects.filter(
+        content_type=ContentType.objects.get_for_model(Action), term_id__in=taxonomy_term_ids
+    ).values("object_id")
+
+
+def actions_filter(
+    query: ActionsQuery, vocabulary: Vocabulary, *, scope: list[int] | None = None
+) -> models.QuerySet[Action]:
+    """The public actions matching the query, each once (one SQL query when evaluated)."""
+    actions = public_actions()
+    if query.node is not None:
+        node_ids = scope if scope is not None else _node_ids_below(query.node)
+        actions = actions.filter(
+            pk__in=Action.nodes.through.objects.filter(strategynode_id__in=node_ids).values(
+                "action_id"
+            )
+        )
+    for key, codes in query.selected.items():
+        facet = _facet(key)
+        if facet.taxonomy:
+            ids = vocabulary.term_ids_with_descendants(facet.taxonomy, codes)
+            if facet.source == "field":
+                actions = actions.filter(type_id__in=ids)
+            elif facet.source == "m2m":
+                actions = actions.filter(
+                    pk__in=Action.target_audiences.through.objects.filter(term_id__in=ids).values(
+                        "action_id"
+                    )
+                )
+            else:
+                actions = actions.filter(pk__in=_assigned(ids))
+        elif key == "strategy":
+            actions = actions.filter(
+                pk__in=Action.nodes.through.objects.filter(
+                    strategynode__strategy__code__in=codes
+                ).values("action_id")
+            )
+        elif key == "status":
+            actions = actions.filter(status__in=codes)
+        elif key == "lead":
+            actions = actions.filter(lead__code__in=codes)
+    # An action without dates runs for the whole period of interest.
+    if query.date_to:
+        actions = actions.filter(
+            models.Q(start_date__isnull=True) | models.Q(start_date__lte=query.date_to)
+        )
+    if query.date_from:
+        actions = actions.filter(
+            models.Q(end_date__isnull=True) | models.Q(end_date__gte=query.date_from)
+        )
+    return actions
+
+
+@dataclass
+class FacetValue:
+    code: str
+    label: str
+    count: int
+    selected: bool
+    depth: int = 0
+
+
+@dataclass
+class FacetCounts:
+    facet: Facet
+    values: list[FacetValue]
+
+    @property
+    def key(self) -> str:
+        return self.facet.key
+
+    @property
+    def label(self) -> str:
+        return self.facet.label
+
+    @property
+    def selected(self) -> bool:
+        return any(value.selected for value in self.values)
+
+
+def _pairs(key: str, actions: models.QuerySet[Action]) -> Iterable[tuple]:
+    """(value, action id) for every action of the set and every value it has."""
+    facet = _facet(key)
+    ids = actions.values("pk")
+    if key in ("status", "type"):
+        return Action.objects.filter(pk__in=ids).values_list(
+            "status" if key == "status" else "type_id", "pk"
+        )
+    if key == "lead":
+        return Action.objects.filter(pk__in=ids).values_list("lead__code", "pk")
+    if key == "audience":
+        return Action.target_audiences.through.objects.filter(action_id__in=ids).values_list(
+            "term_id", "action_id"
+        )
+    if key == "strategy":
+        return (
+            Action.nodes.through.objects.filter(action_id__in=ids)
+            .values_list("strategynode__strategy__code", "action_id")
+            .distinct()
+        )
+    return TermAssignment.objects.filter(
+        content_type=ContentType.objects.get_for_model(Action),
+        term__taxonomy__code=facet.taxonomy,
+        object_id__in=ids,
+    ).values_list("term_id", "object_id")
+
+
+def facet_counts(
+    query: ActionsQuery, vocabulary: Vocabulary, *, scope: list[int] | None = None
+) -> list[FacetCounts]:
+    """Every facet with the number of actions each of its values would give (one query
+    per facet, whatever the number of actions)."""
+    result = []
+    for facet in FACETS:
+        others = actions_filter(query.without(facet.key), vocabulary, scope=scope)
+        records: dict[object, set[int]] = defaultdict(set)
+        for value, action_id in _pairs(facet.key, others):
+            if value is not None:
+                records[value].add(action_id)
+        selected = set(query.selected.get(facet.key, ()))
+        if facet.taxonomy:
+            counts = _term_counts(vocabulary.terms[facet.taxonomy].values(), records)
+        else:
+            counts = {value: len(ids) for value, ids in records.items()}
+        values = [
+            FacetValue(code, label, counts.get(code, 0), code in selected, depth)
+            for code, label, depth in vocabulary.choices(facet.key)
+        ]
+        # Keep the values that would give something, and the selected ones.
+        values = [value for value in values if value.count or value.selected]
+        if values:
+            result.append(FacetCounts(facet, values))
+    return result
+
+
+def _term_counts(terms: Iterable[Term], records: dict[object, set[int]]) -> dict[str, int]:
+    """Distinct records per term code, a term counting its descendants' records too."""
+    terms = list(terms)
+    by_pk = {term.pk: term for term in terms}
+    gathered: dict[int, set[int]] = defaultdict(set)
+    for term_id, ids in records.items():
+        term = by_pk.get(term_id)
+        while term is not None:
+            gathered[term.pk] |= ids
+            term = by_pk.get(term.parent_id)
+    return {by_pk[pk].code: len(ids) for pk, ids in gathered.items()}
+
+
+def node_scope(node: StrategyNode) -> list[int]:
+    """The ids of a node and of every node below it (computed once per page)."""
+    return _node_ids_below(node)
