@@ -6,3 +6,7 @@ class DashboardConfig(AppConfig):
     name = "pilotage.dashboard"
     label = "dashboard"
     verbose_name = _("Public dashboard")
+
+    def ready(self) -> None:
+        # Registers the SQLite search function on every new connection.
+        from pilotage.dashboard import search  # noqa: F401

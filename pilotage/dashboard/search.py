@@ -42,11 +42,11 @@ def unaccented(text: str) -> str:
 
 
 def folded(text: str, language: str = "fr") -> str:
-    """Lowercase, without accents, each word stemmed; padded with spaces so that a stem
-    is found at the start of a word with `LIKE '% stem%'`."""
-    stemmer = _stemmer(language)
+    """Lowercase, without accents, each word as written and stemmed; padded with spaces
+    so that a word is found by its start with `LIKE '% word%'`."""
     words = WORD.findall(unaccented(text))
-    return " " + " ".join(stemmer.stemWords(words)) + " "
+    stems = _stemmer(language).stemWords(words)
+    return " " + " ".join(dict.fromkeys(words + stems)) + " "
 
 
 @receiver(connection_created)
@@ -76,35 +76,39 @@ def _translated(language: str, *bases: str) -> list[tuple[str, str]]:
 
 
 def _matching(queryset: models.QuerySet, columns: list[tuple[str, str]], text: str):
+    words = WORD.findall(unaccented(text))
+    languages = list(dict.fromkeys(lang for _column, lang in columns))
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         vector = None
         for column, lang in columns:
-            part = SearchVector(
-                models.Func(
-                    models.functions.Coalesce(models.F(column), models.Value("")),
-                    function="unaccent",
+            unaccented_column = models.Func(
+                models.functions.Coalesce(
+                    models.F(column), models.Value(""), output_field=models.TextField()
                 ),
-                config=LANGUAGES[lang],
+                function="unaccent",
             )
-            vector = part if vector is None else vector + part
+            for config in (LANGUAGES[lang], "simple"):
+                part = SearchVector(unaccented_column, config=config)
+                vector = part if vector is None else vector + part
+        # Each word, stemmed in a language or as the start of a word written so.
         query = None
-        for lang in dict.fromkeys(lang for _column, lang in columns):
-            part = SearchQuery(unaccented(text), config=LANGUAGES[lang], search_type="plain")
-            query = part if query is None else query | part
+        for word in words:
+            either = SearchQuery(f"{word}:*", config="simple", search_type="raw")
+            for lang in languages:
+                either |= SearchQuery(word, config=LANGUAGES[lang], search_type="plain")
+            query = either if query is None else query & either
         return (
             queryset.annotate(search_rank=SearchRank(vector, query))
             .filter(search_rank__gt=0)
             .order_by("-search_rank")
         )
-    # SQLite: every word of the query, stemmed, must start a word of the record's text.
-    condition = models.Q()
-    for lang in dict.fromkeys(lang for _column, lang in columns):
-        alias = f"search_{lang}"
+    # SQLite: each word, stemmed or as written, must start a word of the record's text.
+    for lang in languages:
         queryset = queryset.alias(
             **{
-                alias: models.Func(
+                f"search_{lang}": models.Func(
                     models.Value(lang),
                     *[models.F(column) for column, other in columns if other == lang],
                     function="pilotage_fold",
@@ -112,10 +116,13 @@ def _matching(queryset: models.QuerySet, columns: list[tuple[str, str]], text: s
                 )
             }
         )
-        every = models.Q()
-        for stem in folded(text, lang).split():
-            every &= models.Q(**{f"{alias}__contains": f" {stem}"})
-        condition |= every
+    condition = models.Q()
+    for word in words:
+        either = models.Q()
+        for lang in languages:
+            for form in {word, *_stemmer(lang).stemWords([word])}:
+                either |= models.Q(**{f"search_{lang}__contains": f" {form}"})
+        condition &= either
     return queryset.filter(condition)
 
 

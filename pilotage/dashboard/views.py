@@ -207,7 +207,7 @@ def indicator_data_csv(request, code: str) -> HttpResponse:
                 row.series,
                 row.period_start.isoformat() if row.period_start else "",
                 row.date.isoformat(),
-                row.value,
+                f"{row.value.normalize():f}",
                 indicator.unit,
             ]
         )

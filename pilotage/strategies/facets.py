@@ -173,8 +173,16 @@ def public_actions() -> models.QuerySet[Action]:
     )
 
 
+def _values(params, key: str) -> list[str]:
+    """A parameter's values from a QueryDict or from a plain dict of lists."""
+    if hasattr(params, "getlist"):
+        return params.getlist(key)
+    value = params.get(key, [])
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 def _parse_date(params, key: str) -> datetime.date | None:
-    raw = params.get(key) or ""
+    raw = (_values(params, key) or [""])[-1]
     if not raw:
         return None
     try:
@@ -201,8 +209,7 @@ def actions_query_parse(
             )
     selected: dict[str, tuple[str, ...]] = {}
     for key in FACET_KEYS:
-        values = params.getlist(key) if hasattr(params, "getlist") else params.get(key, [])
-        values = [value for value in dict.fromkeys(values) if value]
+        values = [value for value in dict.fromkeys(_values(params, key)) if value]
         if not values:
             continue
         known = {code for code, _label, _depth in vocabulary.choices(key)}

@@ -1,0 +1,173 @@
+"""Actions with facets: the page, the API and an independent count agree; bad filters get
+a 400 naming them; drafts never show; the number of queries does not grow with the data."""
+
+import datetime
+import random
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pilotage.dashboard.tests.world import add_actions, build_world, expected_count
+from pilotage.strategies.facets import (
+    InvalidFilter,
+    Vocabulary,
+    actions_filter,
+    actions_query_parse,
+    facet_counts,
+)
+
+pytestmark = pytest.mark.django_db
+
+COUNT = re.compile(r'<p role="status" class="result-count">(\d+) ')
+
+
+def page_count(client, query: str) -> int:
+    response = client.get(f"/actions/?{query}")
+    assert response.status_code == 200, response.content[:500]
+    return int(COUNT.search(response.content.decode()).group(1))
+
+
+def random_selection(world, rng):
+    choices = {
+        "strategy": [s.code for s in world.strategies],
+        "type": [t.code for t in world.terms["action-types"]],
+        "audience": [t.code for t in world.terms["target-audiences"]],
+        "status": ["planned", "running", "completed"],
+        "lead": sorted({code for truth in world.truth.values() for code in truth["lead"]}),
+        "province": [t.code for t in world.terms["provinces"]],
+        "funding": [t.code for t in world.terms["funding-sources"]],
+    }
+    keys = rng.sample(sorted(choices), rng.randrange(1, 4))
+    return {key: rng.sample(choices[key], rng.randrange(1, 3)) for key in keys}
+
+
+def test_fifty_random_filter_combinations_count_the_same_on_the_page_in_the_api_and_by_hand(
+    client,
+):
+    world = build_world()
+    rng = random.Random(2026)  # noqa: S311 (reproducible test data)
+    for _ in range(50):
+        selected = random_selection(world, rng)
+        date_from = datetime.date(2021, 6, 1) if rng.random() < 0.3 else None
+        query = "&".join(f"{key}={code}" for key, codes in selected.items() for code in codes)
+        if date_from:
+            query += f"&from={date_from.isoformat()}"
+        expected = expected_count(world, selected, date_from=date_from)
+        api = client.get(f"/api/v1/actions/?{query}").json()
+        assert api["count"] == expected, query
+        assert page_count(client, query) == expected, query
+
+
+def test_a_facet_counts_what_toggling_each_value_would_give_ignoring_its_own_selection():
+    world = build_world()
+    vocabulary = Vocabulary.load()
+    query = actions_query_parse({"province": ["namur"], "status": ["running"]}, vocabulary)
+    facets = {facet.key: facet for facet in facet_counts(query, vocabulary)}
+    for value in facets["province"].values:
+        # Counts of the province facet ignore the province selection: "status=running" only.
+        assert value.count == expected_count(
+            world, {"status": ["running"], "province": [value.code]}
+        )
+    for value in facets["type"].values:
+        assert value.count == expected_count(
+            world, {"status": ["running"], "province": ["namur"], "type": [value.code]}
+        )
+
+
+def test_a_parent_term_counts_distinct_actions_of_its_children_never_a_sum():
+    world = build_world()
+    vocabulary = Vocabulary.load()
+    facets = {f.key: f for f in facet_counts(actions_query_parse({}, vocabulary), vocabulary)}
+    funding = {value.code: value for value in facets["funding"].values}
+    both = sum(
+        1
+        for truth in world.truth.values()
+        if {"erdf-transition", "erdf-developed"} <= truth["funding"]
+    )
+    assert both, "the world should have actions funded by both zones"
+    assert funding["erdf"].count == (
+        funding["erdf-transition"].count + funding["erdf-developed"].count - both
+    )
+    assert funding["erdf"].depth == 0 and funding["erdf-transition"].depth == 1
+    parent_selected = actions_filter(
+        actions_query_parse({"funding": ["erdf"]}, vocabulary), vocabulary
+    )
+    assert parent_selected.count() == funding["erdf"].count
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "code"),
+    [
+        ({"colour": ["red"]}, "colour", "unknown_filter"),
+        ({"type": ["nonexistent"]}, "type", "unknown_value"),
+        ({"from": ["2024-02-30"]}, "from", "invalid_date"),
+        ({"from": ["2025-01-01"], "to": ["2024-01-01"]}, "to", "invalid_range"),
+    ],
+)
+def test_a_filter_pilotage_cannot_apply_is_refused_with_its_name(params, field, code):
+    build_world(actions=3)
+    with pytest.raises(InvalidFilter) as refused:
+        actions_query_parse(params, Vocabulary.load())
+    assert (refused.value.field, refused.value.code) == (field, code)
+
+
+def test_bad_addresses_get_a_friendly_page_in_the_visitors_language_never_a_500(client):
+    build_world(actions=3)
+    french = client.get("/actions/?type=nonexistent")
+    assert french.status_code == 400
+    assert "nonexistent" in french.content.decode() and 'lang="fr"' in french.content.decode()
+    english = client.get("/en/actions/?from=yesterday")
+    assert english.status_code == 400
+    assert "is not a date" in english.content.decode()
+    assert client.get("/actions/?page=0").status_code == 400
+    assert client.get("/actions/?page=99").status_code == 404
+    assert client.get("/actions/NO-SUCH-ACTION/").status_code == 404
+    assert client.get("/strategies/S0/NO-SUCH-NODE/").status_code == 404
+    assert client.get("/indicators/NO-SUCH-INDICATOR/").status_code == 404
+    api = client.get("/api/v1/actions/?province=atlantis")
+    assert api.status_code == 400
+    assert api.json() | {"detail": ""} == {
+        "code": "unknown_value",
+        "field": "province",
+        "detail": "",
+    }
+
+
+def test_actions_of_draft_strategies_never_appear(client):
+    world = build_world(actions=5)
+    page = client.get("/actions/").content.decode()
+    api = client.get("/api/v1/actions/?limit=100").json()
+    assert api["count"] == len(world.actions)
+    for hidden in world.draft_actions:
+        assert hidden.title not in page
+        assert hidden.code not in {item["code"] for item in api["items"]}
+        assert client.get(f"/actions/{hidden.code}/").status_code == 404
+    assert client.get("/actions/?strategy=DRAFT").status_code == 400
+    assert client.get("/strategies/DRAFT/D1/").status_code == 404
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/actions/",
+        "/actions/?province=namur&province=liege&type=call&type=cheque",
+        "/strategies/S0/A0/",
+        "/api/v1/actions/",
+    ],
+)
+def test_the_number_of_queries_does_not_grow_with_the_actions(client, url):
+    world = build_world(seed=1, actions=30)
+    query = url.partition("?")[2]
+    assert page_count(client, query) > 0  # an empty page would skip a query
+    few = queries_for(client, url)
+    add_actions(world, 90, seed=2)
+    assert page_count(client, query) > 25  # now more than one page of results
+    assert queries_for(client, url) == few
