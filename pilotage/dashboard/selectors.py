@@ -122,24 +122,28 @@ def explorer(params, *, node: StrategyNode | None = None, page_number=1) -> Expl
         raise Http404 from error
     facets = facet_counts(query, vocabulary, scope=scope)
     by_key = {facet.key: facet for facet in facets}
-    provinces = by_key.get("province")
-    type_facet = by_key.get("type")
+    provinces = _in_results(by_key.get("province"))
+    types = [value for value in _in_results(by_key.get("type")) if value.depth == 0]
     return Explorer(
         query=query,
         total=paginator.count,
         page=page,
         facets=facets,
-        map=province_map(
-            {value.code: value.count for value in provinces.values} if provinces else {}
-        ),
+        map=province_map({value.code: value.count for value in provinces}),
         chart=counts_chart(
-            str(type_facet.label),
-            [(value.label, value.count) for value in type_facet.values if value.depth == 0],
-            _("Actions"),
+            str(by_key["type"].label), [(value.label, value.count) for value in types], _("Actions")
         )
-        if type_facet
+        if types
         else None,
     )
+
+
+def _in_results(facet: FacetCounts | None) -> list:
+    """A facet's values as the results hold them: a facet's counts ignore its own
+    selection, so once values are ticked, only those are among the results."""
+    if facet is None:
+        return []
+    return [value for value in facet.values if value.selected] if facet.selected else facet.values
 
 
 def node_public_get(strategy_code: str, node_code: str) -> StrategyNode:

@@ -7,8 +7,10 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from pilotage.dashboard.selectors import explorer
 from pilotage.dashboard.tests.world import add_actions, build_world, expected_count
 from pilotage.strategies.facets import (
     InvalidFilter,
@@ -171,3 +173,18 @@ def test_the_number_of_queries_does_not_grow_with_the_actions(client, url):
     add_actions(world, 90, seed=2)
     assert page_count(client, query) > 25  # now more than one page of results
     assert queries_for(client, url) == few
+
+
+def test_the_map_and_the_chart_show_how_the_results_spread():
+    world = build_world()
+    shown = explorer(QueryDict("type=call&province=namur&status=running&status=planned"))
+    assert shown.total == expected_count(
+        world, {"type": ["call"], "province": ["namur"], "status": ["running", "planned"]}
+    )
+    assert [row["count"] for row in shown.chart["data"]["values"]] == [shown.total]
+    counts = {province["code"]: province["count"] for province in shown.map["provinces"]}
+    assert counts.pop("namur") == shown.total
+    assert set(counts.values()) == {0}
+    everything = explorer(QueryDict(""))
+    by_province = {p["code"]: p["count"] for p in everything.map["provinces"]}
+    assert by_province["liege"] == expected_count(world, {"province": ["liege"]})

@@ -1,0 +1,189 @@
+"""The public pages in a real browser: axe-core finds no WCAG 2.1 AA violation on any page
+type, the Content-Security-Policy blocks nothing, the keyboard reaches everything in order,
+the filters work with and without JavaScript, and the charts draw.
+
+Debian's Chromium, driven by Playwright. Without Chromium these tests skip, unless
+PILOTAGE_BROWSER_TESTS=required (CI), where its absence is a failure. With
+PILOTAGE_SCREENSHOTS=1 they also refresh the README's screenshots in docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from pilotage.accounts.tests.factories import SteeringFactory
+from pilotage.indicators.campaigns import campaign_open
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# WCAG 2.1 A and AA, the level the EU Web Accessibility Directive asks of public sites.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Every public page type, with the name of its screenshot.
+PAGES = [
+    ("home", "/"),
+    ("strategy", "/strategies/DW2016-2024/"),
+    ("ambition", "/strategies/DW2016-2024/A2/"),
+    ("programme", "/strategies/DW2016-2024/A4.P2/"),
+    ("actions", "/actions/?type=call-for-projects&audience=companies"),
+    ("action", "/actions/DW-EPN/"),
+    ("indicator", "/indicators/DW-EPN-COUNT/"),
+    ("search", "/search/?q=numerique"),
+    ("coverage", "/reporting/Q4-2024/coverage/"),
+    ("not-found", "/strategies/NO-SUCH-STRATEGY/"),
+    ("bad-filter", "/actions/?type=unknown"),
+    ("home-en", "/en/"),
+    ("actions-de", "/de/actions/"),
+    ("indicator-nl", "/nl/indicators/DW-EPN-COUNT/"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("PILOTAGE_BROWSER_TESTS") == "required":
+            pytest.fail("Chromium is required for the browser tests (apt-get install chromium).")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is expected at {AXE} (make install-dev installs it from npm).")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # happen before pages load, never concurrently with them.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    """The shipped data and a reporting campaign, served by a live server."""
+    call_command("load", no_progress=True, verbosity=0)
+    campaign_open(
+        actor=SteeringFactory(),
+        code="Q4-2024",
+        title="Rapport du 4e trimestre 2024",
+        period_start=datetime.date(2024, 10, 1),
+        period_end=datetime.date(2024, 12, 31),
+        deadline=datetime.date(2025, 1, 31),
+    )
+    return live_server.url
+
+
+def open_page(browser, *, javascript: bool = True):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # No request may leave the site: no CDN, no third party.
+    page.on(
+        "request",
+        lambda request: (
+            problems.append(f"third-party request {request.url}")
+            if not request.url.startswith(("http://localhost", "http://127.0.0.1", "data:"))
+            else None
+        ),
+    )
+    return page, problems
+
+
+def axe_violations(page) -> list[str]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+    ]
+
+
+def test_axe_finds_no_violation_on_any_page_type_and_nothing_is_blocked(browser, site):
+    page, problems = open_page(browser)
+    found = {}
+    for name, path in PAGES:
+        response = page.goto(site + path)
+        assert response.status in (200, 400, 404), (path, response.status)
+        if page.locator("[data-vega-spec]").count():
+            page.wait_for_selector(".chart-rendered", timeout=10_000)
+        # Open the data tables, so that axe checks them too.
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+        if os.environ.get("PILOTAGE_SCREENSHOTS") and "-" not in name:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    # The 404 and 400 pages answer so on purpose; nothing else may fail to load.
+    unexpected = [p for p in problems if "status of 40" not in p]
+    assert not found, found
+    assert not unexpected, unexpected
+
+
+def test_the_keyboard_reaches_the_content_first_then_every_control_in_order(browser, site):
+    page, _problems = open_page(browser)
+    page.goto(site + "/actions/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("getComputedStyle(document.activeElement).left") != "-15984px"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # From the main content, the next stops are the filters, in reading order.
+    order = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.name"))
+    filter_ids = page.evaluate(
+        "[...document.querySelectorAll('.filters input')].slice(0, 6).map(e => e.id)"
+    )
+    assert order == filter_ids
+    # Every focused control shows where the focus is.
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+def test_a_filter_ticked_with_the_keyboard_updates_results_url_and_keeps_the_focus(browser, site):
+    page, problems = open_page(browser)
+    page.goto(site + "/actions/")
+    before = page.locator(".result-count").inner_text()
+    box = page.locator("#filter-type-call-for-projects")
+    box.focus()
+    page.keyboard.press("Space")
+    page.wait_for_url("**type=call-for-projects**")
+    page.wait_for_function(
+        "before => document.querySelector('.result-count').innerText !== before", arg=before
+    )
+    assert page.evaluate("document.activeElement.id") == "filter-type-call-for-projects"
+    assert page.locator("#filter-type-call-for-projects").is_checked()
+    assert not problems, problems
+
+
+def test_the_filters_work_without_javascript(browser, site):
+    page, _problems = open_page(browser, javascript=False)
+    page.goto(site + "/actions/")
+    page.locator("#filter-type-call-for-projects").check()
+    page.get_by_role("button", name=page.locator(".filter-buttons button").inner_text()).click()
+    page.wait_for_url("**type=call-for-projects**")
+    count = page.locator(".result-count").inner_text()
+    listed = page.locator(".action-list li").count()
+    assert count.startswith(str(listed))
