@@ -30,3 +30,13 @@ def default_language():
     """Each test starts in French, whatever language an earlier request activated."""
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_magnet_index():
+    """Each test's database starts anew; so does the in-memory magnet index."""
+    from pilotage.registry.magnets import magnet_index_reset
+
+    magnet_index_reset()
+    yield
+    magnet_index_reset()
