@@ -238,11 +238,12 @@ def demo_registry_generate(
             relations.append(
                 _relation(rng, pk, RelationKind.LAUREATE_OF, target_action=actions[LABELS[0]])
             )
-        if missions and rng.random() < (0.5 if ai_startup else 0.15 if digital else 0.02):
-            relations.append(
-                _relation(rng, pk, RelationKind.PARTICIPANT_IN, target_event=rng.choice(missions))
-            )
-        if FUND in actions and rng.random() < (0.4 if ai_startup else 0.08 * digital):
+        if missions and rng.random() < (0.6 if ai_startup else 0.15 if digital else 0.02):
+            for mission in rng.sample(missions, rng.choice([1, 1, 2, 3])):
+                relations.append(
+                    _relation(rng, pk, RelationKind.PARTICIPANT_IN, target_event=mission)
+                )
+        if FUND in actions and rng.random() < (0.5 if ai_startup else 0.08 * digital):
             relation = _relation(rng, pk, RelationKind.FUNDED_BY, target_action=actions[FUND])
             relation.amount = rng.choice([250_000, 500_000, 750_000, 1_000_000, 2_500_000])
             relations.append(relation)

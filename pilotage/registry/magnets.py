@@ -347,7 +347,7 @@ class MagnetIndex:
         if any(pk is None for _change, pk in changes) or len(changes) > REBUILD_AFTER:
             return MagnetIndex.build()
         with self.lock:
-            touched = sorted({pk for _change, pk in changes})
+            touched = BitMap(pk for _change, pk in changes)
             for values in self.bitmaps.values():
                 for bitmap in values.values():
                     bitmap.difference_update(touched)
