@@ -12,6 +12,8 @@ from pilotage.budgets.api import router as budget_router
 from pilotage.indicators.api import observations as observation_router
 from pilotage.indicators.api import router as indicator_router
 from pilotage.indicators.services import PeriodLocked
+from pilotage.registry.magnets import InvalidQuery
+from pilotage.registry.magnets_api import router as magnet_router
 from pilotage.strategies.api import router as action_router
 from pilotage.strategies.facets import InvalidFilter
 
@@ -31,6 +33,7 @@ api = NinjaAPI(
 )
 api.add_router("/actions/", action_router)
 api.add_router("/indicators/", indicator_router)
+api.add_router("/registry/", magnet_router)
 api.add_router("/budgets/", budget_router)
 api.add_router("/observations/", observation_router, auth=TokenAuth())
 
@@ -44,6 +47,11 @@ def _error(request, status: int, code: str, detail: str, field: str | None = Non
 @api.exception_handler(PeriodLocked)
 def period_locked(request, error):
     return _error(request, 409, "locked", " ".join(error.messages))
+
+
+@api.exception_handler(InvalidQuery)
+def invalid_query(request, error):
+    return _error(request, 400, error.code, str(error.message), error.field)
 
 
 @api.exception_handler(InvalidFilter)

@@ -26,6 +26,8 @@ from pilotage.indicators.selectors import (
     indicator_list,
     observation_values,
 )
+from pilotage.registry.magnets import magnet_index
+from pilotage.registry.models import Affiliation, Organisation, Relation
 from pilotage.strategies.facets import (
     ActionsQuery,
     FacetCounts,
@@ -37,6 +39,7 @@ from pilotage.strategies.facets import (
     public_actions,
 )
 from pilotage.strategies.models import Action, Strategy, StrategyNode
+from pilotage.taxonomies.selectors import record_terms
 
 PAGE_SIZE = 25
 
@@ -262,3 +265,92 @@ def action_timeline(action: Action, indicator_rows: list[dict]) -> list[Timeline
                     )
                 )
     return sorted(events, key=lambda event: event.date)
+
+
+@dataclass
+class RegistryView:
+    """Organisations found by a magnet query: a page of them, the facets, the map."""
+
+    query: object  # a registry.magnets.MagnetQuery
+    total: int
+    organisations: list
+    page_number: int
+    pages: int
+    facets: list
+    map: dict
+
+    @property
+    def querystring(self) -> str:
+        return urlencode(self.query.params())
+
+
+FACET_VALUES_SHOWN = 15
+
+
+def registry_view(params, *, page_number: int = 1) -> RegistryView:
+    """Parse (InvalidQuery on a bad facet), count, and page the organisations in the
+    order they were registered; a page past the end is a 404."""
+    index = magnet_index()
+    query = index.parse(params)
+    found = index.matching(query)
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    if page_number > pages:
+        raise Http404
+    ids = list(found[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE])
+    organisations = list(
+        Organisation.objects.filter(pk__in=ids).select_related("type", "province").order_by("pk")
+    )
+    facets = index.facet_counts(query)
+    for facet in facets:
+        # The most frequent values, and whatever is ticked; the API lists them all.
+        shown = sorted(facet.values, key=lambda value: -value.count)[:FACET_VALUES_SHOWN]
+        keep = {id(value) for value in shown}
+        facet.values = [
+            value for value in facet.values if id(value) in keep or value.selected or value.excluded
+        ]
+    provinces = next((facet for facet in facets if facet.key == "province"), None)
+    in_results = (
+        [value for value in provinces.values if value.selected]
+        if provinces and any(value.selected for value in provinces.values)
+        else (provinces.values if provinces else [])
+    )
+    return RegistryView(
+        query=query,
+        total=len(found),
+        organisations=organisations,
+        page_number=page_number,
+        pages=pages,
+        facets=facets,
+        map=province_map({value.code: value.count for value in in_results if not value.excluded}),
+    )
+
+
+def organisation_profile(code: str) -> dict:
+    """An organisation's public profile: what it is, its relations both ways, the actions
+    it leads or takes part in, its labels, and only the persons who agreed to be shown."""
+    try:
+        organisation = Organisation.objects.select_related("type", "province").get(code=code)
+    except Organisation.DoesNotExist as error:
+        raise Http404 from error
+    actions = public_actions()
+    return {
+        "organisation": organisation,
+        "terms": list(record_terms(organisation)),
+        "relations": list(
+            Relation.objects.filter(organisation=organisation)
+            .select_related("target_organisation", "target_action", "target_event__type")
+            .order_by("kind", "-start_date")
+        ),
+        "members": list(
+            Relation.objects.filter(target_organisation=organisation)
+            .select_related("organisation")
+            .order_by("kind", "organisation__name")[:50]
+        ),
+        "led": list(actions.filter(lead=organisation).order_by("code")),
+        "partnered": list(actions.filter(partnerships__organisation=organisation).order_by("code")),
+        "persons": list(
+            Affiliation.objects.filter(organisation=organisation, person__display_refusal=False)
+            .select_related("person")
+            .order_by("person__family_name")
+        ),
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -23,6 +23,8 @@ from pilotage.indicators.selectors import (
     indicator_list,
     node_rollups,
 )
+from pilotage.registry.magnets import InvalidQuery
+from pilotage.registry.models import Magnet
 from pilotage.strategies.facets import InvalidFilter
 from pilotage.strategies.models import Action, Strategy
 from pilotage.strategies.selectors import (
@@ -212,6 +214,45 @@ def indicator_data_csv(request, code: str) -> HttpResponse:
             ]
         )
     return response
+
+
+class RegistrySearchView(TemplateView):
+    """The ecosystem's organisations by facets (magnets), with counts, map and list."""
+
+    template_name = "dashboard/registry_search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            context["registry"] = selectors.registry_view(
+                self.request.GET, page_number=_page_number(self.request)
+            )
+        except InvalidQuery as error:
+            raise BadRequest(error.message) from error
+        return context
+
+
+class MagnetView(RegistrySearchView):
+    """A saved magnet: its name and description over the search its query makes."""
+
+    def get_context_data(self, **kwargs):
+        try:
+            magnet = Magnet.objects.get(code=kwargs["code"], public=True)
+        except Magnet.DoesNotExist as error:
+            raise Http404 from error
+        self.request.GET = QueryDict(magnet.query)
+        context = super().get_context_data(**kwargs)
+        context["magnet"] = magnet
+        return context
+
+
+class OrganisationView(TemplateView):
+    template_name = "dashboard/organisation_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.organisation_profile(kwargs["code"]))
+        return context
 
 
 class SearchView(TemplateView):
