@@ -40,6 +40,8 @@ PAGES = [
     ("indicator", "/indicators/DW-EPN-COUNT/"),
     ("search", "/search/?q=numerique"),
     ("coverage", "/reporting/Q4-2024/coverage/"),
+    ("registry", "/registry/?type=competitiveness-cluster&not-s3-domains=agri-food"),
+    ("organisation", "/registry/MECATECH/"),
     ("not-found", "/strategies/NO-SUCH-STRATEGY/"),
     ("bad-filter", "/actions/?type=unknown"),
     ("home-en", "/en/"),

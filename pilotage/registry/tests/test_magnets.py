@@ -184,3 +184,29 @@ def test_a_magnet_with_an_unknown_facet_is_refused(demo):
 
     with pytest.raises(ValidationError):
         magnet_save(actor=SteeringFactory(), magnet=Magnet(code="bad", title_fr="x", query="x=y"))
+
+
+def test_the_quarterly_command_reports_every_linked_magnet(db, capsys):
+    steering = SteeringFactory(email="pilote@example.org")
+    cluster = OrganisationFactory(code="CLUSTER")
+    for member in (OrganisationFactory(), OrganisationFactory()):
+        Relation.objects.create(
+            organisation=member,
+            kind=RelationKind.MEMBER_OF,
+            target_organisation=cluster,
+            start_date=datetime.date(2026, 8, 1),
+        )
+    indicator = IndicatorFactory(code="CLUSTER-MEMBERS")
+    magnet_save(
+        actor=steering,
+        magnet=Magnet(
+            code="members", title_fr="Membres", query="member_of=CLUSTER", indicator=indicator
+        ),
+    )
+    call_command("magnets_report", quarter="2026-Q2", actor=steering.email)
+    call_command("magnets_report", quarter="2026-Q3", actor=steering.email)
+    values = indicator.observations.order_by("period_end").values_list("period_end", "value")
+    assert [(end.isoformat(), int(value)) for end, value in values] == [
+        ("2026-06-30", 0),  # not yet members
+        ("2026-09-30", 2),
+    ]
