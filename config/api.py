@@ -5,37 +5,84 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestValidationError
-from ninja.security import HttpBearer
 
-from pilotage.accounts.services import token_user
+from pilotage.accounts.api import TokenAuth
 from pilotage.budgets.api import router as budget_router
+from pilotage.core.api import QueryError
 from pilotage.indicators.api import observations as observation_router
 from pilotage.indicators.api import router as indicator_router
 from pilotage.indicators.services import PeriodLocked
+from pilotage.registry.api import router as organisation_router
 from pilotage.registry.magnets import InvalidQuery
 from pilotage.registry.magnets_api import router as magnet_router
 from pilotage.strategies.api import router as action_router
+from pilotage.strategies.api import strategy_router
 from pilotage.strategies.facets import InvalidFilter
+from pilotage.taxonomies.api import router as taxonomy_router
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "field": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+    "required": ["code", "detail"],
+}
+# Answers any operation may give, documented once for all of them.
+COMMON_ERRORS = {
+    "400": "A parameter Pilotage refuses (unknown filter or value, bad cursor, limit too large)",
+    "404": "No such record",
+    "422": "A parameter or body of the wrong type or shape",
+    "429": "Too many requests from this client; see Retry-After",
+}
 
 
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <key>`: a key staff issued, acting as one account."""
+class PilotageAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Every operation documents the error body, and reads their 304."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                errors = dict(COMMON_ERRORS)
+                if operation.get("security"):
+                    errors["401"] = "A valid API token is required"
+                    errors["403"] = "The token's account may not do this"
+                for status, description in errors.items():
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                        },
+                    )
+                if method in ("get", "head"):
+                    responses.setdefault("304", {"description": "Not modified (conditional)"})
+        return schema
 
-    def authenticate(self, request, token):
-        return token_user(token)
 
-
-api = NinjaAPI(
+api = PilotageAPI(
     title="Pilotage API",
     version="1",
     urls_namespace="api",
-    description="Strategies, actions and indicators, with the same numbers as the pages.",
+    description=(
+        "Strategies, actions, indicators, published values, budgets, organisations and "
+        "taxonomies, with the same numbers as the pages. Reads are public: CORS open, "
+        "ETag/Last-Modified with 304, anonymous clients rate-limited (429 with Retry-After). "
+        "Long lists page with an opaque `cursor` and `limit` (at most 500): the next page is "
+        "in the `Link` header. Every error is {code, detail, field}; unknown parameters are "
+        "refused (400 unknown_filter). Partners' software writes with a token."
+    ),
 )
+api.add_router("/strategies/", strategy_router)
 api.add_router("/actions/", action_router)
 api.add_router("/indicators/", indicator_router)
 api.add_router("/registry/", magnet_router)
 api.add_router("/budgets/", budget_router)
 api.add_router("/observations/", observation_router, auth=TokenAuth())
+api.add_router("/organisations/", organisation_router)
+api.add_router("/taxonomies/", taxonomy_router)
 
 
 def _error(request, status: int, code: str, detail: str, field: str | None = None):
@@ -52,6 +99,11 @@ def period_locked(request, error):
 @api.exception_handler(InvalidQuery)
 def invalid_query(request, error):
     return _error(request, 400, error.code, str(error.message), error.field)
+
+
+@api.exception_handler(QueryError)
+def query_error(request, error):
+    return _error(request, error.status, error.code, error.message, error.field)
 
 
 @api.exception_handler(InvalidFilter)

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "auditlog",
     "csp",
     "ninja",
+    "corsheaders",
     "pilotage.core",
     "pilotage.accounts",
     "pilotage.taxonomies",
@@ -39,6 +40,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The API: CORS for public reads, rate limits, then ETag/Last-Modified and 304.
+    "corsheaders.middleware.CorsMiddleware",
+    "pilotage.accounts.api.ApiRateLimitMiddleware",
+    "pilotage.core.api.ApiConditionalMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,6 +140,41 @@ CONTENT_SECURITY_POLICY = {
 
 # Every change to a domain record is kept (who, when, before, after).
 AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# The JSON API (/api/v1/). Anonymous clients: requests a minute per IP address; token
+# clients: per key (0: no limit). Behind a proxy, REMOTE_ADDR must be the client's.
+PILOTAGE_API_RATE_LIMIT = env.int("PILOTAGE_API_RATE_LIMIT", default=120)
+PILOTAGE_API_RATE_LIMIT_TOKEN = env.int("PILOTAGE_API_RATE_LIMIT_TOKEN", default=1200)
+PILOTAGE_API_MAX_LIMIT = 500
+# What each part of the API reads, for its ETag and Last-Modified (longest prefix wins;
+# a part not listed gets neither).
+_STRATEGIES = ["strategies.Strategy", "strategies.StrategyLevel", "strategies.StrategyNode"]
+_ACTIONS = [
+    "strategies.Action",
+    "strategies.ActionPartner",
+    "registry.Organisation",
+    "taxonomies.Term",
+    "taxonomies.TermAssignment",
+]
+_INDICATORS = ["indicators.Indicator", "indicators.Target", "indicators.Observation"]
+PILOTAGE_API_FRESHNESS = {
+    "/api/v1/strategies/": _STRATEGIES + _ACTIONS + _INDICATORS,
+    "/api/v1/actions/": _STRATEGIES + _ACTIONS + _INDICATORS,
+    "/api/v1/indicators/": [*_STRATEGIES, "strategies.Action", *_INDICATORS],
+    "/api/v1/observations/": [*_STRATEGIES, "strategies.Action", *_INDICATORS],
+    "/api/v1/organisations/": ["registry.Organisation", "taxonomies.Term"],
+    "/api/v1/taxonomies/": ["taxonomies.Taxonomy", "taxonomies.Term"],
+    "/api/v1/budgets/": [*_STRATEGIES, "budgets.BudgetLine"],
+}
+# CORS: any origin may read the public API (GET, HEAD and their preflight), never write
+# nor send a token; `pilotage.core.apps` enables it request by request.
+CORS_URLS_REGEX = r"^(?!)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Base of the IRIs Pilotage mints for the records it publishes (SKOS, DCAT, D4WMO).
 PILOTAGE_BASE_URI = env("PILOTAGE_BASE_URI", default="https://pilotage.example.org/")

@@ -11,3 +11,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The API's rate limits would get in the way of the tests (they set their own).
+PILOTAGE_API_RATE_LIMIT = 0
+PILOTAGE_API_RATE_LIMIT_TOKEN = 0

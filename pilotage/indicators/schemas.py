@@ -46,6 +46,12 @@ class ObservationOut(Schema):
     state: str
 
 
+class ObservationReadOut(ObservationOut):
+    status: str
+    status_label: str
+    explanation: str
+
+
 class IndicatorDetailOut(IndicatorOut):
     observations: list[ObservationOut]
 

@@ -130,3 +130,40 @@ def node_rollups(strategy, *, states=PUBLIC_STATES) -> dict[int, RollUp]:
     """Every node's progress, bottom-up: the mean of its children's, its actions' and its
     own indicators', over those that reported, with coverage."""
     return ProgressBook.from_database(strategy_ids=[strategy.pk], states=states).compute_all().nodes
+
+
+def indicator_list_public() -> models.QuerySet[Indicator]:
+    """Indicators the public may read: every one except those that belong only to draft
+    strategies (on a node of a draft, or on an action serving drafts only)."""
+    from pilotage.strategies.facets import public_actions
+    from pilotage.strategies.models import Action, StrategyNode, StrategyStatus
+
+    draft_nodes = StrategyNode.objects.filter(strategy__status=StrategyStatus.DRAFT)
+    drafts_only = Action.objects.filter(nodes__in=draft_nodes).exclude(pk__in=public_actions())
+    return indicator_list().exclude(node__in=draft_nodes).exclude(action__in=drafts_only)
+
+
+def observation_list_public() -> models.QuerySet[Observation]:
+    """Published values of public indicators."""
+    return Observation.objects.filter(
+        state__in=PUBLIC_STATES, indicator__in=indicator_list_public().values("pk")
+    )
+
+
+def observation_statuses(observations: Iterable[Observation]) -> dict[int, Assessment]:
+    """For each published value, the status its indicator had as of the value's period
+    end, from the published values up to then (by observation id; 2 queries + targets)."""
+    observations = list(observations)
+    indicators = {o.indicator_id: o.indicator for o in observations}
+    loaded = {
+        i.pk: i for i in Indicator.objects.filter(pk__in=indicators).prefetch_related("targets")
+    }
+    values = observation_values(loaded.values())
+    return {
+        o.pk: assess(
+            indicator_spec(loaded[o.indicator_id]),
+            values.get(o.indicator_id, []),
+            o.period_end,
+        )
+        for o in observations
+    }

@@ -1,7 +1,8 @@
-"""`/api/v1/actions`: the public actions with the dashboard's filters and facet counts.
+"""`/api/v1/actions/` (the public actions with the dashboard's filters and facet counts)
+and `/api/v1/strategies/` (strategies, their levels and nodes).
 
-The parameters go through `strategies.facets`, the same read layer as the pages, so the
-count here equals the count on the page for the same URL query.
+The action parameters go through `strategies.facets`, the same read layer as the pages, so
+the count here equals the count on the page for the same URL query.
 """
 
 from __future__ import annotations
@@ -9,8 +10,17 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from pilotage.core.api import QueryError, cursor_page, limit_check, params_check
+from pilotage.indicators.api import indicator_out
+from pilotage.indicators.schemas import ErrorOut, IndicatorOut
+from pilotage.indicators.selectors import (
+    indicator_assessments,
+    indicator_list_public,
+    node_rollups,
+)
 from pilotage.strategies.facets import (
     InvalidFilter,
     Vocabulary,
@@ -18,10 +28,16 @@ from pilotage.strategies.facets import (
     actions_query_parse,
     facet_counts,
 )
-from pilotage.strategies.models import Action
+from pilotage.strategies.models import Action, Strategy, StrategyNode
+from pilotage.strategies.selectors import (
+    action_public_get,
+    strategy_list_public,
+    strategy_public_get,
+)
+from pilotage.taxonomies.selectors import record_terms
 
 router = Router(tags=["actions"])
-MAX_LIMIT = 100
+strategy_router = Router(tags=["strategies"])
 
 
 class ActionOut(Schema):
@@ -53,8 +69,21 @@ class ActionPageOut(Schema):
     count: int
     page: int
     pages: int
+    next_cursor: str | None
     items: list[ActionOut]
     facets: list[FacetOut]
+
+
+class PartnerOut(Schema):
+    organisation: str
+    role: str
+
+
+class ActionDetailOut(ActionOut):
+    description: str
+    partners: list[PartnerOut]
+    terms: list[str]
+    indicators: list[IndicatorOut]
 
 
 class ActionFilters(Schema):
@@ -71,15 +100,40 @@ class ActionFilters(Schema):
     to: datetime.date | None = None
 
 
-@router.get("/", response=ActionPageOut, url_name="action_index")
+def _action_out(action: Action) -> dict:
+    return {
+        "code": action.code,
+        "title": action.title,
+        "status": action.status,
+        "type": action.type.code if action.type_id else None,
+        "lead": action.lead.code if action.lead_id else None,
+        "start_date": action.start_date,
+        "end_date": action.end_date,
+        "target_audiences": [term.code for term in action.target_audiences.all()],
+        "nodes": [f"{node.strategy.code}:{node.code}" for node in action.nodes.all()],
+    }
+
+
+@router.get(
+    "/", response={200: ActionPageOut, 400: ErrorOut, 422: ErrorOut}, url_name="action_index"
+)
 def action_index(
     request,
+    response: HttpResponse,
     filters: Query[ActionFilters],
     page: int = Query(1, ge=1),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1),
 ):
-    """Public actions matching the filters, a page at a time, with every facet's counts."""
+    """Public actions matching the filters, by code, with every facet's counts.
+
+    Page through with `page` (and `pages`), or with `cursor`: each answer gives the next
+    one in `next_cursor` and in its `Link` header; a cursor page costs the same wherever
+    it is in the list."""
     del filters  # documented and type-checked above; read below as the pages read them
+    limit_check(limit)
+    if cursor and page > 1:
+        raise QueryError("cursor", "cursor_and_page", "Give a cursor or a page, not both.")
     vocabulary = Vocabulary.load()
     query = actions_query_parse(request.GET, vocabulary)
     actions = actions_filter(query, vocabulary)
@@ -92,24 +146,18 @@ def action_index(
     paginator = Paginator(listed, limit)
     if page > max(paginator.num_pages, 1):
         raise InvalidFilter("page", "page_out_of_range", "There is no such page.")
+    if cursor or page == 1:
+        items, following = cursor_page(
+            request, listed, ("code",), limit=limit, cursor=cursor, response=response
+        )
+    else:
+        items, following = paginator.page(page).object_list, None
     return {
         "count": paginator.count,
         "page": page,
         "pages": paginator.num_pages,
-        "items": [
-            {
-                "code": action.code,
-                "title": action.title,
-                "status": action.status,
-                "type": action.type.code if action.type_id else None,
-                "lead": action.lead.code if action.lead_id else None,
-                "start_date": action.start_date,
-                "end_date": action.end_date,
-                "target_audiences": [term.code for term in action.target_audiences.all()],
-                "nodes": [f"{node.strategy.code}:{node.code}" for node in action.nodes.all()],
-            }
-            for action in paginator.page(page).object_list
-        ],
+        "next_cursor": following,
+        "items": [_action_out(action) for action in items],
         "facets": [
             {
                 "key": facet.key,
@@ -118,4 +166,192 @@ def action_index(
             }
             for facet in facet_counts(query, vocabulary)
         ],
+    }
+
+
+@router.get("/{code}", response={200: ActionDetailOut, 400: ErrorOut, 404: ErrorOut})
+def action_detail(request, code: str):
+    """One public action: what the page shows, with its indicators' statuses."""
+    params_check(request, ())
+    try:
+        action = action_public_get(code)
+    except Action.DoesNotExist:
+        raise Http404 from None
+    indicators = list(indicator_list_public().filter(action=action).order_by("code"))
+    assessments = indicator_assessments(indicators)
+    return _action_out(action) | {
+        "description": action.description,
+        "partners": [
+            {"organisation": p.organisation.code, "role": p.role} for p in action.partnerships.all()
+        ],
+        "terms": [f"{term.taxonomy.code}:{term.code}" for term in record_terms(action)],
+        "indicators": [indicator_out(i, assessments[i.pk]) for i in indicators],
+    }
+
+
+# Strategies -----------------------------------------------------------------------------
+
+
+class LevelOut(Schema):
+    code: str
+    name: str
+    depth: int
+
+
+class StrategyOut(Schema):
+    code: str
+    title: str
+    description: str
+    version: str
+    status: str
+    period_start: datetime.date
+    period_end: datetime.date | None
+    owner: str | None
+    predecessor: str | None
+    nodes: int
+    levels: list[LevelOut]
+
+
+class RollUpOut(Schema):
+    progress: str | None
+    reported: int
+    total: int
+    assessed: int
+
+
+class NodeOut(Schema):
+    strategy: str
+    code: str
+    title: str
+    description: str
+    level: str
+    depth: int
+    parent: str | None
+    order: int
+
+
+class NodeDetailOut(NodeOut):
+    values: list
+    ancestors: list[str]
+    children: list[str]
+    actions: list[str]
+    indicators: list[str]
+    progress: RollUpOut | None
+
+
+def _strategy_out(strategy) -> dict:
+    return {
+        "code": strategy.code,
+        "title": strategy.title,
+        "description": strategy.description,
+        "version": strategy.version,
+        "status": strategy.status,
+        "period_start": strategy.period_start,
+        "period_end": strategy.period_end,
+        "owner": strategy.owner.code if strategy.owner_id else None,
+        "predecessor": strategy.predecessor.code if strategy.predecessor_id else None,
+        "nodes": strategy.node_count,
+        "levels": [
+            {"code": level.code, "name": level.name, "depth": level.depth}
+            for level in sorted(strategy.levels.all(), key=lambda level: level.depth)
+        ],
+    }
+
+
+def _node_out(node: StrategyNode, parents: dict[int, str]) -> dict:
+    return {
+        "strategy": node.strategy.code,
+        "code": node.code,
+        "title": node.title,
+        "description": node.description,
+        "level": node.level.code,
+        "depth": node.level.depth,
+        "parent": parents.get(node.parent_id),
+        "order": node.order,
+    }
+
+
+def _strategy(code: str) -> Strategy:
+    try:
+        return strategy_public_get(code)
+    except Strategy.DoesNotExist:
+        raise Http404 from None
+
+
+@strategy_router.get("/", response={200: list[StrategyOut], 400: ErrorOut})
+def strategy_index(request):
+    """Every public strategy (adopted or archived), newest period first, with its levels."""
+    params_check(request, ())
+    return [_strategy_out(strategy) for strategy in strategy_list_public()]
+
+
+@strategy_router.get("/{code}", response={200: StrategyOut, 400: ErrorOut, 404: ErrorOut})
+def strategy_detail(request, code: str):
+    """One public strategy with its levels."""
+    params_check(request, ())
+    return _strategy_out(_strategy(code))
+
+
+@strategy_router.get("/{code}/nodes/", response={200: list[NodeOut], 400: ErrorOut, 404: ErrorOut})
+def node_index(request, code: str, level: str | None = None, parent: str | None = None):
+    """A strategy's nodes, top-down (level, then order); filter by level or parent code."""
+    params_check(request, ("level", "parent"))
+    strategy = _strategy(code)
+    nodes = list(
+        StrategyNode.objects.with_relations()
+        .filter(strategy=strategy)
+        .order_by("level__depth", "order", "code")
+    )
+    codes = {node.pk: node.code for node in nodes}
+    if level is not None:
+        if (
+            level not in {node.level.code for node in nodes}
+            and not strategy.levels.filter(code=level).exists()
+        ):
+            raise QueryError("level", "unknown_value", f"“{level}” is not a level.")
+        nodes = [node for node in nodes if node.level.code == level]
+    if parent is not None:
+        if parent not in codes.values():
+            raise QueryError("parent", "unknown_value", f"“{parent}” is not a node.")
+        nodes = [node for node in nodes if codes.get(node.parent_id) == parent]
+    return [_node_out(node, codes) for node in nodes]
+
+
+@strategy_router.get(
+    "/{code}/nodes/{node}", response={200: NodeDetailOut, 400: ErrorOut, 404: ErrorOut}
+)
+def node_detail(request, code: str, node: str):
+    """One node: where it sits, what is below it, its actions and indicators, and its
+    progress (the roll-up of the published values, as on its page)."""
+    params_check(request, ())
+    strategy = _strategy(code)
+    nodes = {n.pk: n for n in StrategyNode.objects.with_relations().filter(strategy=strategy)}
+    found = next((n for n in nodes.values() if n.code == node), None)
+    if found is None:
+        raise Http404
+    codes = {pk: n.code for pk, n in nodes.items()}
+    ancestors, parent = [], nodes.get(found.parent_id)
+    while parent is not None:
+        ancestors.insert(0, parent.code)
+        parent = nodes.get(parent.parent_id)
+    children = sorted(
+        (n for n in nodes.values() if n.parent_id == found.pk), key=lambda n: (n.order, n.code)
+    )
+    rollup = node_rollups(strategy).get(found.pk)
+    return _node_out(found, codes) | {
+        "values": found.values,
+        "ancestors": ancestors,
+        "children": [child.code for child in children],
+        "actions": sorted(found.actions.values_list("code", flat=True)),
+        "indicators": sorted(
+            indicator_list_public().filter(node=found).values_list("code", flat=True)
+        ),
+        "progress": None
+        if rollup is None
+        else {
+            "progress": None if rollup.progress is None else format(rollup.progress, "f"),
+            "reported": rollup.reported,
+            "total": rollup.total,
+            "assessed": rollup.assessed,
+        },
     }

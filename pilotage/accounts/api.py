@@ -1,0 +1,97 @@
+"""API clients: token authentication for the JSON API, and its rate limits."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from ninja.security import HttpBearer
+
+from pilotage.accounts.services import token_hash, token_user
+
+API_PREFIX = "/api/v1/"
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <key>`: a key staff issued, acting as one account."""
+
+    def authenticate(self, request, token):
+        return token_user(token)
+
+
+class Public:
+    """Who reads without a token (`request.auth` of an optional-token endpoint)."""
+
+    is_authenticated = False
+
+    def __bool__(self) -> bool:
+        return True  # ninja treats a falsy result as a failed authentication
+
+
+PUBLIC = Public()
+
+
+class OptionalTokenAuth(TokenAuth):
+    """Public without a token; with one, it must be valid and the request acts as it."""
+
+    def __call__(self, request):
+        if not request.headers.get("Authorization"):
+            return PUBLIC
+        return super().__call__(request)
+
+
+def _too_many(limit: int, retry: int) -> JsonResponse:
+    response = JsonResponse(
+        {
+            "code": "rate_limited",
+            "detail": f"More than {limit} requests a minute; retry in {retry} seconds.",
+            "field": None,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(retry)
+    return response
+
+
+class ApiRateLimitMiddleware:
+    """At most `PILOTAGE_API_RATE_LIMIT` API requests a minute per IP address for anonymous
+    clients, `PILOTAGE_API_RATE_LIMIT_TOKEN` per key for token clients (0: no limit);
+    beyond, 429 with the error body and `Retry-After`. Counted in Django's cache in fixed
+    one-minute windows. An unknown or revoked key counts against the address, so varying
+    keys does not escape the anonymous limit."""
+
+    WINDOW = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            key = header[7:].strip()
+            if key and token_user(key) is not None:
+                return self._limited(
+                    request, f"token:{token_hash(key)}", settings.PILOTAGE_API_RATE_LIMIT_TOKEN
+                )
+        address = request.META.get("REMOTE_ADDR", "")
+        return self._limited(request, f"ip:{address}", settings.PILOTAGE_API_RATE_LIMIT)
+
+    def _limited(self, request: HttpRequest, client: str, limit: int):
+        if not limit:
+            return self.get_response(request)
+        now = time.time()
+        window = int(now // self.WINDOW)
+        name = f"pilotage.api.rate:{client}:{window}"
+        cache.add(name, 0, timeout=self.WINDOW * 2)
+        try:
+            count = cache.incr(name)
+        except ValueError:  # evicted between add and incr
+            cache.set(name, 1, timeout=self.WINDOW * 2)
+            count = 1
+        if count > limit:
+            return _too_many(limit, max(1, int((window + 1) * self.WINDOW - now) + 1))
+        return self.get_response(request)

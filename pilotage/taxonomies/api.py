@@ -1,0 +1,118 @@
+"""`/api/v1/taxonomies/`: the schemes and their terms (SKOS exports live elsewhere)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+
+from pilotage.core.api import PAGING_KEYS, ErrorOut, QueryError, cursor_page, params_check
+from pilotage.taxonomies.models import Taxonomy, Term, TermStatus
+
+router = Router(tags=["taxonomies"])
+
+
+class TaxonomyOut(Schema):
+    code: str
+    uri: str
+    title: str
+    label: str
+    definition: str
+    version: str
+    created: datetime.date
+    modified: datetime.date | None
+    terms: int
+
+
+class TermOut(Schema):
+    code: str
+    uri: str
+    notation: str
+    label: str
+    definition: str
+    parent: str | None
+    status: str
+    order: int
+
+
+def _taxonomy_out(taxonomy: Taxonomy, terms: int) -> dict:
+    return {
+        "code": taxonomy.code,
+        "uri": taxonomy.uri,
+        "title": taxonomy.title,
+        "label": taxonomy.label,
+        "definition": taxonomy.definition,
+        "version": taxonomy.version,
+        "created": taxonomy.created,
+        "modified": taxonomy.modified,
+        "terms": terms,
+    }
+
+
+def _terms_count(taxonomy_ids) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for taxonomy_id in Term.objects.filter(taxonomy_id__in=taxonomy_ids).values_list(
+        "taxonomy_id", flat=True
+    ):
+        counts[taxonomy_id] = counts.get(taxonomy_id, 0) + 1
+    return counts
+
+
+@router.get("/", response={200: list[TaxonomyOut], 400: ErrorOut})
+def taxonomy_index(request):
+    """Every taxonomy, by code, with its number of terms."""
+    params_check(request, ())
+    taxonomies = list(Taxonomy.objects.order_by("code"))
+    counts = _terms_count([t.pk for t in taxonomies])
+    return [_taxonomy_out(t, counts.get(t.pk, 0)) for t in taxonomies]
+
+
+@router.get("/{code}", response={200: TaxonomyOut, 400: ErrorOut, 404: ErrorOut})
+def taxonomy_detail(request, code: str):
+    """One taxonomy."""
+    params_check(request, ())
+    taxonomy = get_object_or_404(Taxonomy, code=code)
+    return _taxonomy_out(taxonomy, taxonomy.terms.count())
+
+
+@router.get("/{code}/terms/", response={200: list[TermOut], 400: ErrorOut, 404: ErrorOut})
+def term_index(
+    request,
+    code: str,
+    response: HttpResponse,
+    parent: str | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1),
+):
+    """A taxonomy's terms, by code; `parent` keeps the terms just below one term,
+    `status` those of a status. The next page's URL is in the `Link` header."""
+    params_check(request, ("parent", "status", *PAGING_KEYS))
+    taxonomy = get_object_or_404(Taxonomy, code=code)
+    terms = Term.objects.filter(taxonomy=taxonomy).select_related("parent")
+    if parent is not None:
+        if not terms.filter(code=parent).exists():
+            raise QueryError("parent", "unknown_value", f"“{parent}” is not a term here.")
+        terms = terms.filter(parent__code=parent)
+    if status is not None:
+        if status not in TermStatus.values:
+            raise QueryError("status", "unknown_value", f"“{status}” is not a term status.")
+        terms = terms.filter(status=status)
+    items, _next = cursor_page(
+        request, terms, ("code",), limit=limit, cursor=cursor, response=response
+    )
+    return [
+        {
+            "code": term.code,
+            "uri": term.uri,
+            "notation": term.notation,
+            "label": term.label,
+            "definition": term.definition,
+            "parent": term.parent.code if term.parent_id else None,
+            "status": term.status,
+            "order": term.order,
+        }
+        for term in items
+    ]
