@@ -52,17 +52,17 @@ class ActionOut(Schema):
     nodes: list[str]
 
 
-class FacetValueOut(Schema):
+class ActionFacetValueOut(Schema):
     code: str
     label: str
     count: int
     selected: bool
 
 
-class FacetOut(Schema):
+class ActionFacetOut(Schema):
     key: str
     label: str
-    values: list[FacetValueOut]
+    values: list[ActionFacetValueOut]
 
 
 class ActionPageOut(Schema):
@@ -71,7 +71,7 @@ class ActionPageOut(Schema):
     pages: int
     next_cursor: str | None
     items: list[ActionOut]
-    facets: list[FacetOut]
+    facets: list[ActionFacetOut]
 
 
 class PartnerOut(Schema):
