@@ -208,7 +208,9 @@ class Event(TimeStampedModel):
         limit_choices_to={"taxonomy__code": "event-types"},
     )
     start_date = models.DateField(_("start date"))
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=300, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     organisers = models.ManyToManyField(
