@@ -125,3 +125,22 @@ def test_an_import_is_refused_whole_and_only_to_steering_staff(shipped_data, exa
     assert not Event.objects.exists()
     with pytest.raises(PermissionDenied):
         d4wmo_import(actor=PartnerEditorFactory(), content=example)
+
+
+def test_the_web_and_the_command_line_give_the_same_export(client, db, tmp_path):
+    from django.core.management import call_command
+
+    from pilotage.strategies.tests.factories import StrategyFactory
+
+    StrategyFactory(title_fr="Stratégie exportée")
+    web = client.get("/exports/d4wmo.ttl")
+    assert web.status_code == 200 and web["Content-Type"].startswith("text/turtle")
+    output = tmp_path / "export.ttl"
+    call_command("d4wmo", "export", output=str(output))
+    assert (
+        Graph()
+        .parse(data=web.content, format="turtle")
+        .isomorphic(Graph().parse(output, format="turtle"))
+    )
+    assert client.get("/exports/d4wmo.jsonld").status_code == 200
+    assert client.get("/exports/d4wmo.xml").status_code == 404
