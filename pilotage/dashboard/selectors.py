@@ -325,6 +325,37 @@ def registry_view(params, *, page_number: int = 1) -> RegistryView:
     )
 
 
+REGISTRY_COLUMNS = ["code", "name", "type", "province", "locality", "nace_code", "size", "website"]
+
+
+def registry_rows(params, *, batch: int = 2000):
+    """The organisations a search finds, header first, batch by batch (flat memory).
+    The query is read at once, so a bad one raises before anything is sent."""
+    index = magnet_index()
+    found = index.matching(index.parse(params))
+    return _registry_rows(list(found), batch)
+
+
+def _registry_rows(ids: list[int], batch: int):
+    yield REGISTRY_COLUMNS
+    for start in range(0, len(ids), batch):
+        for organisation in (
+            Organisation.objects.filter(pk__in=ids[start : start + batch])
+            .select_related("type", "province")
+            .order_by("pk")
+        ):
+            yield [
+                organisation.code,
+                organisation.name,
+                organisation.type.code if organisation.type_id else "",
+                organisation.province.code if organisation.province_id else "",
+                organisation.locality,
+                organisation.nace_code,
+                organisation.size_band,
+                organisation.website,
+            ]
+
+
 def organisation_profile(code: str) -> dict:
     """An organisation's public profile: what it is, its relations both ways, the actions
     it leads or takes part in, its labels, and only the persons who agreed to be shown."""

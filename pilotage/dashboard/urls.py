@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.StrategyListView.as_view(), name="strategy-list"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("registry/", views.RegistrySearchView.as_view(), name="registry"),
+    path("registry/organisations.csv", views.registry_csv, name="registry-csv"),
     path("registry/magnets/<str:code>/", views.MagnetView.as_view(), name="magnet"),
     path("registry/<str:code>/", views.OrganisationView.as_view(), name="organisation"),
     path("strategies/<str:code>/", views.StrategyDetailView.as_view(), name="strategy-detail"),

@@ -1,5 +1,7 @@
 """The public registry search and organisation profiles."""
 
+import csv
+import io
 import re
 
 import pytest
@@ -88,3 +90,11 @@ def test_a_profile_shows_relations_both_ways_and_only_persons_who_agreed(client,
     member = client.get(f"/registry/{ecosystem['members'][0].code}/").content.decode()
     assert "Pôle numérique" in member
     assert client.get("/registry/NOBODY/").status_code == 404
+
+
+def test_the_export_holds_what_the_screen_shows(client, ecosystem):
+    response = client.get("/registry/organisations.csv?member_of=CLUSTER&type=startup")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:2] == ["code", "name"]
+    assert sorted(row[1] for row in rows[1:]) == ["Jeune pousse 0", "Jeune pousse 1"]
+    assert client.get("/registry/organisations.csv?colour=red").status_code == 400
