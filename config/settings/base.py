@@ -43,6 +43,7 @@ MIDDLEWARE = [
     # The API: CORS for public reads, rate limits, then ETag/Last-Modified and 304.
     "corsheaders.middleware.CorsMiddleware",
     "pilotage.accounts.api.ApiRateLimitMiddleware",
+    "pilotage.core.api.ApiInputMiddleware",
     "pilotage.core.api.ApiConditionalMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

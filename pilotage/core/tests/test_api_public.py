@@ -194,6 +194,8 @@ def test_the_actions_page_numbers_still_work_beside_the_cursor(client, shipped_d
         ("/api/v1/organisations/?province=atlantis", 400, "unknown_value", "province"),
         ("/api/v1/taxonomies/provinces/terms/?status=odd", 400, "unknown_value", "status"),
         ("/api/v1/actions/?colour=red", 400, "unknown_filter", "colour"),
+        ("/api/v1/indicators/?action=a%00b", 400, "invalid_character", "action"),
+        ("/api/v1/budgets/totals?strategy=%00", 400, "invalid_character", "strategy"),
     ],
 )
 def test_bad_input_is_a_4xx_with_a_code_and_the_field(

@@ -3,7 +3,9 @@ generated inputs on the shipped data: no server error, and every answer (status,
 type, body) as the schema documents it. Bounded: a few examples per operation."""
 
 import pytest
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,18 @@ REAL = {
 }
 
 
-def test_every_operation_answers_as_its_schema_says(shipped_data):
+@pytest.fixture
+def connection_kept():
+    """The WSGI handler closes the database connection after each request, which would end
+    the test's transaction (Django's test client does the same disconnection)."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_every_operation_answers_as_its_schema_says(shipped_data, connection_kept):
     import schemathesis
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
