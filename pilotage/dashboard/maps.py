@@ -3,13 +3,13 @@ server, and the page puts the same numbers in a table beside it."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.conf import settings
 from django.utils.translation import get_language
+
+from pilotage.registry.geo import feature_polygons, province_features
 
 WIDTH = 400.0
 # Five classes of a sequential blue scale; the darkest keep white labels readable.
@@ -30,15 +30,13 @@ class ProvinceShape:
 def province_shapes() -> tuple[tuple[ProvinceShape, ...], float]:
     """The provinces projected to SVG paths (equirectangular, scaled at the mean latitude),
     and the drawing's height for a width of WIDTH."""
-    with open(settings.PILOTAGE_DATA_DIR / "geo" / "provinces.geojson", encoding="utf-8") as file:
-        features = json.load(file)["features"]
-    rings_of = {}
-    for feature in features:
-        geometry = feature["geometry"]
-        polygons = (
-            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        )
-        rings_of[feature["properties"]["code"]] = [ring for polygon in polygons for ring in polygon]
+    features = province_features()
+    rings_of = {
+        feature["properties"]["code"]: [
+            ring for polygon in feature_polygons(feature) for ring in polygon
+        ]
+        for feature in features
+    }
     points = [point for rings in rings_of.values() for ring in rings for point in ring]
     west, east = min(p[0] for p in points), max(p[0] for p in points)
     south, north = min(p[1] for p in points), max(p[1] for p in points)

@@ -12,21 +12,24 @@ Ring = list[tuple[float, float]]
 
 
 @lru_cache(maxsize=1)
-def province_polygons() -> dict[str, list[list[Ring]]]:
-    """Province code → its polygons, each a list of rings (outer first, then holes),
-    points as (longitude, latitude)."""
+def province_features() -> list[dict]:
+    """The shipped GeoJSON features of the provinces (code and names in `properties`)."""
     with open(settings.PILOTAGE_DATA_DIR / "geo" / "provinces.geojson", encoding="utf-8") as file:
-        features = json.load(file)["features"]
-    polygons = {}
-    for feature in features:
-        geometry = feature["geometry"]
-        shapes = (
-            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        )
-        polygons[feature["properties"]["code"]] = [
-            [[(float(x), float(y)) for x, y in ring] for ring in shape] for shape in shapes
-        ]
-    return polygons
+        return json.load(file)["features"]
+
+
+def feature_polygons(feature: dict) -> list[list[Ring]]:
+    """A Polygon or MultiPolygon feature's polygons, each a list of rings (outer first,
+    then holes), points as (longitude, latitude)."""
+    geometry = feature["geometry"]
+    shapes = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [[[(float(x), float(y)) for x, y in ring] for ring in shape] for shape in shapes]
+
+
+@lru_cache(maxsize=1)
+def province_polygons() -> dict[str, list[list[Ring]]]:
+    """Province code → its polygons."""
+    return {f["properties"]["code"]: feature_polygons(f) for f in province_features()}
 
 
 def _inside(ring: Ring, x: float, y: float) -> bool:
