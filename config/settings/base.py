@@ -166,6 +166,8 @@ PILOTAGE_API_FRESHNESS = {
     "/api/v1/organisations/": ["registry.Organisation", "taxonomies.Term"],
     "/api/v1/taxonomies/": ["taxonomies.Taxonomy", "taxonomies.Term"],
     "/api/v1/budgets/": [*_STRATEGIES, "budgets.BudgetLine"],
+    # Every write the magnet index follows adds a RegistryChange: its count says it all.
+    "/api/v1/registry/": ["registry.RegistryChange", "registry.Magnet"],
 }
 # CORS: any origin may read the public API (GET, HEAD and their preflight), never write
 # nor send a token; `pilotage.core.apps` enables it request by request.

@@ -98,3 +98,17 @@ def test_the_export_holds_what_the_screen_shows(client, ecosystem):
     assert rows[0][:2] == ["code", "name"]
     assert sorted(row[1] for row in rows[1:]) == ["Jeune pousse 0", "Jeune pousse 1"]
     assert client.get("/registry/organisations.csv?colour=red").status_code == 400
+
+
+def test_the_search_api_answers_304_until_the_registry_changes(client, ecosystem):
+    url = "/api/v1/registry/search?member_of=CLUSTER"
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    Relation.objects.create(
+        organisation=ecosystem["members"][2],
+        kind=RelationKind.MEMBER_OF,
+        target_organisation=ecosystem["cluster"],
+    )
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again.json()["count"] == 4
