@@ -1,15 +1,37 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from pilotage.accounts.permissions import is_steering
-from pilotage.core.admin import DomainAdmin
+from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RecordAdmin, RoleInlineMixin
 from pilotage.registry import services
-from pilotage.registry.models import Organisation
+from pilotage.registry.models import (
+    Affiliation,
+    Event,
+    Magnet,
+    Organisation,
+    Person,
+    Publication,
+    RegistryChange,
+    Relation,
+)
 from pilotage.registry.permissions import (
     can_change_organisation,
     can_create_organisation,
     can_delete_organisation,
 )
 from pilotage.taxonomies.admin import TermAssignmentInline
+
+
+class OrganisationAffiliationInline(RoleInlineMixin, admin.TabularInline):
+    model = Affiliation
+    fields = ["person", "kind", "role", "start_date", "end_date"]
+    autocomplete_fields = ["person"]
+    extra = 0
+
+    def can_write(self, request, obj) -> bool:
+        return is_steering(request.user)
 
 
 @admin.register(Organisation)
@@ -19,7 +41,7 @@ class OrganisationAdmin(DomainAdmin):
     search_fields = ["name", "code", "enterprise_number", "locality"]
     list_select_related = ["type", "province"]
     autocomplete_fields = ["type", "province"]
-    inlines = [TermAssignmentInline]
+    inlines = [TermAssignmentInline, OrganisationAffiliationInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "enterprise_number", "type", "description", "website"]}),
         (
@@ -36,7 +58,7 @@ class OrganisationAdmin(DomainAdmin):
                 ]
             },
         ),
-        (None, {"fields": ["sources"]}),
+        (None, {"fields": ["nace_code", "founded_on", "size_band", "logo", "sources"]}),
     ]
 
     def get_queryset(self, request):
@@ -69,3 +91,106 @@ class OrganisationAdmin(DomainAdmin):
 
     def delete_with_service(self, actor, obj):
         services.organisation_delete(actor=actor, organisation=obj)
+
+
+class RegistryInline(RoleInlineMixin, admin.TabularInline):
+    extra = 0
+
+    def can_write(self, request, obj) -> bool:
+        return is_steering(request.user)
+
+
+class AffiliationInline(RegistryInline):
+    model = Affiliation
+    fields = ["organisation", "kind", "role", "start_date", "end_date"]
+    autocomplete_fields = ["organisation"]
+
+
+class StaffRecordAdmin:
+    """Registry records only steering staff write, through the registry's services."""
+
+    save_service = staticmethod(services.record_save)
+    delete_service = staticmethod(services.record_delete)
+    service_argument = "record"
+
+
+@admin.register(Person)
+class PersonAdmin(StaffRecordAdmin, PlainDomainAdmin):
+    # The e-mail stays off the list: it is never published and seldom needed.
+    list_display = ["family_name", "given_name", "code", "job_title", "display_refusal"]
+    list_filter = ["display_refusal"]
+    search_fields = ["family_name", "given_name", "code"]
+    inlines = [AffiliationInline]
+
+
+@admin.register(Event)
+class EventAdmin(StaffRecordAdmin, DomainAdmin):
+    list_display = ["title", "code", "type", "start_date", "location"]
+    list_filter = ["type", "start_date"]
+    search_fields = ["title", "code", "location"]
+    autocomplete_fields = ["type", "organisers"]
+    inlines = [TermAssignmentInline]
+
+
+@admin.register(Publication)
+class PublicationAdmin(StaffRecordAdmin, DomainAdmin):
+    list_display = ["title", "code", "published_on"]
+    search_fields = ["title", "code"]
+    autocomplete_fields = ["organisations"]
+    inlines = [TermAssignmentInline]
+
+
+@admin.register(Relation)
+class RelationAdmin(PlainDomainAdmin):
+    list_display = ["organisation", "kind", "target", "start_date", "end_date", "amount"]
+    list_filter = ["kind"]
+    search_fields = ["organisation__name", "organisation__code"]
+    list_select_related = ["organisation", "target_organisation", "target_action", "target_event"]
+    autocomplete_fields = ["organisation", "target_organisation", "target_action", "target_event"]
+
+    def can_add(self, user):
+        return is_steering(user) or (user.is_authenticated and user.organisation_id is not None)
+
+    def can_change(self, user, obj=None):
+        return can_change_organisation(user, obj.organisation) if obj else self.can_add(user)
+
+    def save_with_service(self, actor, obj):
+        services.relation_save(actor=actor, relation=obj)
+
+    def delete_with_service(self, actor, obj):
+        services.relation_delete(actor=actor, relation=obj)
+
+
+@admin.register(Magnet)
+class MagnetAdmin(DomainAdmin):
+    list_display = ["title", "code", "indicator", "public", "open_link"]
+    search_fields = ["title", "code", "query"]
+    autocomplete_fields = ["indicator"]
+
+    @admin.display(description=_("view"))
+    def open_link(self, obj):
+        return format_html(
+            '<a href="{}?{}">{}</a>', reverse("dashboard:registry"), obj.query, _("open")
+        )
+
+    def save_with_service(self, actor, obj):
+        services.magnet_save(actor=actor, magnet=obj)
+
+    def delete_with_service(self, actor, obj):
+        services.record_delete(actor=actor, record=obj)
+
+
+@admin.register(RegistryChange)
+class RegistryChangeAdmin(RecordAdmin):
+    """What the magnet index has followed, for diagnosis."""
+
+    list_display = ["pk", "organisation_id", "created_at"]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(StaffRecordAdmin, PlainDomainAdmin):
+    list_display = ["person", "organisation", "kind", "role", "start_date", "end_date"]
+    list_filter = ["kind"]
+    search_fields = ["person__family_name", "organisation__name"]
+    autocomplete_fields = ["person", "organisation"]
+    list_select_related = ["person", "organisation"]

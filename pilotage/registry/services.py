@@ -94,6 +94,19 @@ def person_save(*, actor, person: Person) -> Person:
 
 
 @transaction.atomic
+def record_save(*, actor, record):
+    """Persons, affiliations, events, publications: steering staff write them."""
+    return _steering_write(actor, record, "Only steering staff change the registry.")
+
+
+@transaction.atomic
+def record_delete(*, actor, record) -> None:
+    require(can_create_organisation(actor), "Only steering staff change the registry.")
+    with acting_as(actor):
+        record.delete()
+
+
+@transaction.atomic
 def magnet_save(*, actor, magnet: Magnet) -> Magnet:
     """Save a magnet once its query reads (unknown facets are refused)."""
     try:
