@@ -55,7 +55,10 @@ check: install-dev ## Lint, migrations in sync with models, deploy checks
 messages: install-dev ## Compile the translations
 	cd pilotage && ../$(PILOTAGE) compilemessages
 
-.PHONY: help install install-dev setup run test lint check messages bench
+.PHONY: help install install-dev setup run test lint check messages bench bench-magnets
+
+bench-magnets: install-dev ## Benchmark the magnet engine against plain SQL (needs PostgreSQL; ARGS="--quick")
+	$(VENV)/bin/python bench/magnets.py $(ARGS)
 
 bench: install-dev ## Benchmark the indicators engine (needs PostgreSQL; ARGS="--quick" for a small run)
 	$(VENV)/bin/python bench/indicators.py $(ARGS)

@@ -190,10 +190,11 @@ def demo_registry_generate(
         .order_by("code")
         .values_list("pk", "type__code", "nace_code")
     )
-    stats.events = _events(rng, terms)
+    stats.events = _events(rng, terms, per_year=max(3, min(60, organisations // 20_000)))
     missions = list(Event.objects.filter(type__code="international-mission"))
     clusters = list(Organisation.objects.filter(type__code="competitiveness-cluster"))
-    incubators = [pk for pk, type_code, _nace in created if type_code == "incubator"]
+    # A region has a few hundred incubators, however many companies it counts.
+    incubators = [pk for pk, type_code, _nace in created if type_code == "incubator"][:300]
     actions = {a.code: a for a in Action.objects.filter(code__in=CALLS + LABELS + [FUND])}
     organisation_type = ContentType.objects.get_for_model(Organisation)
     relations, assignments, persons, affiliations = [], [], [], []
@@ -285,13 +286,15 @@ def _relation(rng: random.Random, organisation_id: int, kind: str, **target) -> 
     )
 
 
-def _events(rng: random.Random, terms) -> int:
-    """International missions and a few fairs, once (matched by code)."""
+def _events(rng: random.Random, terms, *, per_year: int = 3) -> int:
+    """International missions, a few a year (more for a larger ecosystem), matched by
+    code so that generating again adds none twice."""
     destinations = ["Québec", "Tokyo", "Boston", "Dubaï", "Lyon", "Singapour", "Berlin", "Nairobi"]
     created = 0
     for year in range(2017, 2026):
-        for destination in rng.sample(destinations, 3):
-            code = f"DEMO-MISSION-{year}-{destination[:3].upper()}"
+        for number in range(per_year):
+            destination = destinations[(year + number) % len(destinations)]
+            code = f"DEMO-MISSION-{year}-{number:02d}-{destination[:3].upper()}"
             _event, new = Event.objects.get_or_create(
                 code=code,
                 defaults={
