@@ -33,6 +33,16 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test's database starts anew, its revisions too: so does the cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_magnet_index():
     """Each test's database starts anew; so does the in-memory magnet index."""
     from pilotage.registry.magnets import magnet_index_reset

@@ -12,3 +12,19 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Revision(models.Model):
+    """A counter that moves whenever the data behind a derived figure change, so that a
+    figure computed once can be kept in each process's cache and dropped the moment it
+    could be stale, in every process (one row read by its key per request)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    number = models.BigIntegerField(_("number"), default=0)
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.number}"

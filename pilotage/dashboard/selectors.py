@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from pilotage.core.formatting import number_text
+from pilotage.core.revisions import cached
 from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_series
 from pilotage.dashboard.maps import province_map
 from pilotage.indicators.book import ProgressBook
@@ -56,11 +57,13 @@ def indicator_rows(indicators: list[Indicator], assessments) -> list[dict]:
 
 
 def strategies_progress(strategies: list[Strategy]):
-    """Every node roll-up of these strategies, by node id, in one pass."""
-    return (
-        ProgressBook.from_database(strategy_ids=[strategy.pk for strategy in strategies])
-        .compute_all()
-        .nodes
+    """Every node roll-up of these strategies, by node id, in one pass; kept in cache
+    until a value, an indicator or the tree changes (core.revisions)."""
+    ids = sorted(strategy.pk for strategy in strategies)
+    return cached(
+        "progress",
+        "nodes:" + ",".join(map(str, ids)),
+        lambda: ProgressBook.from_database(strategy_ids=ids).compute_all().nodes,
     )
 
 
@@ -74,18 +77,49 @@ def strategy_key_figures(strategies: list[Strategy]) -> dict[int, dict[str, int]
     )
     for row in links:
         figures[row["strategynode__strategy_id"]]["actions"] = row["count"]
-    on_actions = Indicator.objects.filter(action__nodes__strategy__in=strategies).values_list(
-        "action__nodes__strategy_id", "pk"
+    # An indicator counts once for a strategy, whether on one of its nodes or actions.
+    on_actions = (
+        Indicator.objects.filter(action__nodes__strategy__in=strategies)
+        .values("action__nodes__strategy_id")
+        .annotate(count=Count("pk", distinct=True))
+        .values_list("action__nodes__strategy_id", "count")
     )
-    on_nodes = Indicator.objects.filter(node__strategy__in=strategies).values_list(
-        "node__strategy_id", "pk"
+    on_nodes = (
+        Indicator.objects.filter(node__strategy__in=strategies)
+        .values("node__strategy_id")
+        .annotate(count=Count("pk"))
+        .values_list("node__strategy_id", "count")
     )
-    indicators: dict[int, set[int]] = {s.pk: set() for s in strategies}
-    for strategy_id, pk in [*on_actions, *on_nodes]:
-        indicators[strategy_id].add(pk)
-    for strategy_id, found in indicators.items():
-        figures[strategy_id]["indicators"] = len(found)
+    for strategy_id, count in [*on_actions, *on_nodes]:
+        figures[strategy_id]["indicators"] += count
     return figures
+
+
+SHOWN = 50
+
+
+def actions_shown(node_ids: list[int]) -> dict:
+    """The first actions under these nodes (a page lists the rest through the filters)."""
+    actions = Action.objects.filter(
+        pk__in=Action.nodes.through.objects.filter(strategynode_id__in=node_ids).values("action_id")
+    )
+    return {
+        "count": actions.count(),
+        "actions": list(actions.with_relations().order_by("code")[:SHOWN]),
+    }
+
+
+def indicators_shown(node_ids: list[int], actions: list[Action]) -> dict:
+    """The indicators of these nodes and of the actions shown, at most SHOWN of them,
+    and how many the nodes and all their actions have (the open data has them all)."""
+    listed = list(indicator_list(node_ids=node_ids)[:SHOWN])
+    listed += list(indicator_list(action_ids=[a.pk for a in actions])[: SHOWN - len(listed)])
+    under = Q(node_id__in=node_ids) | Q(
+        action__in=Action.nodes.through.objects.filter(strategynode_id__in=node_ids).values(
+            "action_id"
+        )
+    )
+    return {"list": listed, "count": Indicator.objects.filter(under).count()}
 
 
 @dataclass

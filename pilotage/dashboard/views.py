@@ -21,7 +21,6 @@ from pilotage.indicators.selectors import (
     action_rollups,
     indicator_assessments,
     indicator_list,
-    node_rollups,
 )
 from pilotage.registry.magnets import InvalidQuery
 from pilotage.registry.models import Magnet
@@ -89,23 +88,21 @@ class StrategyDetailView(TemplateView):
             raise Http404 from error
         tree = strategy_trees([strategy])[strategy.pk]
         node_ids = [item.node.pk for item in _walk(tree)]
-        indicators = list(indicator_list(node_ids=node_ids)) + list(
-            indicator_list().filter(action__nodes__in=node_ids).distinct()
-        )
-        assessments = indicator_assessments(indicators)
-        actions = list(
-            Action.objects.with_relations().filter(nodes__in=node_ids).distinct().order_by("code")
-        )
+        shown = selectors.actions_shown(node_ids)
+        indicators = selectors.indicators_shown(node_ids, shown["actions"])
+        assessments = indicator_assessments(indicators["list"])
         context.update(
             budget=budget_totals(strategy),
             source_labels=_source_labels(),
             reconciliation=reconciliation(strategy),
             strategy=strategy,
             tree=tree,
-            rollups=node_rollups(strategy),
-            actions=actions,
-            action_rollups=action_rollups(indicators, assessments),
-            indicator_rows=selectors.indicator_rows(indicators, assessments),
+            rollups=selectors.strategies_progress([strategy]),
+            actions=shown["actions"],
+            action_count=shown["count"],
+            action_rollups=action_rollups(indicators["list"], assessments),
+            indicator_rows=selectors.indicator_rows(indicators["list"], assessments),
+            indicator_count=indicators["count"],
         )
         return context
 
@@ -124,19 +121,20 @@ class NodeDetailView(TemplateView):
         tree = strategy_trees([strategy])[strategy.pk]
         subtree = next(item for item in _walk(tree) if item.node.pk == node.pk)
         node_ids = [item.node.pk for item in _walk([subtree])]
-        indicators = list(indicator_list(node_ids=node_ids)) + list(
-            indicator_list().filter(action__nodes__in=node_ids).distinct()
+        indicators = selectors.indicators_shown(
+            node_ids, selectors.actions_shown(node_ids)["actions"]
         )
-        assessments = indicator_assessments(indicators)
+        assessments = indicator_assessments(indicators["list"])
         context.update(
             strategy=strategy,
             node=node,
             ancestors=selectors.node_ancestors(node),
             children=subtree.children,
-            rollups=node_rollups(strategy),
+            rollups=selectors.strategies_progress([strategy]),
             budget=budget_totals(strategy, node=node),
             source_labels=_source_labels(),
-            indicator_rows=selectors.indicator_rows(indicators, assessments),
+            indicator_rows=selectors.indicator_rows(indicators["list"], assessments),
+            indicator_count=indicators["count"],
             explorer=explorer,
         )
         return context

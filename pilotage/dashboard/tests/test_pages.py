@@ -158,3 +158,22 @@ def test_every_page_type_answers_in_every_language(client, programme, prefix):
         response = client.get(prefix + url)
         assert response.status_code == 200, url
         assert f'<html lang="{prefix.strip("/") or "fr"}">' in response.content.decode()
+
+
+def test_progress_kept_in_cache_changes_the_moment_a_value_is_published(client, programme):
+    from pilotage.dashboard.selectors import strategies_progress
+
+    strategy, node = programme["strategy"], programme["node"]
+    before = strategies_progress([strategy])[node.pk]
+    assert strategies_progress([strategy])[node.pk] == before  # from the cache
+    indicator = programme["action"].indicators.get()
+    ObservationFactory(
+        indicator=indicator,
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 6, 30),
+        value=Decimal(58414),
+        state=ObservationState.PUBLISHED,
+        comment="the target, reached",
+    )
+    after = strategies_progress([strategy])[node.pk]
+    assert after.progress > before.progress
