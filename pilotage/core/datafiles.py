@@ -6,6 +6,9 @@ in one transaction, so a bad file never leaves half its records behind.
 
 from __future__ import annotations
 
+import csv
+import datetime
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +17,8 @@ from typing import Annotated, Any
 
 import yaml
 from django.db import models
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 LANGUAGES = ("fr", "nl", "de", "en")
@@ -167,3 +172,43 @@ def _differs(current: Any, new: Any) -> bool:
     if isinstance(current, models.Model) or isinstance(new, models.Model):
         return getattr(current, "pk", None) != getattr(new, "pk", None)
     return current != new
+
+
+def spreadsheet_rows(name: str, content: bytes) -> list[dict[str, str]]:
+    """The rows of an uploaded CSV (UTF-8, comma or semicolon) or XLSX file, as text by
+    column name; blank rows are skipped. Unreadable files raise DataFileError."""
+    if name.lower().endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken file
+            raise DataFileError(
+                [DataError(name, "", _("not a readable XLSX file: %(error)s") % {"error": error})]
+            ) from error
+        values = list(workbook.active.iter_rows(values_only=True))
+        text_rows = [
+            [
+                ""
+                if v is None
+                else (v.isoformat()[:10] if isinstance(v, datetime.date) else str(v))
+                for v in row
+            ]
+            for row in values
+        ]
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise DataFileError([DataError(name, "", _("not UTF-8 text"))]) from error
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
+        except csv.Error:
+            dialect = csv.excel
+        text_rows = list(csv.reader(io.StringIO(text), dialect))
+    if not text_rows:
+        raise DataFileError([DataError(name, "", _("the file is empty"))])
+    header = [cell.strip() for cell in text_rows[0]]
+    return [
+        dict(zip(header, row, strict=False))
+        for row in text_rows[1:]
+        if any(cell.strip() for cell in row)
+    ]

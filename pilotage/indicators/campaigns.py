@@ -21,12 +21,12 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from pilotage.accounts.models import Role, User
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError
+from pilotage.core.datafiles import DataError, DataFileError, spreadsheet_rows
 from pilotage.core.permissions import require
 from pilotage.indicators import services
 from pilotage.indicators.models import (
@@ -330,37 +330,7 @@ def template_xlsx(campaign: ReportingCampaign, items: list[DueItem]) -> bytes:
 
 
 def _read_rows(name: str, content: bytes) -> list[dict[str, str]]:
-    if name.lower().endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise DataFileError(
-                [DataError(name, "", _("not a readable XLSX file: %(error)s") % {"error": error})]
-            ) from error
-        values = list(workbook.active.iter_rows(values_only=True))
-        text_rows = [
-            [
-                ""
-                if v is None
-                else (v.isoformat()[:10] if isinstance(v, datetime.date) else str(v))
-                for v in row
-            ]
-            for row in values
-        ]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise DataFileError([DataError(name, "", _("not UTF-8 text"))]) from error
-        text_rows = list(csv.reader(io.StringIO(text)))
-    if not text_rows:
-        raise DataFileError([DataError(name, "", _("the file is empty"))])
-    header = [cell.strip() for cell in text_rows[0]]
-    return [
-        dict(zip(header, row, strict=False))
-        for row in text_rows[1:]
-        if any(cell.strip() for cell in row)
-    ]
+    return spreadsheet_rows(name, content)
 
 
 def _decimal(text: str) -> Decimal | None:
