@@ -196,7 +196,8 @@ def main() -> None:
     ceiling = results[0][1]
     workers = 2 * (os.cpu_count() or 1) + 1
     print(
-        f"gunicorn, {workers} workers; wrk, {args.connections} connections, {args.seconds} s a page\n"
+        f"gunicorn, {workers} workers; wrk, {args.connections} connections, "
+        f"{args.seconds} s a page\n"
     )
     print(f"{'page':24}{'req/s':>9}{'of ceiling':>12}{'p50':>10}{'p95':>10}")
     for name, rate, p50, p95 in results:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import statistics
 import sys
 import time
@@ -210,6 +209,14 @@ def floor_run(chosen, lists, universe) -> None:
             base.intersection_cardinality(bitmap)
 
 
+def resident_kib() -> int:
+    """The process's resident memory now (Linux), in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -256,14 +263,14 @@ def main() -> None:
         f"scale: {stats.organisations:,} organisations, {stats.relations:,} relations, "
         f"{stats.assignments:,} terms applied (generated in {seconds:.0f} s)"
     )
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss = resident_kib()
     build, index = timed(MagnetIndex.build)
-    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
+    grown = resident_kib() - rss
     values = sum(len(index.order[facet.key]) for facet in index.facets)
     print(
         f"index: {values:,} facet values over {len(index.facets)} facets, built in "
         f"{build:.1f} s, bitmaps {index.memory() / 2**20:.1f} MiB "
-        f"(process grew by {grown / 1024:.0f} MiB while building)"
+        f"(the process holds {grown / 1024:.0f} MiB more with the index and its labels)"
     )
     with connection.cursor() as cursor:
         seconds, _ = timed(build_membership, cursor)
