@@ -11,13 +11,18 @@ from auditlog.admin import LogEntryAdmin
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from pilotage.accounts.permissions import can_view_backoffice, is_steering
 from pilotage.core.audit import acting_as
+from pilotage.core.models import Revision
 
 admin.site.site_header = _("Pilotage back-office")
 admin.site.site_title = _("Pilotage")
@@ -101,10 +106,49 @@ class RoleAdminMixin(AuditlogHistoryAdminMixin):
         with acting_as(request.user):
             super().save_related(request, form, formsets, change)
 
+    def history_related(self, obj) -> models.Q:
+        """Audit entries of the rows that belong to a record and show in its history:
+        its taxonomy tags here; admins add their own (an action's partners)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from pilotage.taxonomies.models import TermAssignment
+
+        return models.Q(
+            content_type=ContentType.objects.get_for_model(TermAssignment),
+            additional_data__content_type_id=ContentType.objects.get_for_model(obj).pk,
+            additional_data__object_id=obj.pk,
+        )
+
     def auditlog_history_view(self, request, object_id, extra_context=None):
+        """The record's audit trail with its dependent rows' (tags, partners), newest first."""
         if not is_steering(request.user):
             raise PermissionDenied
-        return super().auditlog_history_view(request, object_id, extra_context)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        entries = (
+            LogEntry.objects.filter(
+                models.Q(pk__in=LogEntry.objects.get_for_object(obj).values("pk"))
+                | self.history_related(obj)
+            )
+            .select_related("actor", "content_type")
+            .order_by("-timestamp")
+        )
+        paginator = self.get_paginator(request, entries, self.auditlog_history_per_page)
+        page = paginator.get_page(request.GET.get("p", 1))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Audit log: %s") % obj,
+            "module_name": str(capfirst(self.model._meta.verbose_name_plural)),
+            "page_range": paginator.get_elided_page_range(page.number),
+            "page_var": "p",
+            "pagination_required": paginator.count > self.auditlog_history_per_page,
+            "object": obj,
+            "opts": self.model._meta,
+            "log_entries": page,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.auditlog_history_template, context)
 
     def history_view(self, request, object_id, extra_context=None):
         # One history, the audit trail's, which has the values before and after.
@@ -172,3 +216,10 @@ class SteeringLogEntryAdmin(LogEntryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Revision)
+class RevisionAdmin(RecordAdmin):
+    """How often the data behind cached figures changed (diagnosis only)."""
+
+    list_display = ["name", "number"]

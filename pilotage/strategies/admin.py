@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
@@ -97,6 +99,13 @@ class ActionPartnerInline(RoleInlineMixin, TranslationTabularInline):
 
 @admin.register(Action)
 class ActionAdmin(DomainAdmin):
+    def history_related(self, obj):
+        partners = models.Q(
+            content_type=ContentType.objects.get_for_model(ActionPartner),
+            additional_data__action_id=obj.pk,
+        )
+        return super().history_related(obj) | partners
+
     list_display = ["code", "title", "status", "type", "lead", "start_date", "end_date"]
     list_filter = ["status", "type", "lead", "nodes__strategy"]
     search_fields = ["code", "title", "description", "lead__name"]

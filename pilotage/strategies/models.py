@@ -266,3 +266,7 @@ class ActionPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.role})" if self.role else str(self.organisation)
+
+    def get_additional_data(self) -> dict:
+        # Kept with every audit entry, deletions included: the action's history finds it.
+        return {"action_id": self.action_id}

@@ -163,3 +163,7 @@ class TermAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} → {self.content_type.model} #{self.object_id}"
+
+    def get_additional_data(self) -> dict:
+        # Kept with every audit entry: the tagged record's history finds its tags.
+        return {"content_type_id": self.content_type_id, "object_id": self.object_id}

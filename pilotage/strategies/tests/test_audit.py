@@ -77,3 +77,42 @@ def test_back_office_changes_are_attributed_to_their_author(client):
 
     entry = record_history(action).first()
     assert (entry.actor, entry.changes_dict["title_fr"]) == (editor, ["Avant", "Après"])
+
+
+def test_an_actions_history_shows_its_partners_tags_nodes_and_audiences(client):
+    from pilotage.registry.tests.factories import OrganisationFactory
+    from pilotage.strategies.models import ActionPartner
+    from pilotage.strategies.tests.factories import StrategyNodeFactory
+    from pilotage.taxonomies.services import record_terms_set
+    from pilotage.taxonomies.tests.factories import TaxonomyFactory, TermFactory
+
+    steering = SteeringFactory(is_staff=True)
+    action = ActionFactory()
+    editor = PartnerEditorFactory(organisation=action.lead)
+    partner = OrganisationFactory(name="Partenaire Alpha")
+    partnership = services.partnership_save(
+        actor=editor, partnership=ActionPartner(action=action, organisation=partner)
+    )
+    services.partnership_delete(actor=editor, partnership=partnership)
+    provinces = TaxonomyFactory(code="provinces")
+    record_terms_set(
+        actor=steering,
+        record=action,
+        taxonomy=provinces,
+        terms=[TermFactory(taxonomy=provinces, label_fr="Namur")],
+    )
+    services.action_nodes_set(
+        actor=editor, action=action, nodes=[StrategyNodeFactory(title_fr="Territoire")]
+    )
+    audiences = TaxonomyFactory(code="target-audiences")
+    services.action_target_audiences_set(
+        actor=editor, action=action, audiences=[TermFactory(taxonomy=audiences, label_fr="Écoles")]
+    )
+
+    client.force_login(steering)
+    page = client.get(reverse("admin:strategies_action_history", args=[action.pk])).content.decode()
+    assert page.count("Partenaire Alpha") >= 2  # added, then removed
+    assert "Namur" in page
+    assert "Territoire" in page
+    assert "Écoles" in page
+    assert str(editor) in page  # who did it

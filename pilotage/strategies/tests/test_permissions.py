@@ -12,7 +12,7 @@ from pilotage.accounts.tests.factories import (
 )
 from pilotage.registry.tests.factories import OrganisationFactory
 from pilotage.strategies import services
-from pilotage.strategies.models import Action, ActionStatus
+from pilotage.strategies.models import Action, ActionPartner, ActionStatus
 from pilotage.strategies.permissions import can_change_action, can_create_action, can_delete_action
 from pilotage.strategies.tests.factories import ActionFactory, StrategyNodeFactory
 from pilotage.taxonomies.services import record_terms_set
@@ -55,6 +55,13 @@ WRITES = {
     ),
     "terms": lambda actor, action: record_terms_set(
         actor=actor, record=action, taxonomy=TaxonomyFactory(), terms=[]
+    ),
+    "partnership_save": lambda actor, action: services.partnership_save(
+        actor=actor, partnership=ActionPartner(action=action, organisation=OrganisationFactory())
+    ),
+    "partnership_delete": lambda actor, action: services.partnership_delete(
+        actor=actor,
+        partnership=ActionPartner.objects.create(action=action, organisation=OrganisationFactory()),
     ),
 }
 
