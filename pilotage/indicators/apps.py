@@ -17,9 +17,13 @@ class IndicatorsConfig(AppConfig):
             Observation,
             ObservationImport,
             ObservationPart,
+            QuarterlyReport,
+            ReportingCampaign,
             Target,
         )
 
+        auditlog.register(ReportingCampaign)
+        auditlog.register(QuarterlyReport, exclude_fields=["snapshot"])
         auditlog.register(Indicator)
         auditlog.register(Target)
         auditlog.register(Observation)

@@ -39,12 +39,14 @@ class ProgressBook:
     parent_of: dict[int, int | None]
     children_of: dict[int | None, list[int]]
     assessments: dict[int, Assessment] = field(default_factory=dict)
+    as_of: object = None  # a date: assess as of then (the values are cut there too)
     actions: dict[int, RollUp] = field(default_factory=dict)
     nodes: dict[int, RollUp] = field(default_factory=dict)
 
     @classmethod
-    def from_database(cls, *, strategy_ids=None, states=None) -> ProgressBook:
-        """Load the strategies' trees, indicators and values (a handful of queries)."""
+    def from_database(cls, *, strategy_ids=None, states=None, as_of=None) -> ProgressBook:
+        """Load the strategies' trees, indicators and values (a handful of queries); with
+        `as_of`, only the values of periods ended by then (a past quarter's report)."""
         from pilotage.indicators.selectors import PUBLIC_STATES, indicator_spec
         from pilotage.strategies.models import Action, StrategyNode
 
@@ -86,9 +88,14 @@ class ProgressBook:
                 book.indicators_of_node[indicator.node_id].append(indicator.pk)
             if indicator.is_computed:
                 computed.append(indicator)
+        book.as_of = as_of
+        observations = Observation.objects.filter(
+            indicator_id__in=list(book.specs), state__in=states
+        )
+        if as_of is not None:
+            observations = observations.filter(period_end__lte=as_of)
         rows = (
-            Observation.objects.filter(indicator_id__in=list(book.specs), state__in=states)
-            .exclude(value=None)
+            observations.exclude(value=None)
             .values_list("indicator_id", "period_start", "period_end", "value")
             .iterator(chunk_size=20000)
         )
@@ -97,12 +104,15 @@ class ProgressBook:
         if computed:
             from pilotage.indicators.selectors import observation_values
 
-            book.values.update(observation_values(computed, states=states))
+            for indicator_id, values in observation_values(computed, states=states).items():
+                book.values[indicator_id] = [v for v in values if as_of is None or v.end <= as_of]
         return book
 
     def compute_all(self) -> ProgressBook:
         for indicator_id, spec in self.specs.items():
-            self.assessments[indicator_id] = assess(spec, self.values.get(indicator_id, []))
+            self.assessments[indicator_id] = assess(
+                spec, self.values.get(indicator_id, []), self.as_of
+            )
         for action_id in self.indicators_of_action:
             self._action(action_id)
         for root in self.children_of.get(None, []):
@@ -116,7 +126,9 @@ class ProgressBook:
             v for v in self.values[indicator_id] if (v.start, v.end) != (value.start, value.end)
         ]
         self.values[indicator_id] = [*values, value]
-        self.assessments[indicator_id] = assess(self.specs[indicator_id], self.values[indicator_id])
+        self.assessments[indicator_id] = assess(
+            self.specs[indicator_id], self.values[indicator_id], self.as_of
+        )
         recomputed = 1
         action_id = self._action_index.get(indicator_id)
         if action_id is not None:

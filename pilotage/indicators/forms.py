@@ -25,6 +25,10 @@ class ValueForm(forms.Form):
 class ReviewForm(forms.Form):
     observation = forms.IntegerField(widget=forms.HiddenInput)
     transition = forms.ChoiceField(
-        choices=[("validate", _("Validate")), ("send_back", _("Send back"))]
+        choices=[
+            ("validate", _("Validate")),
+            ("send_back", _("Send back")),
+            ("reopen", _("Reopen")),
+        ]
     )
     reason = forms.CharField(label=_("Reason (to send back)"), required=False)

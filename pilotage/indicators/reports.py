@@ -60,7 +60,7 @@ def report_snapshot(campaign: ReportingCampaign) -> dict:
         "indicators": {},
     }
     for strategy in strategies.order_by("code"):
-        rollups = node_rollups(strategy, states=ACCEPTED_STATES)
+        rollups = node_rollups(strategy, states=ACCEPTED_STATES, as_of=as_of)
         nodes = StrategyNode.objects.filter(strategy=strategy, level__depth__lte=1).select_related(
             "level"
         )

@@ -126,10 +126,11 @@ def action_rollups(
     return {action_id: rollup(items) for action_id, items in by_action.items()}
 
 
-def node_rollups(strategy, *, states=PUBLIC_STATES) -> dict[int, RollUp]:
+def node_rollups(strategy, *, states=PUBLIC_STATES, as_of=None) -> dict[int, RollUp]:
     """Every node's progress, bottom-up: the mean of its children's, its actions' and its
-    own indicators', over those that reported, with coverage."""
-    return ProgressBook.from_database(strategy_ids=[strategy.pk], states=states).compute_all().nodes
+    own indicators', over those that reported, with coverage (as of a date if given)."""
+    book = ProgressBook.from_database(strategy_ids=[strategy.pk], states=states, as_of=as_of)
+    return book.compute_all().nodes
 
 
 def indicator_list_public() -> models.QuerySet[Indicator]:

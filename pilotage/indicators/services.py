@@ -151,6 +151,8 @@ def observation_save(*, actor, observation: Observation) -> Observation:
 @transaction.atomic
 def observation_delete(*, actor, observation: Observation) -> None:
     require(can_validate(actor, observation), _("Only steering staff delete values."))
+    if observation.state in LOCKED_STATES:
+        raise PeriodLocked(observation)
     with acting_as(actor):
         observation.delete()
 

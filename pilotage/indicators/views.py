@@ -94,6 +94,9 @@ class CampaignDetailView(LoginRequiredMixin, View):
                         % {"submitted": stats["submitted"], "unchanged": stats["unchanged"]},
                     )
             return redirect("reporting:campaign-detail", code=campaign.code)
+        if campaign.state != CampaignState.OPEN:
+            messages.error(request, _("This campaign is closed."))
+            return redirect("reporting:campaign-detail", code=campaign.code)
         form = ValueForm(request.POST)
         if form.is_valid():
             due = {item.indicator.code: item for item in campaigns.due_for(request.user, campaign)}

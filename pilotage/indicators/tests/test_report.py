@@ -151,3 +151,19 @@ def test_a_full_campaign_from_upload_to_pdf(world):
 
     assert report.snapshot["indicators"]["KPI"]["assessment"]["actual"] == "60"
     assert reports.report_pdf(report).startswith(b"%PDF")
+
+
+def test_a_report_frozen_late_shows_its_own_quarter_not_the_later_one(world):
+    steering, partner, indicator = world
+    q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    q2 = quarter(steering, "2026-Q2", datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+    report_value(steering, partner, q1, indicator, 20)
+    report_value(steering, partner, q2, indicator, 90)  # validated before Q1 is frozen
+
+    late = reports.report_freeze(actor=steering, campaign=q1)
+
+    on_time = reports.report_snapshot(q1)  # what a report of Q1 alone says
+    Observation.objects.filter(period_start=q2.period_start).delete()
+    alone = reports.report_snapshot(q1)
+    assert late.snapshot["strategies"] == alone["strategies"] == on_time["strategies"]
+    assert late.snapshot["indicators"]["KPI"]["assessment"]["actual"] == "20"

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -107,3 +108,63 @@ def test_coverage_is_public(client, setup):
     _steering, campaign, partner, _indicator = setup
     page = client.get(url("campaign-coverage", campaign)).content.decode()
     assert partner.organisation.name in page
+
+
+def test_staff_reopen_a_validated_value_from_the_page_with_a_reason(client):
+    from pilotage.indicators import services as indicator_services
+    from pilotage.indicators.tests.factories import ObservationFactory
+
+    steering = SteeringFactory(is_staff=True)
+    campaign = campaigns.campaign_open(
+        actor=steering,
+        code="Q-REOPEN",
+        title="Q",
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+        deadline=datetime.date(2026, 4, 15),
+    )
+    observation = ObservationFactory(
+        period_start=campaign.period_start,
+        period_end=campaign.period_end,
+        state=State.VALIDATED,
+    )
+    url = reverse("reporting:campaign-review", args=[campaign.code])
+    partner = PartnerEditorFactory(organisation=observation.indicator.action.lead)
+    client.force_login(partner)
+    client.post(url, {"observation": observation.pk, "transition": "reopen", "reason": "x"})
+    observation.refresh_from_db()
+    assert observation.state == State.VALIDATED  # partners cannot reopen
+    client.force_login(steering)
+    client.post(url, {"observation": observation.pk, "transition": "reopen", "reason": ""})
+    observation.refresh_from_db()
+    assert observation.state == State.VALIDATED  # a reason is needed
+    client.post(url, {"observation": observation.pk, "transition": "reopen", "reason": "typo"})
+    observation.refresh_from_db()
+    assert observation.state == State.DRAFT
+    with pytest.raises(indicator_services.PeriodLocked):
+        validated = ObservationFactory(state=State.VALIDATED)
+        indicator_services.observation_delete(actor=steering, observation=validated)
+
+
+def test_a_closed_campaign_takes_no_value_from_the_web_form(client):
+    steering = SteeringFactory()
+    partner = PartnerEditorFactory()
+    action = ActionFactory(lead=partner.organisation)
+    IndicatorFactory(action=action, code="CLOSED-KPI")
+    campaign = campaigns.campaign_open(
+        actor=steering,
+        code="Q-CLOSED",
+        title="Q",
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+        deadline=datetime.date(2026, 4, 15),
+    )
+    campaigns.campaign_close(actor=steering, campaign=campaign)
+    client.force_login(partner)
+    client.post(
+        reverse("reporting:campaign-detail", args=[campaign.code]),
+        {"indicator": "CLOSED-KPI", "value": "12"},
+    )
+    assert not Observation.objects.filter(indicator__code="CLOSED-KPI").exists()
+    history = LogEntry.objects.get_for_object(campaign)
+    assert history.count() >= 2  # opened, then closed: audited
