@@ -40,6 +40,8 @@ class ProgressBook:
     children_of: dict[int | None, list[int]]
     assessments: dict[int, Assessment] = field(default_factory=dict)
     as_of: object = None  # a date: assess as of then (the values are cut there too)
+    node_weights: dict[int, Decimal] = field(default_factory=dict)  # in their parent's mean
+    action_weights: dict[int, Decimal] = field(default_factory=dict)  # in their nodes' mean
     actions: dict[int, RollUp] = field(default_factory=dict)
     nodes: dict[int, RollUp] = field(default_factory=dict)
 
@@ -89,6 +91,10 @@ class ProgressBook:
             if indicator.is_computed:
                 computed.append(indicator)
         book.as_of = as_of
+        book.node_weights = dict(nodes.values_list("pk", "weight"))
+        book.action_weights = dict(
+            Action.objects.filter(pk__in=list(nodes_of_action)).values_list("pk", "weight")
+        )
         observations = Observation.objects.filter(
             indicator_id__in=list(book.specs), state__in=states
         )
@@ -171,11 +177,12 @@ class ProgressBook:
         for child in self.children_of.get(node_id, []):
             below = self.nodes.get(child)
             if below is not None and below.total:
-                items.append((1, below.progress, below.reported > 0))
+                items.append((self.node_weights.get(child, 1), below.progress, below.reported > 0))
         for action_id in self.actions_of_node.get(node_id, []):
             if action_id in self.actions:
+                action = self.actions[action_id]
                 items.append(
-                    (1, self.actions[action_id].progress, self.actions[action_id].reported > 0)
+                    (self.action_weights.get(action_id, 1), action.progress, action.reported > 0)
                 )
         self.nodes[node_id] = rollup(items)
         return self.nodes[node_id]

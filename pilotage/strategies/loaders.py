@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -70,6 +71,7 @@ class StrategyData(FileSchema):
 
 class NodeData(FileSchema):
     code: Code
+    weight: Decimal = Field(Decimal(1), gt=0)  # its share in its parent's progress
     parent: Code | None = None
     level: Code
     title: Multilingual
@@ -95,6 +97,7 @@ class ActionData(FileSchema):
     partners: list[PartnerData] = []
     nodes: list[Text] = []
     terms: dict[Code, list[Code]] = {}  # any other taxonomy: funding sources, provinces ...
+    weight: Decimal = Field(Decimal(1), gt=0)  # its share in its nodes' progress
 
 
 class StrategyFile(FileSchema):
@@ -265,6 +268,7 @@ def _strategy_apply(parsed: StrategyFile, stats: Counter) -> None:
                     "parent": stored[node.parent] if node.parent else None,
                     "level": levels[node.level],
                     "order": order,
+                    "weight": node.weight,
                     "values": [dict(value) for value in node.values],
                     **translated_field_values("title", node.title),
                     **translated_field_values("description", node.description),
@@ -283,6 +287,7 @@ def _action_apply(strategy_code: str, data: ActionData, terms, stats: Counter) -
             "status": data.status,
             "start_date": data.start,
             "end_date": data.end,
+            "weight": data.weight,
             "lead": Organisation.objects.get(code=data.lead) if data.lead else None,
             **translated_field_values("title", data.title),
             **translated_field_values("description", data.description),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -138,6 +141,14 @@ class StrategyNode(TimeStampedModel):
         help_text=_('The values a node stands for, each as {"fr": ..., "en": ...}.'),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=8,
+        decimal_places=3,
+        default=1,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Its share in the progress of what it belongs to."),
+    )
 
     objects = StrategyNodeQuerySet.as_manager()
 
@@ -220,6 +231,14 @@ class Action(TimeStampedModel):
         related_name="actions",
         blank=True,
         help_text=_("An action may contribute to nodes of several strategies."),
+    )
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=8,
+        decimal_places=3,
+        default=1,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Its share in the progress of what it belongs to."),
     )
 
     objects = ActionQuerySet.as_manager()

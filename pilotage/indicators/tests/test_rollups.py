@@ -144,3 +144,26 @@ def test_recording_one_value_recomputes_only_what_depends_on_it():
     assert book.nodes[ambition.pk].progress == (D(1) + D("0.5") + D("0.5")) / 3
     fresh = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
     assert (fresh.nodes, fresh.actions) == (book.nodes, book.actions)
+
+
+def test_a_node_is_the_weighted_mean_of_its_actions_and_children():
+    from decimal import Decimal as Dec
+
+    from pilotage.indicators.selectors import node_rollups
+    from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
+    from pilotage.strategies.tests.factories import (
+        ActionFactory,
+        StrategyFactory,
+        StrategyLevelFactory,
+        StrategyNodeFactory,
+    )
+
+    strategy = StrategyFactory()
+    node = StrategyNodeFactory(strategy=strategy, level=StrategyLevelFactory(strategy=strategy))
+    for weight, value in ((3, 100), (1, 0)):  # targets 0 → 100: 100 % and 0 % done
+        action = ActionFactory(weight=Dec(weight))
+        action.nodes.add(node)
+        ObservationFactory(indicator=IndicatorFactory(action=action), value=Dec(value))
+    rollup = node_rollups(strategy)[node.pk]
+    assert rollup.progress == Dec("0.75")
+    assert (rollup.reported, rollup.total) == (2, 2)

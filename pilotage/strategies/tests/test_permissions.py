@@ -152,6 +152,7 @@ def change_form_data(action, **overrides):
         "description_en": "",
         "status": action.status,
         "lead": action.lead_id or "",
+        "weight": str(action.weight),
         "partnerships-TOTAL_FORMS": "0",
         "partnerships-INITIAL_FORMS": "0",
         "taxonomies-termassignment-content_type-object_id-TOTAL_FORMS": "0",
