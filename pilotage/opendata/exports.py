@@ -1,12 +1,168 @@
-"""Exports of public collections, through the same selectors as the pages and the API."""
+"""The public collections Pilotage exports, read through the same selectors as the pages
+and the API: what each holds (fields with their Table Schema types, primary key) and its
+rows, chunk by chunk, so memory stays flat whatever the size.
+
+Only public data: strategies that are not drafts and what hangs from them, published
+values of public indicators, organisations' public fields (never persons, e-mail
+addresses, enterprise numbers or street addresses). Texts are in French, the reference
+language every record has, so the web and the command line give the same bytes.
+
+The formats that write these rows are in `opendata.formats`.
+"""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+
+from pilotage.budgets.models import BudgetLine
+from pilotage.budgets.selectors import budget_lines, reconciliation
 from pilotage.indicators.explain import explanation
-from pilotage.indicators.selectors import indicator_assessments, indicator_list
+from pilotage.indicators.selectors import (
+    indicator_assessments,
+    indicator_list_public,
+    observation_list_public,
+)
+from pilotage.registry.geo import province_features
+from pilotage.registry.models import Organisation
+from pilotage.strategies.facets import public_actions
+from pilotage.strategies.models import Action, Strategy, StrategyNode
+from pilotage.strategies.selectors import strategy_list_public
+from pilotage.taxonomies.models import Term
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column: its name, its Table Schema type (string, integer, number, date,
+    boolean) and, for exact decimals, their digits (Parquet keeps them exact)."""
+
+    name: str
+    type: str = "string"
+    description: str = ""
+    digits: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    title: dict[str, str]
+    description: dict[str, str]
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    records: Callable[[], Iterator[tuple]]
+    count: Callable[[], int]
+    # The querysets of the records it is made of: when they were first and last written.
+    sources: Callable[[], list[models.QuerySet]]
+    # Located records: each row's geometry (GeoJSON), in the same order as the rows.
+    geometries: Callable[[], Iterator[dict | None]] | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def located(self) -> bool:
+        return self.geometries is not None
+
+    def issued(self) -> datetime.datetime | None:
+        return _bound(self.sources(), models.Min("created_at"), min)
+
+    def modified(self) -> datetime.datetime | None:
+        return _bound(self.sources(), models.Max("updated_at"), max)
+
+    def rows(self) -> Iterator[tuple]:
+        """The rows, in French whatever language the request or shell is in."""
+        with translation.override(settings.LANGUAGE_CODE):
+            yield from self.records()
+
+
+def _bound(querysets, aggregate, pick) -> datetime.datetime | None:
+    """The first creation or last change of the records behind a collection (None when
+    there are none)."""
+    dates = [queryset.aggregate(moment=aggregate)["moment"] for queryset in querysets]
+    dates = [moment for moment in dates if moment is not None]
+    return pick(dates) if dates else None
+
+
+def _codes(records) -> str:
+    return ";".join(records)
+
+
+# -- strategies and nodes ------------------------------------------------------------------
+
+
+def strategy_records() -> Iterator[tuple]:
+    for strategy in strategy_list_public().order_by("code").iterator(chunk_size=CHUNK):
+        levels = sorted(strategy.levels.all(), key=lambda level: level.depth)
+        yield (
+            strategy.code,
+            strategy.title,
+            strategy.description,
+            strategy.version,
+            strategy.status,
+            strategy.period_start,
+            strategy.period_end,
+            strategy.owner.code if strategy.owner_id else None,
+            strategy.predecessor.code if strategy.predecessor_id else None,
+            strategy.node_count,
+            _codes(level.code for level in levels),
+        )
+
+
+def _public_nodes():
+    return StrategyNode.objects.with_relations().filter(strategy__in=Strategy.objects.public())
+
+
+def node_records() -> Iterator[tuple]:
+    nodes = _public_nodes().order_by("strategy__code", "level__depth", "order", "code")
+    for node in nodes.iterator(chunk_size=CHUNK):
+        yield (
+            node.strategy.code,
+            node.code,
+            node.title,
+            node.description,
+            node.level.code,
+            node.level.depth,
+            node.parent.code if node.parent_id else None,
+            node.order,
+        )
+
+
+# -- actions and indicators ----------------------------------------------------------------
+
+
+def _public_action_list():
+    return (
+        Action.objects.filter(pk__in=public_actions().values("pk"))
+        .select_related("type", "lead")
+        .prefetch_related("target_audiences", "nodes__strategy")
+        .order_by("code")
+    )
+
+
+def action_records() -> Iterator[tuple]:
+    for action in _public_action_list().iterator(chunk_size=CHUNK):
+        yield (
+            action.code,
+            action.title,
+            action.description,
+            action.status,
+            action.type.code if action.type_id else None,
+            action.lead.code if action.lead_id else None,
+            action.start_date,
+            action.end_date,
+            _codes(sorted(term.code for term in action.target_audiences.all())),
+            _codes(sorted(f"{node.strategy.code}:{node.code}" for node in action.nodes.all())),
+        )
+
 
 INDICATOR_COLUMNS = [
     "code",
@@ -31,20 +187,16 @@ INDICATOR_COLUMNS = [
 ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def indicator_rows(batch: int = 500) -> Iterator[list]:
-    """One row per indicator with its status and the numbers behind it, batch by batch
-    so memory stays flat whatever the number of indicators."""
-    queryset = indicator_list().select_related("node__strategy").order_by("code")
-    codes = list(queryset.values_list("code", flat=True))
-    for start in range(0, len(codes), batch):
-        indicators = list(queryset.filter(code__in=codes[start : start + batch]))
+    """One row per public indicator with its status and the numbers behind it, batch by
+    batch (keyset on the code) so memory stays flat whatever the number of indicators."""
+    queryset = indicator_list_public().select_related("node__strategy").order_by("code")
+    last = None
+    while True:
+        page = queryset if last is None else queryset.filter(code__gt=last)
+        indicators = list(page[:batch])
+        if not indicators:
+            return
         assessments = indicator_assessments(indicators)
         for indicator in indicators:
             assessment = assessments[indicator.pk]
@@ -58,14 +210,440 @@ def indicator_rows(batch: int = 500) -> Iterator[list]:
                 f"{indicator.node.strategy.code}:{indicator.node.code}"
                 if indicator.node_id
                 else "",
-                *(numbers[column] or "" for column in INDICATOR_COLUMNS[6:18]),
+                *(
+                    "" if numbers[column] is None else str(numbers[column])
+                    for column in INDICATOR_COLUMNS[6:18]
+                ),
                 explanation(assessment),
             ]
+        last = indicators[-1].code
 
 
-def indicators_csv() -> Iterator[str]:
-    """The indicators as CSV lines (UTF-8), header first."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(INDICATOR_COLUMNS)
+def indicator_records() -> Iterator[tuple]:
+    """The indicator rows with typed values (None for what is missing); written as CSV,
+    the same text as the API's."""
+    kinds = [f.type for f in COLLECTIONS["indicators"].fields]
+    parse = {
+        "number": Decimal,
+        "date": datetime.date.fromisoformat,
+    }
     for row in indicator_rows():
-        yield writer.writerow(row)
+        yield tuple(
+            None if value == "" else parse.get(kind, str)(value)
+            for kind, value in zip(kinds, row, strict=True)
+        )
+
+
+def observation_queryset():
+    """Published values of public indicators, as the rows the export writes (by
+    indicator, then period): the same query the benchmark hands to COPY."""
+    return (
+        observation_list_public()
+        .order_by("indicator__code", "period_start", "period_end")
+        .values_list("indicator__code", "period_start", "period_end", "value", "qualifier")
+    )
+
+
+def observation_records() -> Iterator[tuple]:
+    return observation_queryset().iterator(chunk_size=CHUNK * 5)
+
+
+# -- budgets -----------------------------------------------------------------------------
+
+
+def _public_budget_lines():
+    return budget_lines(strategy__in=Strategy.objects.public()).order_by("code")
+
+
+def budget_line_records() -> Iterator[tuple]:
+    for line in _public_budget_lines().iterator(chunk_size=CHUNK):
+        yield (
+            line.code,
+            line.strategy.code,
+            line.node.code if line.node_id else None,
+            line.action.code if line.action_id else None,
+            line.label,
+            line.year,
+            line.source.code,
+            line.flow,
+            line.amount,
+            line.is_declared_total,
+            line.precision,
+            line.revised_amount,
+            line.document,
+        )
+
+
+def budget_total_records() -> Iterator[tuple]:
+    """Every declared total of every public strategy beside the sum of its parts."""
+    for strategy in Strategy.objects.public().order_by("code"):
+        for item in sorted(reconciliation(strategy), key=lambda item: item.line.code):
+            yield (
+                item.line.code,
+                strategy.code,
+                item.line.node.code if item.line.node_id else None,
+                item.line.year,
+                item.line.source.code,
+                item.line.flow,
+                item.declared,
+                item.computed,
+                item.difference,
+                item.tolerance,
+                item.within_tolerance,
+                item.parts,
+                item.line.document,
+            )
+
+
+# -- organisations, provinces, terms -------------------------------------------------------
+
+
+def _organisations():
+    return Organisation.objects.with_relations().order_by("code")
+
+
+def organisation_records() -> Iterator[tuple]:
+    """Public fields only: those the API gives, nothing more."""
+    for organisation in _organisations().iterator(chunk_size=CHUNK):
+        yield (
+            organisation.code,
+            organisation.name,
+            organisation.type.code if organisation.type_id else None,
+            organisation.province.code if organisation.province_id else None,
+            organisation.website,
+            organisation.description,
+        )
+
+
+def organisation_geometries() -> Iterator[dict | None]:
+    located = _organisations().values_list("latitude", "longitude")
+    for latitude, longitude in located.iterator(chunk_size=CHUNK * 5):
+        if latitude is None or longitude is None:
+            yield None
+        else:
+            yield {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
+
+
+def _provinces() -> list[dict]:
+    return sorted(province_features(), key=lambda feature: feature["properties"]["code"])
+
+
+def province_records() -> Iterator[tuple]:
+    counts = dict(
+        Organisation.objects.filter(province__isnull=False)
+        .values_list("province__code")
+        .annotate(count=models.Count("pk"))
+        .values_list("province__code", "count")
+    )
+    for feature in _provinces():
+        properties = feature["properties"]
+        yield (
+            properties["code"],
+            properties.get("name_fr", ""),
+            properties.get("name_nl", ""),
+            properties.get("name_de", ""),
+            properties.get("name_en", ""),
+            properties.get("nis", ""),
+            counts.get(properties["code"], 0),
+        )
+
+
+def province_geometries() -> Iterator[dict | None]:
+    for feature in _provinces():
+        yield feature["geometry"]
+
+
+def term_records() -> Iterator[tuple]:
+    terms = Term.objects.select_related("taxonomy", "parent").order_by("taxonomy__code", "code")
+    for term in terms.iterator(chunk_size=CHUNK):
+        yield (
+            term.taxonomy.code,
+            term.code,
+            term.uri,
+            term.notation,
+            term.label,
+            term.definition,
+            term.parent.code if term.parent_id else None,
+            term.status,
+            term.order,
+        )
+
+
+# -- the collections -----------------------------------------------------------------------
+
+S, INT, N, D, B = "string", "integer", "number", "date", "boolean"
+AMOUNT = (20, 4)
+EUROS = (18, 2)
+
+
+def _fields(*specs) -> tuple[Field, ...]:
+    return tuple(Field(*spec) if isinstance(spec, tuple) else Field(spec) for spec in specs)
+
+
+COLLECTIONS: dict[str, Collection] = {
+    collection.name: collection
+    for collection in [
+        Collection(
+            name="strategies",
+            title={"fr": "Stratégies", "en": "Strategies"},
+            description={
+                "fr": "Les stratégies publiques (adoptées ou archivées), leur période, leurs "
+                "niveaux et leur nombre de nœuds.",
+                "en": "Public strategies (adopted or archived), their period, levels and "
+                "number of nodes.",
+            },
+            fields=_fields(
+                "code",
+                "title",
+                "description",
+                "version",
+                "status",
+                ("period_start", D),
+                ("period_end", D),
+                "owner",
+                "predecessor",
+                ("nodes", INT),
+                ("levels", S, "level codes, top first, separated by ;"),
+            ),
+            primary_key=("code",),
+            records=strategy_records,
+            count=lambda: Strategy.objects.public().count(),
+            sources=lambda: [Strategy.objects.public()],
+        ),
+        Collection(
+            name="nodes",
+            title={"fr": "Ambitions, programmes et axes", "en": "Ambitions, programmes and axes"},
+            description={
+                "fr": "Les nœuds des stratégies publiques : niveau, parent et ordre.",
+                "en": "The nodes of public strategies: level, parent and order.",
+            },
+            fields=_fields(
+                "strategy",
+                "code",
+                "title",
+                "description",
+                "level",
+                ("depth", INT),
+                "parent",
+                ("order", INT),
+            ),
+            primary_key=("strategy", "code"),
+            records=node_records,
+            count=lambda: _public_nodes().count(),
+            sources=lambda: [_public_nodes()],
+        ),
+        Collection(
+            name="actions",
+            title={"fr": "Actions", "en": "Actions"},
+            description={
+                "fr": "Les actions au service d'une stratégie publique : type, pilote, dates, "
+                "publics cibles et nœuds servis.",
+                "en": "Actions serving a public strategy: type, lead, dates, target "
+                "audiences and the nodes they serve.",
+            },
+            fields=_fields(
+                "code",
+                "title",
+                "description",
+                "status",
+                "type",
+                "lead",
+                ("start_date", D),
+                ("end_date", D),
+                ("target_audiences", S, "term codes separated by ;"),
+                ("nodes", S, "strategy:node codes separated by ;"),
+            ),
+            primary_key=("code",),
+            records=action_records,
+            count=lambda: public_actions().count(),
+            sources=lambda: [public_actions()],
+        ),
+        Collection(
+            name="indicators",
+            title={"fr": "Indicateurs et leur statut", "en": "Indicators and their status"},
+            description={
+                "fr": "Chaque indicateur public, son statut calculé à partir des valeurs "
+                "publiées, les chiffres qui le fondent et la phrase qui l'explique.",
+                "en": "Every public indicator, its status computed from the published "
+                "values, the numbers behind it and the sentence explaining it.",
+            },
+            fields=_fields(
+                "code",
+                "title",
+                "kind",
+                "unit",
+                "action",
+                ("node", S, "strategy:node"),
+                "status",
+                "status_label",
+                ("actual", N),
+                ("as_of", D),
+                ("baseline_value", N),
+                ("baseline_date", D),
+                ("target_value", N),
+                ("target_date", D),
+                ("progress", N),
+                ("expected", N),
+                ("ratio", N),
+                "method",
+                "explanation",
+            ),
+            primary_key=("code",),
+            records=indicator_records,
+            count=lambda: indicator_list_public().count(),
+            sources=lambda: [indicator_list_public(), observation_list_public()],
+        ),
+        Collection(
+            name="observations",
+            title={"fr": "Valeurs publiées", "en": "Published values"},
+            description={
+                "fr": "Les valeurs publiées des indicateurs publics, par indicateur et période.",
+                "en": "The published values of public indicators, by indicator and period.",
+            },
+            fields=(
+                Field("indicator"),
+                Field("period_start", D),
+                Field("period_end", D),
+                Field("value", N, digits=AMOUNT),
+                Field("qualifier", S, "exact, at-least or about"),
+            ),
+            primary_key=("indicator", "period_start", "period_end"),
+            records=observation_records,
+            count=lambda: observation_list_public().count(),
+            sources=lambda: [observation_list_public()],
+        ),
+        Collection(
+            name="budget-lines",
+            title={"fr": "Lignes budgétaires", "en": "Budget lines"},
+            description={
+                "fr": "Les lignes budgétaires des stratégies publiques, par nœud ou action, "
+                "année, source et flux, en euros, telles que publiées.",
+                "en": "The budget lines of public strategies, by node or action, year, source "
+                "and flow, in euros, as published.",
+            },
+            fields=(
+                Field("code"),
+                Field("strategy"),
+                Field("node"),
+                Field("action"),
+                Field("label"),
+                Field("year", INT),
+                Field("source"),
+                Field("flow"),
+                Field("amount", N, "euros", digits=EUROS),
+                Field("is_declared_total", B),
+                Field("precision", N, "the published rounding, in euros", digits=EUROS),
+                Field("revised_amount", N, "euros", digits=EUROS),
+                Field("document"),
+            ),
+            primary_key=("code",),
+            records=budget_line_records,
+            count=lambda: _public_budget_lines().count(),
+            sources=lambda: [_public_budget_lines()],
+        ),
+        Collection(
+            name="budget-totals",
+            title={
+                "fr": "Totaux budgétaires déclarés et leur réconciliation",
+                "en": "Declared budget totals and their reconciliation",
+            },
+            description={
+                "fr": "Chaque total publié à côté de la somme de ses parties et de l'écart, "
+                "sans jamais changer un montant publié.",
+                "en": "Every published total beside the sum of its parts and the difference, "
+                "never changing a published amount.",
+            },
+            fields=(
+                Field("code"),
+                Field("strategy"),
+                Field("node"),
+                Field("year", INT),
+                Field("source"),
+                Field("flow"),
+                Field("declared", N, "euros", digits=EUROS),
+                Field("computed", N, "euros", digits=EUROS),
+                Field("difference", N, "euros", digits=EUROS),
+                Field("tolerance", N, "euros"),
+                Field("within_tolerance", B),
+                Field("parts", INT),
+                Field("document"),
+            ),
+            primary_key=("code",),
+            records=budget_total_records,
+            count=lambda: BudgetLine.objects.filter(
+                strategy__in=Strategy.objects.public(), is_declared_total=True
+            ).count(),
+            sources=lambda: [_public_budget_lines()],
+        ),
+        Collection(
+            name="organisations",
+            title={"fr": "Organisations", "en": "Organisations"},
+            description={
+                "fr": "Les organisations de l'écosystème, champs publics seulement (jamais de "
+                "personnes ni d'adresses) ; en GeoJSON, leur position.",
+                "en": "The ecosystem's organisations, public fields only (never persons nor "
+                "addresses); in GeoJSON, their location.",
+            },
+            fields=_fields("code", "name", "type", "province", "website", "description"),
+            primary_key=("code",),
+            records=organisation_records,
+            count=lambda: Organisation.objects.count(),
+            sources=lambda: [Organisation.objects.all()],
+            geometries=organisation_geometries,
+        ),
+        Collection(
+            name="provinces",
+            title={"fr": "Provinces", "en": "Provinces"},
+            description={
+                "fr": "Les provinces, leurs noms et leur nombre d'organisations ; en GeoJSON, "
+                "leurs limites.",
+                "en": "The provinces, their names and number of organisations; in GeoJSON, "
+                "their boundaries.",
+            },
+            fields=_fields(
+                "code",
+                "name_fr",
+                "name_nl",
+                "name_de",
+                "name_en",
+                ("nis", S, "the NIS code of Statbel"),
+                ("organisations", INT),
+            ),
+            primary_key=("code",),
+            records=province_records,
+            count=lambda: len(province_features()),
+            sources=lambda: [Organisation.objects.all()],
+            geometries=province_geometries,
+        ),
+        Collection(
+            name="terms",
+            title={"fr": "Termes des taxonomies", "en": "Taxonomy terms"},
+            description={
+                "fr": "Les termes de chaque taxonomie : IRI, notation, libellé, définition, "
+                "parent et statut.",
+                "en": "The terms of every taxonomy: IRI, notation, label, definition, parent "
+                "and status.",
+            },
+            fields=_fields(
+                "taxonomy",
+                "code",
+                "uri",
+                "notation",
+                "label",
+                "definition",
+                "parent",
+                "status",
+                ("order", INT),
+            ),
+            primary_key=("taxonomy", "code"),
+            records=term_records,
+            count=lambda: Term.objects.count(),
+            sources=lambda: [Term.objects.all()],
+        ),
+    ]
+}
+
+
+def collection_get(name: str) -> Collection:
+    """A collection by name (KeyError when there is none)."""
+    return COLLECTIONS[name]

@@ -1,6 +1,8 @@
 from django.urls import path, register_converter
 
 from pilotage.opendata import views
+from pilotage.opendata.exports import COLLECTIONS
+from pilotage.opendata.formats import FORMATS
 
 
 class RdfFormat:
@@ -13,12 +15,31 @@ class RdfFormat:
         return value
 
 
+class CollectionName(RdfFormat):
+    regex = "|".join(sorted(COLLECTIONS, key=len, reverse=True))
+
+
+class ExportFormat(RdfFormat):
+    regex = "|".join(FORMATS)
+
+
 register_converter(RdfFormat, "rdf")
+register_converter(CollectionName, "collection")
+register_converter(ExportFormat, "export_format")
 
 
 app_name = "opendata"
 
 urlpatterns = [
-    path("indicators.csv", views.indicators_csv_view, name="indicators-csv"),
+    path("", views.export_index, name="index"),
+    path("pilotage.zip", views.zip_view, name="zip"),
+    path("catalogue.<rdf:format>", views.catalogue_view, name="catalogue"),
     path("d4wmo.<rdf:format>", views.d4wmo_view, name="d4wmo"),
+    path(
+        "indicators.csv",
+        views.export_view,
+        {"collection": "indicators", "format": "csv"},
+        name="indicators-csv",
+    ),
+    path("<collection:collection>.<export_format:format>", views.export_view, name="export"),
 ]

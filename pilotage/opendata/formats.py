@@ -1,0 +1,348 @@
+"""The files of the open-data exports: each collection as CSV, XLSX, JSON, Parquet and,
+for located records, GeoJSON; every collection's CSV in one zip with its Frictionless
+Data Package descriptor.
+
+Each writer is a generator of bytes reading its collection chunk by chunk, so memory stays
+flat whatever the size: the web streams it (StreamingHttpResponse) and `pilotage export`
+writes it to a file, the same bytes. XLSX is the exception that proves it: a workbook is a
+zip whose directory comes last, so it is written to a temporary file (openpyxl's
+write-only mode keeps no rows in memory) and then streamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import itertools
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+
+from django.conf import settings
+
+from pilotage.opendata.exports import COLLECTIONS, Collection
+
+FORMATS = ("csv", "xlsx", "json", "parquet", "geojson")
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+    "geojson": "application/geo+json",
+    "zip": "application/zip",
+}
+BATCH = 5000
+PARQUET_BATCH = 50_000
+READ_SIZE = 1 << 16
+
+Progress = Callable[[int], object]
+
+
+def _nothing(count: int) -> None:
+    return None
+
+
+def formats_of(collection: Collection) -> list[str]:
+    """The formats a collection comes in: GeoJSON only for located records."""
+    return [f for f in FORMATS if f != "geojson" or collection.located]
+
+
+def filename(collection: Collection, format: str) -> str:
+    return f"{collection.name}.{format}"
+
+
+def _batches(rows: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+def csv_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
+    """UTF-8 CSV, header first; an empty cell for a missing value."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(collection.columns)
+    for batch in _batches(collection.rows(), BATCH):
+        writer.writerows(batch)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+        progress(len(batch))
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+# -- JSON and GeoJSON --------------------------------------------------------------------
+
+
+def _plain(value):
+    """Decimals as strings (exact, as the API gives them), dates in ISO."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _object(columns: list[str], row) -> dict:
+    return {column: _plain(value) for column, value in zip(columns, row, strict=True)}
+
+
+def json_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
+    """One JSON array of objects, streamed."""
+    columns = collection.columns
+    first = True
+    yield b"["
+    for batch in _batches(collection.rows(), BATCH):
+        text = ",\n".join(
+            json.dumps(_object(columns, row), ensure_ascii=False, separators=(",", ":"))
+            for row in batch
+        )
+        yield (("\n" if first else ",\n") + text).encode()
+        first = False
+        progress(len(batch))
+    yield b"\n]\n"
+
+
+def geojson_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
+    """A FeatureCollection: each record's fields as properties, its geometry (null when it
+    has no location)."""
+    if not collection.located:
+        raise ValueError(f"{collection.name} has no geometry.")
+    columns = collection.columns
+    pairs = zip(collection.rows(), collection.geometries(), strict=True)
+    first = True
+    yield b'{"type":"FeatureCollection","features":['
+    for batch in _batches(pairs, BATCH):
+        text = ",\n".join(
+            json.dumps(
+                {
+                    "type": "Feature",
+                    "id": row[0],
+                    "properties": _object(columns, row),
+                    "geometry": geometry,
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            for row, geometry in batch
+        )
+        yield (("\n" if first else ",\n") + text).encode()
+        first = False
+        progress(len(batch))
+    yield b"\n]}\n"
+
+
+# -- XLSX --------------------------------------------------------------------------------
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class _SteadyZip(zipfile.ZipFile):
+    """A zip whose entries carry a fixed time, so the same data give the same bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=ZIP_TIME)
+            zinfo_or_arcname.compress_type = self.compression
+        return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        info = zipfile.ZipInfo(arcname or str(filename), date_time=ZIP_TIME)
+        info.compress_type = self.compression
+        with open(filename, "rb") as source, self.open(info, "w", force_zip64=True) as target:
+            shutil.copyfileobj(source, target, READ_SIZE)
+
+
+def xlsx_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
+    """One sheet, header first, written in openpyxl's write-only mode; dated by when its
+    records last changed, so the same data give the same bytes."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.writer.excel import ExcelWriter
+
+    def clean(value):
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+    workbook = Workbook(write_only=True)
+    moment = collection.modified() or datetime.datetime(2000, 1, 1)
+    moment = moment.replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = workbook.properties.modified = moment
+    sheet = workbook.create_sheet(collection.name[:31])
+    sheet.append(collection.columns)
+    for batch in _batches(collection.rows(), BATCH):
+        for row in batch:
+            sheet.append([clean(value) for value in row])
+        progress(len(batch))
+    with tempfile.TemporaryFile() as file:
+        with _SteadyZip(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(workbook, archive).write_data()
+        file.seek(0)
+        while chunk := file.read(READ_SIZE):
+            yield chunk
+
+
+# -- Parquet -----------------------------------------------------------------------------
+
+
+class _Sink(io.RawIOBase):
+    """A write-only, unseekable stream that keeps what was written until drained."""
+
+    def __init__(self):
+        super().__init__()
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def arrow_schema(collection: Collection):
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "integer": pa.int64(), "date": pa.date32()}
+    types |= {"boolean": pa.bool_(), "number": pa.float64()}
+    return pa.schema(
+        [
+            pa.field(f.name, pa.decimal128(*f.digits) if f.digits else types[f.type])
+            for f in collection.fields
+        ]
+    )
+
+
+def _arrow_column(values, field, arrow_type):
+    import pyarrow as pa
+
+    if field.type == "number" and not field.digits:
+        values = [None if v is None else float(v) for v in values]
+    elif field.type == "string":
+        values = [None if v is None else str(v) for v in values]
+    return pa.array(values, type=arrow_type)
+
+
+def parquet_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
+    """Parquet, a row group per batch (exact decimals where the database keeps them)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = arrow_schema(collection)
+    sink = _Sink()
+    writer = pq.ParquetWriter(sink, schema, compression="snappy")
+    try:
+        for batch in _batches(collection.rows(), PARQUET_BATCH):
+            columns = list(zip(*batch, strict=True))
+            arrays = [
+                _arrow_column(values, field, schema.field(index).type)
+                for index, (values, field) in enumerate(
+                    zip(columns, collection.fields, strict=True)
+                )
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            progress(len(batch))
+            yield sink.drain()
+    finally:
+        writer.close()
+    yield sink.drain()
+
+
+WRITERS = {
+    "csv": csv_chunks,
+    "xlsx": xlsx_chunks,
+    "json": json_chunks,
+    "parquet": parquet_chunks,
+    "geojson": geojson_chunks,
+}
+
+
+def export_chunks(
+    collection: Collection, format: str, progress: Progress = _nothing
+) -> Iterator[bytes]:
+    """The bytes of one collection in one format, chunk by chunk."""
+    if format not in formats_of(collection):
+        raise ValueError(f"{collection.name} does not come as {format}.")
+    return WRITERS[format](collection, progress)
+
+
+# -- The data package --------------------------------------------------------------------
+
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
+
+
+def table_schema(collection: Collection) -> dict:
+    fields = []
+    for f in collection.fields:
+        item = {"name": f.name, "type": f.type}
+        if f.description:
+            item["description"] = f.description
+        if f.name in collection.primary_key:
+            item["constraints"] = {"required": True}
+        fields.append(item)
+    return {"fields": fields, "primaryKey": list(collection.primary_key)}
+
+
+def datapackage(collections: Iterable[Collection] | None = None) -> dict:
+    """The Frictionless Data Package descriptor of the bulk download."""
+    collections = list(COLLECTIONS.values() if collections is None else collections)
+    return {
+        "name": "pilotage",
+        "title": "Pilotage — open data",
+        "description": "Every public collection of Pilotage as CSV (UTF-8), the same rows "
+        "as the pages and the API.",
+        "homepage": f"{settings.PILOTAGE_BASE_URI}exports/",
+        "licenses": [LICENCE],
+        "resources": [
+            {
+                "name": collection.name,
+                "title": collection.title["en"],
+                "description": collection.description["en"],
+                "path": filename(collection, "csv"),
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": table_schema(collection),
+            }
+            for collection in collections
+        ],
+    }
+
+
+def zip_chunks(progress: Progress = _nothing) -> Iterator[bytes]:
+    """Every collection as CSV and datapackage.json, in one zip written as it streams
+    (entries with data descriptors, ZIP64 so no size is too large)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for collection in COLLECTIONS.values():
+            info = zipfile.ZipInfo(filename(collection, "csv"), date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as entry:
+                for chunk in csv_chunks(collection, progress):
+                    entry.write(chunk)
+                    if sink.chunks:
+                        yield sink.drain()
+        descriptor = json.dumps(datapackage(), ensure_ascii=False, indent=2).encode()
+        info = zipfile.ZipInfo("datapackage.json", date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, descriptor)
+        yield sink.drain()
+    yield sink.drain()
