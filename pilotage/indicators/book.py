@@ -1,8 +1,9 @@
 """The progress book: every assessment and roll-up of a set of strategies, kept current.
 
 `compute_all` computes everything once; `record` adds one value and recomputes only what
-depends on it: that indicator, its action, the nodes the action serves and their
-ancestors. The public pages use the same roll-up rules through `node_rollups`.
+depends on it: that indicator, the computed (formula) indicators it is a component of,
+their actions, the nodes those serve and their ancestors. The public pages use the same
+roll-up rules through `node_rollups`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ class ProgressBook:
     as_of: object = None  # a date: assess as of then (the values are cut there too)
     node_weights: dict[int, Decimal] = field(default_factory=dict)  # in their parent's mean
     action_weights: dict[int, Decimal] = field(default_factory=dict)  # in their nodes' mean
+    # Computed indicators: id → the indicator (its formula), and component id → the ids of
+    # the computed indicators that use it; the stored values of components that are not
+    # typed-in indicators of this book (another strategy's, or computed themselves).
+    formulas: dict[int, Indicator] = field(default_factory=dict)
+    dependents: dict[int, list[int]] = field(default_factory=dict)
+    component_values: dict[int, list[Value]] = field(default_factory=dict)
+    component_codes: dict[str, int] = field(default_factory=dict)
     actions: dict[int, RollUp] = field(default_factory=dict)
     nodes: dict[int, RollUp] = field(default_factory=dict)
 
@@ -108,11 +116,52 @@ class ProgressBook:
         for indicator_id, start, end, value in rows:
             book.values[indicator_id].append(Value(start, end, value))
         if computed:
-            from pilotage.indicators.selectors import observation_values
-
-            for indicator_id, values in observation_values(computed, states=states).items():
-                book.values[indicator_id] = [v for v in values if as_of is None or v.end <= as_of]
+            book._load_formulas(computed, states=states, as_of=as_of)
         return book
+
+    def _load_formulas(self, computed: list[Indicator], *, states, as_of) -> None:
+        """Index the computed indicators by component, load the stored values of the
+        components the book does not hold, and compute the formulas' values."""
+        from pilotage.indicators.selectors import _components
+
+        components = _components(computed)
+        for indicator in computed:
+            self.formulas[indicator.pk] = indicator
+            for code in indicator.formula.get("of", []):
+                if code in components:
+                    self.dependents.setdefault(components[code].pk, []).append(indicator.pk)
+        self.component_codes = {code: component.pk for code, component in components.items()}
+        outside = [pk for pk in self.dependents if pk not in self.specs or pk in self.formulas]
+        if outside:
+            observations = Observation.objects.filter(indicator_id__in=outside, state__in=states)
+            if as_of is not None:
+                observations = observations.filter(period_end__lte=as_of)
+            rows = observations.exclude(value=None).values_list(
+                "indicator_id", "period_start", "period_end", "value"
+            )
+            for indicator_id, start, end, value in rows:
+                self.component_values.setdefault(indicator_id, []).append(Value(start, end, value))
+        for indicator_id in self.formulas:
+            self._compute_formula(indicator_id)
+
+    def _series(self, indicator_id: int) -> list[Value]:
+        """The stored values of a component."""
+        if indicator_id in self.specs and indicator_id not in self.formulas:
+            return self.values.get(indicator_id, [])
+        return self.component_values.get(indicator_id, [])
+
+    def _compute_formula(self, indicator_id: int) -> None:
+        """A computed indicator's values, period by period, from its components' (only
+        the periods where every component has a value)."""
+        from pilotage.indicators.selectors import computed_values
+
+        indicator = self.formulas[indicator_id]
+        ids = [self.component_codes.get(code) for code in indicator.formula.get("of", [])]
+        if not ids or None in ids:
+            self.values[indicator_id] = []
+        else:
+            series = [self._series(pk) for pk in ids]
+            self.values[indicator_id] = computed_values(indicator, series)
 
     def compute_all(self) -> ProgressBook:
         for indicator_id, spec in self.specs.items():
@@ -127,30 +176,60 @@ class ProgressBook:
 
     def record(self, indicator_id: int, value: Value) -> int:
         """Add one value (replacing the one of the same period); recompute what depends on
-        it. Returns how many items it recomputed."""
-        values = [
-            v for v in self.values[indicator_id] if (v.start, v.end) != (value.start, value.end)
+        it: the indicator, the computed indicators it is a component of, their actions,
+        then every node above them, deepest first. Returns how many items it recomputed.
+
+        A value after the book's `as_of` changes nothing (the book is cut there), and a
+        computed indicator takes no value of its own: its values come from its components.
+        """
+        if indicator_id in self.formulas:
+            raise ValueError("A computed indicator's values come from its components.")
+        if self.as_of is not None and value.end > self.as_of:
+            return 0
+        typed_in = indicator_id in self.specs
+        if not typed_in and indicator_id not in self.dependents:
+            return 0  # nothing in this book depends on it
+        series = self.values if typed_in else self.component_values
+        series[indicator_id] = [
+            *(
+                v
+                for v in series.get(indicator_id, [])
+                if (v.start, v.end) != (value.start, value.end)
+            ),
+            value,
         ]
-        self.values[indicator_id] = [*values, value]
-        self.assessments[indicator_id] = assess(
-            self.specs[indicator_id], self.values[indicator_id], self.as_of
-        )
-        recomputed = 1
-        action_id = self._action_index.get(indicator_id)
-        if action_id is not None:
+        touched = [indicator_id] if typed_in else []
+        for computed_id in self.dependents.get(indicator_id, []):
+            self._compute_formula(computed_id)
+            touched.append(computed_id)
+        action_ids, node_ids = [], []
+        for touched_id in touched:
+            self.assessments[touched_id] = assess(
+                self.specs[touched_id], self.values[touched_id], self.as_of
+            )
+            action_id = self._action_index.get(touched_id)
+            if action_id is not None:
+                if action_id not in action_ids:
+                    action_ids.append(action_id)
+                node_ids += self.nodes_of_action.get(action_id, [])
+            else:
+                node_ids += [n for n, ids in self.indicators_of_node.items() if touched_id in ids]
+        for action_id in action_ids:
             self._action(action_id)
-            recomputed += 1
-            touched_nodes = list(self.nodes_of_action.get(action_id, []))
-        else:
-            touched_nodes = [n for n, ids in self.indicators_of_node.items() if indicator_id in ids]
-        seen = set()
-        for node_id in touched_nodes:
-            while node_id is not None and node_id not in seen:
-                seen.add(node_id)
-                self._node(node_id)
-                recomputed += 1
+        above = set()
+        for node_id in node_ids:
+            while node_id is not None and node_id not in above:
+                above.add(node_id)
                 node_id = self.parent_of.get(node_id)
-        return recomputed
+        for node_id in sorted(above, key=self._depth, reverse=True):  # children first
+            self._node(node_id)
+        return len(touched) + len(action_ids) + len(above)
+
+    def _depth(self, node_id: int) -> int:
+        depth = 0
+        while (node_id := self.parent_of.get(node_id)) is not None:
+            depth += 1
+        return depth
 
     @property
     def _action_index(self) -> dict[int, int]:

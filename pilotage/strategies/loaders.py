@@ -71,7 +71,8 @@ class StrategyData(FileSchema):
 
 class NodeData(FileSchema):
     code: Code
-    weight: Decimal = Field(Decimal(1), gt=0)  # its share in its parent's progress
+    # Its share in its parent's progress (> 0, three decimals like the model's field).
+    weight: Decimal = Field(Decimal(1), gt=0, max_digits=8, decimal_places=3)
     parent: Code | None = None
     level: Code
     title: Multilingual
@@ -97,7 +98,8 @@ class ActionData(FileSchema):
     partners: list[PartnerData] = []
     nodes: list[Text] = []
     terms: dict[Code, list[Code]] = {}  # any other taxonomy: funding sources, provinces ...
-    weight: Decimal = Field(Decimal(1), gt=0)  # its share in its nodes' progress
+    # Its share in its nodes' progress (> 0, three decimals like the model's field).
+    weight: Decimal = Field(Decimal(1), gt=0, max_digits=8, decimal_places=3)
 
 
 class StrategyFile(FileSchema):

@@ -133,17 +133,99 @@ def test_recording_one_value_recomputes_only_what_depends_on_it():
         action = ActionFactory()
         action.nodes.add(lever)
         indicators.append(indicator_at(action, 1, 50))
+    # A computed indicator of another action, on the third lever: the sum of the first two.
+    summing = ActionFactory()
+    summing.nodes.add(levers[2])
+    total = IndicatorFactory(
+        action=summing,
+        formula={"op": "sum", "of": [indicators[0].code, indicators[1].code]},
+        target_value=D(200),
+    )
     book = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
+    assert book.assessments[total.pk].actual == D(50) + D(50)
+
+    def fresh():
+        return ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
 
     later = END + datetime.timedelta(days=1)
     ObservationFactory(indicator=indicators[0], period_start=later, period_end=later, value=D(100))
 
     recomputed = book.record(indicators[0].pk, Value(later, later, D(100)))
 
-    assert recomputed == 4  # the indicator, its action, its lever, the ambition
-    assert book.nodes[ambition.pk].progress == (D(1) + D("0.5") + D("0.5")) / 3
-    fresh = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
-    assert (fresh.nodes, fresh.actions) == (book.nodes, book.actions)
+    # The indicator and the sum using it, their two actions, their two levers, the ambition.
+    assert recomputed == 7
+    assert book.actions[indicators[0].action_id].progress == D(1)
+    assert book.assessments[total.pk].actual == D(100)  # the second part has no later value
+    assert book.nodes[ambition.pk].progress == (D(1) + D("0.5") + (D("0.5") + D("0.5")) / 2) / 3
+    again = fresh()
+    assert (again.nodes, again.actions, again.assessments) == (
+        book.nodes,
+        book.actions,
+        book.assessments,
+    )
+
+    # The second component's value for the later period: the sum has a later value now.
+    ObservationFactory(indicator=indicators[1], period_start=later, period_end=later, value=D(60))
+
+    book.record(indicators[1].pk, Value(later, later, D(60)))
+
+    assert book.assessments[total.pk].actual == D(100) + D(60)
+    assert book.actions[summing.pk].progress == (D(160) - 0) / (D(200) - 0)
+    again = fresh()
+    assert (again.nodes, again.actions, again.assessments) == (
+        book.nodes,
+        book.actions,
+        book.assessments,
+    )
+    with pytest.raises(ValueError):
+        book.record(total.pk, Value(later, later, D(1)))  # computed, never typed in
+
+
+def test_an_action_under_two_levers_updates_their_common_ancestor_once_both_are_current():
+    from pilotage.indicators.book import ProgressBook
+    from pilotage.indicators.progress import Value
+
+    strategy = StrategyFactory()
+    top = StrategyLevelFactory(strategy=strategy, depth=0)
+    below = StrategyLevelFactory(strategy=strategy, depth=1)
+    ambition = StrategyNodeFactory(strategy=strategy, level=top)
+    lever_a = StrategyNodeFactory(strategy=strategy, level=below, parent=ambition)
+    lever_b = StrategyNodeFactory(strategy=strategy, level=below, parent=ambition)
+    shared = ActionFactory()
+    shared.nodes.add(lever_a, lever_b)
+    indicator = indicator_at(shared, 1, 20)
+    book = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
+
+    later = END + datetime.timedelta(days=1)
+    ObservationFactory(indicator=indicator, period_start=later, period_end=later, value=D(80))
+    recomputed = book.record(indicator.pk, Value(later, later, D(80)))
+
+    assert recomputed == 5  # the indicator, the action, both levers, the ambition once
+    assert book.nodes[ambition.pk].progress == D("0.8")
+    again = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
+    assert again.nodes == book.nodes
+
+
+def test_a_book_cut_at_a_date_ignores_later_values():
+    from pilotage.indicators.book import ProgressBook
+    from pilotage.indicators.progress import Value
+
+    strategy = StrategyFactory()
+    lever = StrategyNodeFactory(strategy=strategy, level=StrategyLevelFactory(strategy=strategy))
+    action = ActionFactory()
+    action.nodes.add(lever)
+    indicator = indicator_at(action, 1, 40)
+    later = END + datetime.timedelta(days=1)
+    ObservationFactory(indicator=indicator, period_start=later, period_end=later, value=D(90))
+
+    cut = ProgressBook.from_database(strategy_ids=[strategy.pk], as_of=END).compute_all()
+    whole = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
+
+    assert cut.assessments[indicator.pk].actual == D(40)
+    assert whole.assessments[indicator.pk].actual == D(90)
+    assert cut.nodes[lever.pk].progress == D("0.4")
+    assert cut.record(indicator.pk, Value(later, later, D(95))) == 0
+    assert cut.assessments[indicator.pk].actual == D(40)
 
 
 def test_a_node_is_the_weighted_mean_of_its_actions_and_children():
