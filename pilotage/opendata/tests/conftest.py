@@ -64,6 +64,13 @@ def open_data(db):
             value=D(value),
         )
     ObservationFactory(indicator=node_indicator, value=D("3.1415"))
+    ObservationFactory(  # published without a number (a value to come, or text only)
+        indicator=node_indicator,
+        period_start=datetime.date(2024, 1, 1),
+        period_end=datetime.date(2024, 12, 31),
+        value=None,
+        qualifier="about",
+    )
     states = (ObservationState.DRAFT, ObservationState.SUBMITTED, ObservationState.VALIDATED)
     for index, state in enumerate(states):
         ObservationFactory(
