@@ -32,6 +32,7 @@ from pilotage.indicators import services
 from pilotage.indicators.models import (
     CampaignState,
     Indicator,
+    Measure,
     Observation,
     ObservationState,
     ReportingCampaign,
@@ -291,7 +292,7 @@ def template_rows(items: list[DueItem]) -> tuple[list[str], list[list]]:
                 item.indicator.unit,
                 "",
                 "",
-                observation.value if observation else "",
+                _shown_value(item.indicator, observation),
                 observation.numerator if observation and observation.numerator is not None else "",
                 observation.denominator
                 if observation and observation.denominator is not None
@@ -302,6 +303,15 @@ def template_rows(items: list[DueItem]) -> tuple[list[str], list[list]]:
             ]
         )
     return COLUMNS + breakdown, rows
+
+
+def _shown_value(indicator: Indicator, observation: Observation | None):
+    """The value column: a text indicator's text, otherwise the number."""
+    if observation is None:
+        return ""
+    if indicator.measure == Measure.TEXT:
+        return observation.text_value
+    return observation.value
 
 
 def template_csv(campaign: ReportingCampaign, items: list[DueItem]) -> str:
@@ -388,8 +398,14 @@ def campaign_upload(*, actor, campaign: ReportingCampaign, name: str, content: b
                         column,
                     )
                 )
+        item = due[code]
+        measure = item.indicator.measure
+        # A text indicator's text goes in the value column; every other value is a number.
+        text = (row.get("value") or "").strip() if measure == Measure.TEXT else ""
         numbers = {}
         for column in NUMERIC:
+            if column == "value" and measure == Measure.TEXT:
+                continue
             try:
                 numbers[column] = _decimal(row.get(column, ""))
             except InvalidOperation:
@@ -402,18 +418,18 @@ def campaign_upload(*, actor, campaign: ReportingCampaign, name: str, content: b
                     )
                 )
         breakdown = {}
-        for column, text in row.items():
-            if column and ":" in column and (text or "").strip():
+        for column, cell in row.items():
+            if column and ":" in column and (cell or "").strip():
                 term = terms.get(tuple(column.split(":", 1)))
                 if term is None:
                     errors.append(DataError(name, record, _("unknown term"), column))
                     continue
                 try:
-                    breakdown[term] = _decimal(text)
+                    breakdown[term] = _decimal(cell)
                 except InvalidOperation:
                     errors.append(
                         DataError(
-                            name, record, _("%(text)r is not a number") % {"text": text}, column
+                            name, record, _("%(text)r is not a number") % {"text": cell}, column
                         )
                     )
         if (
@@ -430,46 +446,117 @@ def campaign_upload(*, actor, campaign: ReportingCampaign, name: str, content: b
                     "value",
                 )
             )
-        item = due[code]
+        errors += [
+            DataError(name, record, reason, column)
+            for column, reason in _measure_problems(item.indicator, numbers, text, breakdown)
+        ]
+        comment = (row.get("comment") or "").strip()
         if (
             item.observation is not None
             and item.observation.state in services.LOCKED_STATES
-            and _differs(item.observation, numbers, row)
+            and _differs(item, numbers, comment, text)
         ):
             errors.append(
                 DataError(name, record, _("this period is validated and locked"), "value")
             )
-        plans.append((item, numbers, (row.get("comment") or "").strip(), breakdown))
+        plans.append((record, item, numbers, text, comment, breakdown))
     if errors:
         raise DataFileError(errors)
     stats: Counter = Counter()
-    for item, numbers, comment, breakdown in plans:
-        if numbers.get("value") is None and numbers.get("numerator") is None:
+    for record, item, numbers, text, comment, breakdown in plans:
+        if numbers.get("value") is None and numbers.get("numerator") is None and not text:
             stats["empty"] += 1
             continue
-        if item.observation is not None and not _differs(
-            item.observation, numbers, {"comment": comment}
-        ):
+        if item.observation is not None and not _differs(item, numbers, comment, text):
             stats["unchanged"] += 1
             continue
-        observation = services.observation_record(
-            actor=actor,
-            indicator=item.indicator,
-            period_start=campaign.period_start,
-            period_end=campaign.period_end,
-            value=numbers.get("value"),
-            numerator=numbers.get("numerator"),
-            denominator=numbers.get("denominator"),
-            comment=comment,
-            breakdown=breakdown or None,
-        )
-        services.observation_transition(actor=actor, observation=observation, transition="submit")
+        try:
+            observation = services.observation_record(
+                actor=actor,
+                indicator=item.indicator,
+                period_start=campaign.period_start,
+                period_end=campaign.period_end,
+                value=numbers.get("value"),
+                numerator=numbers.get("numerator"),
+                denominator=numbers.get("denominator"),
+                text_value=text,
+                comment=comment,
+                breakdown=breakdown or None,
+            )
+            services.observation_transition(
+                actor=actor, observation=observation, transition="submit"
+            )
+        except ValidationError as error:  # what only the model knows: still row and column
+            errors += _row_errors(name, record, error)
+            continue
         stats["submitted"] += 1
+    if errors:
+        raise DataFileError(errors)  # the transaction is rolled back: nothing is written
     return stats
 
 
-def _differs(observation: Observation, numbers: dict, row: dict) -> bool:
-    if observation.numerator is not None or numbers.get("numerator") is not None:
+# Where a model field's problem shows in the template.
+FIELD_COLUMNS = {"value": "value", "text_value": "value", "numerator": "numerator"}
+FIELD_COLUMNS |= {"denominator": "denominator", "comment": "comment"}
+
+
+def _row_errors(name: str, record: str, error: ValidationError) -> list[DataError]:
+    if not hasattr(error, "error_dict"):
+        return [DataError(name, record, message, "value") for message in error.messages]
+    return [
+        DataError(name, record, message, FIELD_COLUMNS.get(field, ""))
+        for field, messages in error.message_dict.items()
+        for message in messages
+    ]
+
+
+def _measure_problems(indicator: Indicator, numbers: dict, text: str, breakdown: dict):
+    """(column, reason) for what the indicator's measure does not take."""
+    measure = indicator.measure
+    numerator, denominator = numbers.get("numerator"), numbers.get("denominator")
+    if measure != Measure.PERCENTAGE:
+        for column in ("numerator", "denominator"):
+            if numbers.get(column) is not None:
+                yield (
+                    column,
+                    _("%(code)s is not a percentage: leave %(column)s empty")
+                    % {
+                        "code": indicator.code,
+                        "column": column,
+                    },
+                )
+    else:
+        if numerator is not None and denominator is None:
+            yield "denominator", _("a numerator needs its denominator")
+        if denominator is not None and numerator is None:
+            yield "numerator", _("a denominator needs its numerator")
+        if denominator == 0:
+            yield "denominator", _("a denominator of 0 gives no percentage")
+    value = numbers.get("value")
+    if measure == Measure.BOOLEAN and value not in (None, 0, 1):
+        yield (
+            "value",
+            _("%(code)s is a yes or no: 1 or 0, not %(value)s")
+            % {
+                "code": indicator.code,
+                "value": value,
+            },
+        )
+    if measure in (Measure.TEXT, Measure.BOOLEAN):
+        for term in breakdown:
+            yield (
+                f"{term.taxonomy.code}:{term.code}",
+                _("%(code)s has no breakdown") % {"code": indicator.code},
+            )
+
+
+def _differs(item: DueItem, numbers: dict, comment: str, text: str = "") -> bool:
+    """Whether a row changes the stored value (an unchanged row writes nothing)."""
+    observation = item.observation
+    if item.indicator.measure == Measure.TEXT:
+        if (observation.text_value or "") != text:
+            return True
+    elif observation.numerator is not None or numbers.get("numerator") is not None:
         if (observation.numerator, observation.denominator) != (
             numbers.get("numerator"),
             numbers.get("denominator"),
@@ -477,4 +564,4 @@ def _differs(observation: Observation, numbers: dict, row: dict) -> bool:
             return True
     elif observation.value != numbers.get("value"):
         return True
-    return (observation.comment or "") != ((row.get("comment") or "").strip())
+    return (observation.comment or "") != comment

@@ -140,23 +140,110 @@ BROKEN = {
         "duplicate of row 3",
     ),
     "someone else's": ([["THEIRS", "", "", "1", ""]], "indicator", "is not yours to report"),
+    # What the indicator's measure does not take (these use the numerator and denominator
+    # columns too: indicator, period_start, period_end, value, numerator, denominator, comment).
+    "yes/no not 0 or 1": (
+        [["OWN-YN", "", "", "2", "", "", ""]],
+        "value",
+        "OWN-YN is a yes or no: 1 or 0, not 2",
+    ),
+    "text given a numerator": (
+        [["OWN-TXT", "", "", "Mis en service", "3", "", ""]],
+        "numerator",
+        "OWN-TXT is not a percentage",
+    ),
+    "number given a denominator": (
+        [["OWN-A", "", "", "4", "", "8", ""]],
+        "denominator",
+        "OWN-A is not a percentage",
+    ),
+    "percentage without denominator": (
+        [["OWN-PCT", "", "", "", "3", "", ""]],
+        "denominator",
+        "a numerator needs its denominator",
+    ),
+    "percentage over zero": (
+        [["OWN-PCT", "", "", "", "3", "0", ""]],
+        "denominator",
+        "a denominator of 0 gives no percentage",
+    ),
+    # Only the model knows this one (20 digits at most): still its row and column.
+    "number too long": (
+        [["OWN-A", "", "", "1" * 21, "", "", ""]],
+        "value",
+        "digits",
+    ),
 }
+WIDE = ("indicator", "period_start", "period_end", "value", "numerator", "denominator", "comment")
+
+
+@pytest.fixture
+def measured_indicators(partner, own_indicators):
+    """Own indicators reported as yes/no, as text and as a percentage."""
+    action = own_indicators[0].action
+    return [
+        IndicatorFactory(action=action, code="OWN-YN", measure="boolean", target_value=D(1)),
+        IndicatorFactory(action=action, code="OWN-TXT", measure="text", target_value=None),
+        IndicatorFactory(action=action, code="OWN-PCT", measure="percentage"),
+    ]
 
 
 @pytest.mark.parametrize("case", BROKEN.values(), ids=BROKEN.keys())
-def test_a_broken_upload_is_refused_whole(case, campaign, partner, own_indicators):
+def test_a_broken_upload_is_refused_whole(
+    case, campaign, partner, own_indicators, measured_indicators
+):
     IndicatorFactory(code="THEIRS")
     rows, column, reason = case
-    good = ["OWN-B", "", "", "5", ""]
+    wide = len(rows[0]) == len(WIDE)
+    good = ["OWN-B", "", "", "5", *(["", ""] if wide else []), ""]
 
     with pytest.raises(DataFileError) as caught:
-        upload(partner, campaign, [good, *rows])
+        upload(partner, campaign, [good, *rows], **({"header": WIDE} if wide else {}))
 
     [error] = caught.value.errors
     assert error.file == "q1.csv"
     assert error.record.startswith("row ")
+    assert error.record == f"row {len(rows) + 2}"  # the header is row 1, the good row row 2
     assert (error.column, reason in error.reason) == (column, True)
     assert not Observation.objects.exists()  # the good row was not written either
+
+
+def test_yes_no_text_and_percentage_values_go_through_an_upload_and_back(
+    campaign, partner, own_indicators, measured_indicators
+):
+    stats = upload(
+        partner,
+        campaign,
+        [
+            ["OWN-YN", "", "", "1", "", "", ""],
+            ["OWN-TXT", "", "", "Mis en service à Namur", "", "", "Rapport"],
+            ["OWN-PCT", "", "", "", "3", "12", ""],
+        ],
+        header=WIDE,
+    )
+
+    assert stats["submitted"] == 3
+    stored = {o.indicator.code: o for o in Observation.objects.select_related("indicator")}
+    assert stored["OWN-YN"].value == 1
+    assert (stored["OWN-TXT"].text_value, stored["OWN-TXT"].value) == (
+        "Mis en service à Namur",
+        None,
+    )
+    assert stored["OWN-PCT"].value == D(3) * 100 / D(12)
+    before = list(Observation.objects.values_list("pk", "updated_at"))
+
+    for format in ("csv", "xlsx"):
+        items = campaigns.due_for(partner, campaign)
+        content = (
+            campaigns.template_csv(campaign, items).encode()
+            if format == "csv"
+            else campaigns.template_xlsx(campaign, items)
+        )
+        again = campaigns.campaign_upload(
+            actor=partner, campaign=campaign, name=f"template.{format}", content=content
+        )
+        assert (again["unchanged"], again["submitted"]) == (3, 0)
+    assert list(Observation.objects.values_list("pk", "updated_at")) == before
 
 
 def test_a_breakdown_that_does_not_add_up_is_refused(campaign, partner, own_indicators):
