@@ -55,10 +55,13 @@ check: install-dev ## Lint, migrations in sync with models, deploy checks
 messages: install-dev ## Compile the translations
 	cd pilotage && ../$(PILOTAGE) compilemessages
 
-.PHONY: help install install-dev setup run test lint check messages bench bench-magnets bench-dashboard
+.PHONY: help install install-dev setup run test lint check messages bench bench-magnets bench-dashboard bench-opendata
 
 bench-dashboard: install-dev ## Benchmark the public pages against a fixed page (needs PostgreSQL and wrk; ARGS="--quick")
 	$(VENV)/bin/python bench/dashboard.py $(ARGS)
+
+bench-opendata: install-dev ## Benchmark the open-data exports against COPY (needs PostgreSQL; ARGS="--quick")
+	$(VENV)/bin/python bench/opendata.py $(ARGS)
 
 bench-magnets: install-dev ## Benchmark the magnet engine against plain SQL (needs PostgreSQL; ARGS="--quick")
 	$(VENV)/bin/python bench/magnets.py $(ARGS)

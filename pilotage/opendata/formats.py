@@ -93,8 +93,17 @@ def _copy_csv(collection: Collection, progress: Progress) -> Iterator[bytes]:
         connection.cursor() as cursor,
         cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
     ):
-        for block in copy:
-            data = bytes(block)
+        pending, size = [], 0
+        for block in copy:  # a row at a time: gathered into chunks of READ_SIZE
+            pending.append(bytes(block))
+            size += len(block)
+            if size >= READ_SIZE:
+                data = b"".join(pending)
+                pending, size = [], 0
+                progress(data.count(b"\n"))
+                yield data
+        if pending:
+            data = b"".join(pending)
             progress(data.count(b"\n"))
             yield data
 

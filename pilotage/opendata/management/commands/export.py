@@ -15,6 +15,8 @@ from pilotage.opendata.formats import FORMATS, export_chunks, filename, formats_
 
 
 class Command(BaseCommand):
+    # A read, like dumpdata: no system checks before it.
+    requires_system_checks = []
     help = (
         "Export a public collection (csv, xlsx, json, parquet, geojson), every collection "
         "as a zip with its data package (zip), or the DCAT-AP catalogue (dcat)."
