@@ -39,6 +39,7 @@ MEDIA_TYPES = {
 BATCH = 5000
 PARQUET_BATCH = 50_000
 READ_SIZE = 1 << 16
+XLSX_ROWS = 1_048_575  # a worksheet's rows (1,048,576) less its header
 
 Progress = Callable[[int], object]
 
@@ -192,8 +193,9 @@ class _SteadyZip(zipfile.ZipFile):
 
 
 def xlsx_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
-    """One sheet, header first, written in openpyxl's write-only mode; dated by when its
-    records last changed, so the same data give the same bytes."""
+    """One sheet, header first (more when the rows outgrow a worksheet), written in
+    openpyxl's write-only mode; dated by when its records last changed, so the same data
+    give the same bytes."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.writer.excel import ExcelWriter
@@ -205,12 +207,22 @@ def xlsx_chunks(collection: Collection, progress: Progress = _nothing) -> Iterat
     moment = collection.modified() or datetime.datetime(2000, 1, 1)
     moment = moment.replace(tzinfo=None, microsecond=0)
     workbook.properties.created = workbook.properties.modified = moment
-    sheet = workbook.create_sheet(collection.name[:31])
-    sheet.append(collection.columns)
+    sheets = 0
+    room = 0
     for batch in _batches(collection.rows(), BATCH):
         for row in batch:
+            if room == 0:  # a sheet holds at most XLSX_ROWS rows: the next one follows
+                sheets += 1
+                sheet = workbook.create_sheet(
+                    collection.name[:25] + (f" ({sheets})" if sheets > 1 else "")
+                )
+                sheet.append(collection.columns)
+                room = XLSX_ROWS
             sheet.append([clean(value) for value in row])
+            room -= 1
         progress(len(batch))
+    if sheets == 0:
+        workbook.create_sheet(collection.name[:31]).append(collection.columns)
     with tempfile.TemporaryFile() as file:
         with _SteadyZip(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(workbook, archive).write_data()

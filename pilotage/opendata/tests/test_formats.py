@@ -263,3 +263,12 @@ def test_on_postgresql_copy_writes_the_same_csv_as_the_python_writer(open_data):
     written = b"".join(csv_chunks(dataclasses.replace(collection, copy_query=None)))
     assert copied == written
     assert copied.count(b"\n") == 1 + 4
+
+
+def test_a_workbook_continues_on_a_new_sheet_when_one_is_full(client, open_data, monkeypatch):
+    monkeypatch.setattr("pilotage.opendata.formats.XLSX_ROWS", 2)
+    content = download(client, "observations", "xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    assert workbook.sheetnames == ["observations", "observations (2)"]
+    rows = [row for sheet in workbook.worksheets for row in list(sheet.values)[1:]]
+    assert len(rows) == len(csv_rows(client, "observations")) == 4
