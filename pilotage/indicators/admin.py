@@ -95,7 +95,10 @@ class ObservationAdmin(DomainAdmin):
         return obj is None or can_report(user, obj.indicator)
 
     def can_delete(self, user, obj=None):
-        return can_validate(user, obj)
+        # A validated (locked) value is deleted only once staff have reopened it; the
+        # admin's bulk deletion checks this per value too (and refuses the whole lot).
+        locked = obj is not None and obj.state in services.LOCKED_STATES
+        return can_validate(user, obj) and not locked
 
     save_service = staticmethod(services.observation_save)
     delete_service = staticmethod(services.observation_delete)

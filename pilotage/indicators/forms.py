@@ -31,4 +31,13 @@ class ReviewForm(forms.Form):
             ("reopen", _("Reopen")),
         ]
     )
-    reason = forms.CharField(label=_("Reason (to send back)"), required=False)
+    reason = forms.CharField(label=_("Reason (to send back or reopen)"), required=False)
+
+    # Sending back and reopening need a reason (the service checks it too).
+    NEEDS_REASON = ("send_back", "reopen")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("transition") in self.NEEDS_REASON and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Give a reason."))
+        return cleaned

@@ -146,7 +146,8 @@ class TemplateDownloadView(LoginRequiredMixin, View):
 
 
 class CampaignReviewView(LoginRequiredMixin, View):
-    """Steering staff validate the submitted values or send them back with a reason."""
+    """Steering staff validate the submitted values or send them back with a reason, and
+    reopen a validated (locked) value with a reason."""
 
     def post(self, request, code):
         if not is_steering(request.user):
@@ -169,6 +170,9 @@ class CampaignReviewView(LoginRequiredMixin, View):
                 )
             except ValidationError as error:
                 messages.error(request, f"{observation.indicator.code}: {' '.join(error.messages)}")
+        else:
+            problems = [message for errors in form.errors.values() for message in errors]
+            messages.error(request, " ".join(problems))
         return redirect("reporting:campaign-detail", code=campaign.code)
 
 

@@ -7,10 +7,11 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory, UserFactory
 from pilotage.indicators import campaigns
-from pilotage.indicators.models import Observation
+from pilotage.indicators.models import Indicator, Observation
 from pilotage.indicators.models import ObservationState as State
 from pilotage.indicators.tests.factories import IndicatorFactory
 from pilotage.strategies.tests.factories import ActionFactory
@@ -110,61 +111,129 @@ def test_coverage_is_public(client, setup):
     assert partner.organisation.name in page
 
 
-def test_staff_reopen_a_validated_value_from_the_page_with_a_reason(client):
-    from pilotage.indicators import services as indicator_services
-    from pilotage.indicators.tests.factories import ObservationFactory
+def validated_value(steering, partner, campaign, value="42"):
+    """A value the partner submitted and staff validated (so locked), through the services."""
+    from pilotage.indicators import services
 
-    steering = SteeringFactory(is_staff=True)
-    campaign = campaigns.campaign_open(
-        actor=steering,
-        code="Q-REOPEN",
-        title="Q",
-        period_start=datetime.date(2026, 1, 1),
-        period_end=datetime.date(2026, 3, 31),
-        deadline=datetime.date(2026, 4, 15),
-    )
-    observation = ObservationFactory(
+    observation = services.observation_record(
+        actor=partner,
+        indicator=Indicator.objects.get(code="OWN-A"),
         period_start=campaign.period_start,
         period_end=campaign.period_end,
-        state=State.VALIDATED,
+        value=D(value),
     )
-    url = reverse("reporting:campaign-review", args=[campaign.code])
-    partner = PartnerEditorFactory(organisation=observation.indicator.action.lead)
+    services.observation_transition(actor=partner, observation=observation, transition="submit")
+    return services.observation_transition(
+        actor=steering, observation=observation, transition="validate"
+    )
+
+
+def said(response, text: str) -> bool:
+    """Whether the page's messages include `text`, in the language the page was served in."""
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        expected = translation.gettext(text)
+    return expected in [str(message) for message in response.context["messages"]]
+
+
+def test_staff_reopen_a_validated_value_from_the_page_with_a_reason(client, setup):
+    steering, campaign, partner, _indicator = setup
+    observation = validated_value(steering, partner, campaign)
+    review = url("campaign-review", campaign)
+    reopen = {"observation": observation.pk, "transition": "reopen"}
+
+    # The partner sees no reopen button, and cannot reopen by posting.
     client.force_login(partner)
-    client.post(url, {"observation": observation.pk, "transition": "reopen", "reason": "x"})
+    assert 'value="reopen"' not in client.get(url("campaign-detail", campaign)).content.decode()
+    assert client.post(review, reopen | {"reason": "typo"}).status_code == 403
     observation.refresh_from_db()
-    assert observation.state == State.VALIDATED  # partners cannot reopen
+    assert observation.state == State.VALIDATED
+
+    # Staff see the button; without a reason, nothing moves and they are told why.
     client.force_login(steering)
-    client.post(url, {"observation": observation.pk, "transition": "reopen", "reason": ""})
+    assert 'value="reopen"' in client.get(url("campaign-detail", campaign)).content.decode()
+    response = client.post(review, reopen | {"reason": "  "}, follow=True)
+    assert said(response, "Give a reason.")
     observation.refresh_from_db()
-    assert observation.state == State.VALIDATED  # a reason is needed
-    client.post(url, {"observation": observation.pk, "transition": "reopen", "reason": "typo"})
+    assert observation.state == State.VALIDATED
+
+    client.post(review, reopen | {"reason": "Chiffre corrigé par la source"})
     observation.refresh_from_db()
-    assert observation.state == State.DRAFT
-    with pytest.raises(indicator_services.PeriodLocked):
-        validated = ObservationFactory(state=State.VALIDATED)
-        indicator_services.observation_delete(actor=steering, observation=validated)
-
-
-def test_a_closed_campaign_takes_no_value_from_the_web_form(client):
-    steering = SteeringFactory()
-    partner = PartnerEditorFactory()
-    action = ActionFactory(lead=partner.organisation)
-    IndicatorFactory(action=action, code="CLOSED-KPI")
-    campaign = campaigns.campaign_open(
-        actor=steering,
-        code="Q-CLOSED",
-        title="Q",
-        period_start=datetime.date(2026, 1, 1),
-        period_end=datetime.date(2026, 3, 31),
-        deadline=datetime.date(2026, 4, 15),
+    assert (observation.state, observation.review_note) == (
+        State.DRAFT,
+        "Chiffre corrigé par la source",
     )
+    entry = LogEntry.objects.get_for_object(observation).order_by("-timestamp", "-pk").first()
+    assert entry.actor == steering
+    assert entry.changes_dict["state"] == [State.VALIDATED, State.DRAFT]
+
+    # Reopened, the value is the partner's to correct again in the web form.
+    client.force_login(partner)
+    client.post(url("campaign-detail", campaign), {"indicator": "OWN-A", "value": "43"})
+    observation.refresh_from_db()
+    assert (observation.value, observation.state) == (D(43), State.SUBMITTED)
+
+
+def test_a_closed_campaign_takes_no_value_from_the_web_form(client, setup):
+    steering, campaign, partner, _indicator = setup
     campaigns.campaign_close(actor=steering, campaign=campaign)
     client.force_login(partner)
-    client.post(
-        reverse("reporting:campaign-detail", args=[campaign.code]),
-        {"indicator": "CLOSED-KPI", "value": "12"},
+
+    page = client.get(url("campaign-detail", campaign)).content.decode()
+    assert 'class="value-form"' not in page and 'class="upload"' not in page
+    typed = client.post(
+        url("campaign-detail", campaign), {"indicator": "OWN-A", "value": "12"}, follow=True
     )
-    assert not Observation.objects.filter(indicator__code="CLOSED-KPI").exists()
-    history = LogEntry.objects.get_for_object(campaign)
-    assert history.count() >= 2  # opened, then closed: audited
+    uploaded = client.post(
+        url("campaign-detail", campaign),
+        {"file": SimpleUploadedFile("t.csv", b"indicator,value\nOWN-A,12\n")},
+        follow=True,
+    )
+
+    assert said(typed, "This campaign is closed.")
+    assert said(uploaded, "This campaign is closed.")
+    assert not Observation.objects.exists()
+
+
+def test_opening_closing_and_freezing_a_campaign_show_in_its_history(setup):
+    from pilotage.indicators import reports
+
+    steering, campaign, _partner, _indicator = setup
+    campaigns.campaign_close(actor=steering, campaign=campaign)
+    report = reports.report_freeze(actor=steering, campaign=campaign)
+
+    opened, closed = LogEntry.objects.get_for_object(campaign).order_by("timestamp", "pk")
+    assert (opened.action, opened.actor) == (LogEntry.Action.CREATE, steering)
+    assert (closed.action, closed.actor) == (LogEntry.Action.UPDATE, steering)
+    assert closed.changes_dict["state"] == ["open", "closed"]
+    [frozen] = LogEntry.objects.get_for_object(report)
+    assert (frozen.action, frozen.actor) == (LogEntry.Action.CREATE, steering)
+    assert "snapshot" not in frozen.changes_dict  # the snapshot is kept whole in the report
+
+
+def test_a_validated_value_is_deleted_only_once_reopened(client, setup):
+    from pilotage.indicators import services
+
+    steering, campaign, partner, _indicator = setup
+    observation = validated_value(steering, partner, campaign)
+
+    with pytest.raises(services.PeriodLocked):
+        services.observation_delete(actor=steering, observation=observation)
+    assert Observation.objects.filter(pk=observation.pk).exists()
+    # The back-office offers no deletion of a locked value either.
+    steering.is_staff = True
+    steering.save()
+    client.force_login(steering)
+    delete = reverse("admin:indicators_observation_delete", args=[observation.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        reverse("admin:indicators_observation_changelist"),
+        {"action": "delete_selected", "_selected_action": [observation.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 403
+    assert Observation.objects.filter(pk=observation.pk).exists()
+
+    services.observation_transition(
+        actor=steering, observation=observation, transition="reopen", reason="Doublon"
+    )
+    services.observation_delete(actor=steering, observation=observation)
+    assert not Observation.objects.filter(pk=observation.pk).exists()
