@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from pilotage.budgets.selectors import budget_lines
 from pilotage.opendata.exports import COLLECTIONS
-from pilotage.opendata.formats import csv_chunks, formats_of
+from pilotage.opendata.formats import csv_chunks, formats_of, parquet_chunks
 from pilotage.strategies.models import Strategy
 
 pytestmark = pytest.mark.django_db
@@ -257,12 +257,18 @@ def test_the_bulk_zip_is_a_valid_data_package(client, open_data, tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
-def test_on_postgresql_copy_writes_the_same_csv_as_the_python_writer(open_data):
+def test_on_postgresql_copy_gives_the_same_csv_and_parquet_as_the_python_rows(open_data):
     collection = COLLECTIONS["observations"]
     copied = b"".join(csv_chunks(collection))
     written = b"".join(csv_chunks(dataclasses.replace(collection, copy_query=None)))
     assert copied == written
     assert copied.count(b"\n") == 1 + 4
+    from_copy = pq.read_table(io.BytesIO(b"".join(parquet_chunks(collection))))
+    from_rows = pq.read_table(
+        io.BytesIO(b"".join(parquet_chunks(dataclasses.replace(collection, copy_query=None))))
+    )
+    assert from_copy.schema == from_rows.schema
+    assert from_copy.to_pylist() == from_rows.to_pylist()
 
 
 def test_a_workbook_continues_on_a_new_sheet_when_one_is_full(client, open_data, monkeypatch):
