@@ -167,3 +167,10 @@ def test_a_report_frozen_late_shows_its_own_quarter_not_the_later_one(world):
     alone = reports.report_snapshot(q1)
     assert late.snapshot["strategies"] == alone["strategies"] == on_time["strategies"]
     assert late.snapshot["indicators"]["KPI"]["assessment"]["actual"] == "20"
+    # The node's roll-up is Q1's too: the progress of its one indicator at 20, not at 90.
+    [row] = late.snapshot["strategies"][0]["nodes"]
+    assert row["progress"] == late.snapshot["indicators"]["KPI"]["assessment"]["progress"]
+    assert (row["reported"], row["total"]) == (1, 1)
+    report_value(steering, partner, q2, indicator, 90)
+    q2_row = reports.report_freeze(actor=steering, campaign=q2).snapshot["strategies"][0]["nodes"]
+    assert q2_row[0]["progress"] != row["progress"]
