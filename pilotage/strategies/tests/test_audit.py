@@ -6,8 +6,12 @@ from django.urls import reverse
 
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
 from pilotage.core.audit import record_history
+from pilotage.registry.tests.factories import OrganisationFactory
 from pilotage.strategies import services
-from pilotage.strategies.tests.factories import ActionFactory
+from pilotage.strategies.models import ActionPartner
+from pilotage.strategies.tests.factories import ActionFactory, StrategyNodeFactory
+from pilotage.taxonomies.services import record_terms_set
+from pilotage.taxonomies.tests.factories import TaxonomyFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,40 +83,165 @@ def test_back_office_changes_are_attributed_to_their_author(client):
     assert (entry.actor, entry.changes_dict["title_fr"]) == (editor, ["Avant", "Après"])
 
 
-def test_an_actions_history_shows_its_partners_tags_nodes_and_audiences(client):
-    from pilotage.registry.tests.factories import OrganisationFactory
-    from pilotage.strategies.models import ActionPartner
-    from pilotage.strategies.tests.factories import StrategyNodeFactory
-    from pilotage.taxonomies.services import record_terms_set
-    from pilotage.taxonomies.tests.factories import TaxonomyFactory, TermFactory
+# An action's history also holds the changes of what belongs to it: its partners (their own
+# rows), its tags (term assignments, a generic relation), its nodes and target audiences
+# (many-to-many). Each change is made by an author other than the reader, so the author's
+# name on the page comes from the entry, not from the page header.
 
-    steering = SteeringFactory(is_staff=True)
-    action = ActionFactory()
-    editor = PartnerEditorFactory(organisation=action.lead)
-    partner = OrganisationFactory(name="Partenaire Alpha")
-    partnership = services.partnership_save(
-        actor=editor, partnership=ActionPartner(action=action, organisation=partner)
+AUTHOR = "Camille Auteur"
+
+
+def history_entries(client, action) -> list[str]:
+    """The entries of the action's back-office history page, as read by steering staff."""
+    client.force_login(SteeringFactory(full_name="Dominique Lectrice"))
+    response = client.get(reverse("admin:strategies_action_history", args=[action.pk]))
+    assert response.status_code == 200
+    return response.content.decode().split('<div class="auditlog-entry">')[1:]
+
+
+def _partner_added(author, action):
+    services.partnership_save(
+        actor=author,
+        partnership=ActionPartner(
+            action=action, organisation=OrganisationFactory(name="Partenaire Alpha")
+        ),
     )
-    services.partnership_delete(actor=editor, partnership=partnership)
+    return "Partenaire Alpha", 1
+
+
+def _partner_role_changed(author, action):
+    partnership = ActionPartner.objects.create(
+        action=action, organisation=OrganisationFactory(name="Partenaire Beta"), role_fr="appui"
+    )
+    partnership.role_fr = "co-pilote"
+    services.partnership_save(actor=author, partnership=partnership)
+    return "co-pilote", 1
+
+
+def _partner_removed(author, action):
+    partnership = ActionPartner.objects.create(
+        action=action, organisation=OrganisationFactory(name="Partenaire Gamma")
+    )
+    services.partnership_delete(actor=author, partnership=partnership)
+    return "Partenaire Gamma", 1  # the creation above has no author: only the deletion does
+
+
+def _partners_set(author, action):
+    services.action_partners_set(
+        actor=author, action=action, partners=[(OrganisationFactory(name="Partenaire Delta"), "")]
+    )
+    return "Partenaire Delta", 1
+
+
+def _tag_added(author, action):
     provinces = TaxonomyFactory(code="provinces")
     record_terms_set(
-        actor=steering,
+        actor=author,
         record=action,
         taxonomy=provinces,
         terms=[TermFactory(taxonomy=provinces, label_fr="Namur")],
     )
-    services.action_nodes_set(
-        actor=editor, action=action, nodes=[StrategyNodeFactory(title_fr="Territoire")]
+    return "Namur", 1
+
+
+def _tag_removed(author, action):
+    provinces = TaxonomyFactory(code="provinces")
+    record_terms_set(
+        actor=author,
+        record=action,
+        taxonomy=provinces,
+        terms=[TermFactory(taxonomy=provinces, label_fr="Luxembourg")],
     )
+    record_terms_set(actor=author, record=action, taxonomy=provinces, terms=[])
+    return "Luxembourg", 2  # added, then removed
+
+
+def _node_linked(author, action):
+    services.action_nodes_set(
+        actor=author, action=action, nodes=[StrategyNodeFactory(title_fr="Territoire connecté")]
+    )
+    return "Territoire connecté", 1
+
+
+def _node_unlinked(author, action):
+    action.nodes.add(StrategyNodeFactory(title_fr="Ancienne mesure"))
+    services.action_nodes_set(actor=author, action=action, nodes=[])
+    return "Ancienne mesure", 1  # the link above has no author: only the unlinking does
+
+
+def _audience_set(author, action):
     audiences = TaxonomyFactory(code="target-audiences")
     services.action_target_audiences_set(
-        actor=editor, action=action, audiences=[TermFactory(taxonomy=audiences, label_fr="Écoles")]
+        actor=author, action=action, audiences=[TermFactory(taxonomy=audiences, label_fr="Écoles")]
+    )
+    return "Écoles", 1
+
+
+DEPENDENT_CHANGES = {
+    "partner added": _partner_added,
+    "partner role changed": _partner_role_changed,
+    "partner removed": _partner_removed,
+    "partners set": _partners_set,
+    "tag added": _tag_added,
+    "tag removed": _tag_removed,
+    "node linked": _node_linked,
+    "node unlinked": _node_unlinked,
+    "target audience set": _audience_set,
+}
+
+
+@pytest.mark.parametrize("change", DEPENDENT_CHANGES.values(), ids=DEPENDENT_CHANGES.keys())
+def test_a_change_to_what_belongs_to_an_action_shows_in_its_history_with_its_author(change, client):
+    action = ActionFactory()
+    author = PartnerEditorFactory(organisation=action.lead, full_name=AUTHOR)
+
+    shown, expected = change(author, action)
+
+    naming = [entry for entry in history_entries(client, action) if shown in entry]
+    authored = [entry for entry in naming if AUTHOR in entry]
+    assert len(authored) == expected, naming
+
+
+def test_another_actions_partners_and_tags_stay_out_of_its_history(client):
+    action, other = ActionFactory(), ActionFactory()
+    author = SteeringFactory(full_name=AUTHOR)
+    _partner_added(author, other)
+    _tag_added(author, other)
+
+    entries = history_entries(client, action)
+
+    assert not any("Partenaire Alpha" in entry or "Namur" in entry for entry in entries)
+
+
+def test_back_office_changes_to_partners_tags_nodes_and_audiences_show_in_the_history(client):
+    from pilotage.strategies.tests.test_permissions import change_form_data
+
+    action = ActionFactory()
+    author = PartnerEditorFactory(organisation=action.lead, full_name=AUTHOR)
+    partner = OrganisationFactory(name="Partenaire Epsilon")
+    node = StrategyNodeFactory(title_fr="Levier numérique")
+    audience = TermFactory(taxonomy=TaxonomyFactory(code="target-audiences"), label_fr="PME")
+    tag = TermFactory(taxonomy=TaxonomyFactory(code="provinces"), label_fr="Hainaut")
+    tags = "taxonomies-termassignment-content_type-object_id"
+    client.force_login(author)
+
+    response = client.post(
+        reverse("admin:strategies_action_change", args=[action.pk]),
+        change_form_data(
+            action,
+            nodes=[node.pk],
+            target_audiences=[audience.pk],
+            **{
+                "partnerships-TOTAL_FORMS": "1",
+                "partnerships-0-organisation": partner.pk,
+                "partnerships-0-role_fr": "relais",
+                f"{tags}-TOTAL_FORMS": "1",
+                f"{tags}-0-term": tag.pk,
+            },
+        ),
     )
 
-    client.force_login(steering)
-    page = client.get(reverse("admin:strategies_action_history", args=[action.pk])).content.decode()
-    assert page.count("Partenaire Alpha") >= 2  # added, then removed
-    assert "Namur" in page
-    assert "Territoire" in page
-    assert "Écoles" in page
-    assert str(editor) in page  # who did it
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entries = history_entries(client, action)
+    for shown in ("Partenaire Epsilon", "Levier numérique", "PME", "Hainaut"):
+        assert any(shown in entry and AUTHOR in entry for entry in entries), shown

@@ -211,3 +211,25 @@ def test_admin_lists_only_the_partners_own_actions(client, action):
     assert response.status_code == 200
     assert own.code in response.content.decode()
     assert action.code not in response.content.decode()
+
+
+def test_admin_refuses_a_partner_editor_on_another_organisations_partners(client, action, outsider):
+    partnership = ActionPartner.objects.create(
+        action=action, organisation=OrganisationFactory(), role_fr="appui"
+    )
+    client.force_login(outsider)
+    change = reverse("admin:strategies_actionpartner_change", args=[partnership.pk])
+    form = {"action": action.pk, "organisation": partnership.organisation_id, "role_fr": "piraté"}
+
+    assert client.get(change).status_code in (302, 403, 404)
+    assert client.post(change, form).status_code in (302, 403, 404)
+    assert client.post(
+        reverse("admin:strategies_actionpartner_delete", args=[partnership.pk]), {"post": "yes"}
+    ).status_code in (302, 403, 404)
+    added = client.post(
+        reverse("admin:strategies_actionpartner_add"),
+        {**form, "organisation": OrganisationFactory().pk},
+    )
+    assert added.status_code == 403  # the service refuses it
+
+    assert list(action.partnerships.values_list("pk", "role_fr")) == [(partnership.pk, "appui")]
