@@ -162,7 +162,7 @@ class MagnetIndex:
         self.dated: dict[tuple[str, str], list[Dated]] = defaultdict(list)
         self.undated: dict[str, dict[str, BitMap]] = defaultdict(lambda: defaultdict(BitMap))
         self.change_seen = 0
-        self._as_of_cache: dict[datetime.date, dict[str, dict[str, BitMap]]] = {}
+        self._as_of_cache: dict[datetime.date, tuple[BitMap, dict[str, dict[str, BitMap]]]] = {}
         self.lock = threading.Lock()
 
     # -- building ----------------------------------------------------------------------
@@ -366,10 +366,12 @@ class MagnetIndex:
     # -- querying -----------------------------------------------------------------------
 
     def _bitmaps_on(self, day: datetime.date | None) -> tuple[BitMap, dict[str, dict[str, BitMap]]]:
-        """The universe and the bitmaps as they stood on a day (today's when None)."""
+        """The universe and the bitmaps as they stood on a day (today's when None),
+        computed once per day and kept for the next queries (the 32 latest days)."""
         if day is None:
             return self.universe, self.bitmaps
-        if day not in self._as_of_cache:
+        found = self._as_of_cache.get(day)
+        if found is None:
             bitmaps: dict[str, dict[str, BitMap]] = {
                 key: dict(values) for key, values in self.bitmaps.items()
             }
@@ -380,11 +382,12 @@ class MagnetIndex:
                     if (m.start is None or m.start <= day) and (m.end is None or m.end >= day)
                 )
                 bitmaps[key][value] = self.undated[key].get(value, BitMap()) | active
-            if len(self._as_of_cache) > 8:
-                self._as_of_cache.clear()
-            self._as_of_cache[day] = bitmaps
-        born_later = BitMap(pk for pk, founded in self.founded.items() if founded > day)
-        return self.universe - born_later, self._as_of_cache[day]
+            born_later = BitMap(pk for pk, founded in self.founded.items() if founded > day)
+            found = (self.universe - born_later, bitmaps)
+            if len(self._as_of_cache) >= 32:
+                self._as_of_cache.pop(next(iter(self._as_of_cache)))  # the oldest day
+            self._as_of_cache[day] = found
+        return found
 
     def parse(self, params) -> MagnetQuery:
         """Read a query from URL parameters: `facet=value` to include (OR within a facet),
