@@ -75,7 +75,7 @@ def test_the_strategy_page_queries_do_not_grow_with_actions(
 ):
     strategy, action = strategy_with_indicator
     url = reverse("dashboard:strategy-detail", args=[strategy.code])
-    with django_assert_max_num_queries(30) as first:
+    with django_assert_max_num_queries(34) as first:
         client.get(url)
     node = action.nodes.get()
     for _ in range(5):
