@@ -4,12 +4,12 @@ declared total with the sum of its parts."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
 
-from pilotage.budgets.models import BudgetLine
+from pilotage.budgets.models import BudgetLine, Flow
 from pilotage.strategies.models import Strategy, StrategyNode
 from pilotage.taxonomies.models import Term
 
@@ -27,46 +27,277 @@ def _subtree(strategy: Strategy) -> dict[int | None, set[int]]:
     return below
 
 
-def _line_nodes(lines) -> dict[int, int | None]:
-    """The node a line counts under: its own, or the nodes of its action (first one)."""
+def _line_places(lines, strategy: Strategy) -> dict[int, set[int]]:
+    """The nodes a line counts under: its own node, or its action's nodes in the line's
+    strategy. A node's total takes a line once if any of these is in its subtree, so an
+    action under two nodes never counts twice in their common parent."""
     from pilotage.strategies.models import Action
 
     action_ids = {line.action_id for line in lines if line.action_id}
-    first_node = dict(
-        Action.nodes.through.objects.filter(action_id__in=action_ids)
-        .order_by("strategynode_id")
-        .values_list("action_id", "strategynode_id")
+    nodes_of: dict[int, set[int]] = defaultdict(set)
+    for action_id, node_id in Action.nodes.through.objects.filter(
+        action_id__in=action_ids, strategynode__strategy=strategy
+    ).values_list("action_id", "strategynode_id"):
+        nodes_of[action_id].add(node_id)
+    return {
+        line.pk: {line.node_id} if line.node_id else nodes_of.get(line.action_id, set())
+        for line in lines
+    }
+
+
+def _amount(line: BudgetLine, published: bool) -> Decimal:
+    return line.amount if published else line.current_amount
+
+
+@dataclass
+class BudgetRow:
+    """The amounts of a cell (a year and a source) or of a sum of cells, by flow.
+
+    `budget` is what execution is measured against: in each cell the revised amount when
+    one is declared, else the planned one (a revision replaces the plan, IATI's
+    "revised budget"); a sum's budget is the sum of its cells' budgets.
+    """
+
+    year: int | None = None
+    source: str | None = None
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    budget: Decimal = Decimal(0)
+
+    def add(self, other: BudgetRow) -> None:
+        for flow, amount in other.amounts.items():
+            self.amounts[flow] = self.amounts.get(flow, Decimal(0)) + amount
+        self.budget += other.budget
+
+    @property
+    def planned(self) -> Decimal | None:
+        return self.amounts.get(Flow.PLANNED)
+
+    @property
+    def revised(self) -> Decimal | None:
+        return self.amounts.get(Flow.REVISED)
+
+    @property
+    def committed(self) -> Decimal | None:
+        return self.amounts.get(Flow.COMMITTED)
+
+    @property
+    def paid(self) -> Decimal | None:
+        return self.amounts.get(Flow.PAID)
+
+    def rate(self, flow: str) -> Decimal | None:
+        """`flow` as a percentage of the budget (one decimal), if both are known."""
+        if not self.budget or flow not in self.amounts:
+            return None
+        return (self.amounts[flow] / self.budget * 100).quantize(Decimal("0.1"))
+
+    @property
+    def committed_rate(self) -> Decimal | None:
+        return self.rate(Flow.COMMITTED)
+
+    @property
+    def paid_rate(self) -> Decimal | None:
+        return self.rate(Flow.PAID)
+
+    @property
+    def spent(self) -> tuple[str, Decimal] | None:
+        """What was spent, best known first: paid, else committed, else the budget."""
+        for flow in (Flow.PAID, Flow.COMMITTED):
+            if flow in self.amounts:
+                return flow, self.amounts[flow]
+        return ("budget", self.budget) if self.budget else None
+
+
+def _year_key(year: int | None) -> tuple[bool, int]:
+    return (year is None, year or 0)
+
+
+@dataclass
+class BudgetTable:
+    """A budget by year and source, each flow apart, and its sums."""
+
+    cells: list[BudgetRow]
+    lines: int
+    reallocated: bool = False
+
+    def _sum(self, key) -> list[BudgetRow]:
+        sums: dict = {}
+        for cell in self.cells:
+            k = key(cell)
+            if k not in sums:
+                sums[k] = BudgetRow(*k)
+            sums[k].add(cell)
+        return list(sums.values())
+
+    @property
+    def by_year(self) -> list[BudgetRow]:
+        return sorted(self._sum(lambda c: (c.year, None)), key=lambda r: _year_key(r.year))
+
+    @property
+    def by_source(self) -> list[BudgetRow]:
+        return sorted(self._sum(lambda c: (None, c.source)), key=lambda r: r.source)
+
+    @property
+    def total(self) -> BudgetRow:
+        total = BudgetRow()
+        for cell in self.cells:
+            total.add(cell)
+        return total
+
+    @property
+    def years(self) -> list[int | None]:
+        return sorted({cell.year for cell in self.cells}, key=_year_key)
+
+    @property
+    def grid(self) -> list[tuple[str, list[Decimal | None], Decimal]]:
+        """The budget as a table: a row per source, a column per year, and its total."""
+        years = self.years
+        rows = []
+        for source in self.by_source:
+            budgets = {c.year: c.budget for c in self.cells if c.source == source.source}
+            rows.append((source.source, [budgets.get(year) for year in years], source.budget))
+        return rows
+
+    @property
+    def has_execution(self) -> bool:
+        return any(c.committed is not None or c.paid is not None for c in self.cells)
+
+    def flow_total(self, flow: str) -> Decimal:
+        return self.total.amounts.get(flow, Decimal(0))
+
+
+def _table(lines: list[BudgetLine], published: bool) -> BudgetTable:
+    by_cell: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for line in lines:
+        by_cell[(line.year, line.source.code)][line.flow] += _amount(line, published)
+    cells = []
+    for (year, source), amounts in by_cell.items():
+        budget = amounts.get(Flow.REVISED, amounts.get(Flow.PLANNED, Decimal(0)))
+        cells.append(BudgetRow(year, source, dict(amounts), budget))
+    cells.sort(key=lambda c: (_year_key(c.year), c.source))
+    return BudgetTable(
+        cells=cells,
+        lines=len(lines),
+        reallocated=not published and any(line.revised_amount is not None for line in lines),
     )
-    return {line.pk: line.node_id or first_node.get(line.action_id) for line in lines}
+
+
+def _counted_lines(
+    strategy: Strategy | None, node: StrategyNode | None, action=None
+) -> list[BudgetLine]:
+    """The parts counted in a total: a strategy's lines, those under a node (its own, its
+    descendants' and its actions'), or an action's lines in every strategy."""
+    lines = BudgetLine.objects.parts().select_related("source")
+    if action is not None:
+        return list(lines.filter(action=action))
+    if strategy is None:
+        raise ValueError("A budget is a strategy's, a node's or an action's.")
+    lines = list(lines.filter(strategy=strategy))
+    if node is None:
+        return lines
+    wanted = _subtree(strategy)[node.pk]
+    places = _line_places(lines, strategy)
+    return [line for line in lines if places[line.pk] & wanted]
+
+
+def budget_table(
+    strategy: Strategy | None = None,
+    *,
+    node: StrategyNode | None = None,
+    action=None,
+    published: bool = False,
+) -> BudgetTable:
+    """The budget of a strategy, a node or an action by year and source, every flow apart,
+    computed from its parts (declared totals are compared, never added), with the amounts
+    moved by approved reallocations unless `published`."""
+    if node is not None:
+        strategy = node.strategy
+    return _table(_counted_lines(strategy, node, action), published)
+
+
+def line_scopes(line: BudgetLine) -> list[tuple[Strategy, StrategyNode | None]]:
+    """The totals a line counts in: its strategy's, then each node above it, top down."""
+    nodes = {node.pk: node for node in StrategyNode.objects.filter(strategy=line.strategy_id)}
+    places = _line_places([line], line.strategy)[line.pk]
+    above: list[StrategyNode] = []
+    for place in sorted(places):
+        chain = []
+        current = nodes.get(place)
+        while current is not None:
+            chain.append(current)
+            current = nodes.get(current.parent_id)
+        above.extend(node for node in reversed(chain) if node not in above)
+    return [(line.strategy, None), *((line.strategy, node) for node in above)]
 
 
 def budget_totals(
-    strategy: Strategy, *, node: StrategyNode | None = None, flow: str = "planned"
+    strategy: Strategy,
+    *,
+    node: StrategyNode | None = None,
+    flow: str = "planned",
+    published: bool = False,
 ) -> dict:
-    """Totals computed from the parts under `node` (or the whole strategy), overall, by
-    year and by source; declared totals are left out, so nothing is counted twice."""
-    subtree = _subtree(strategy)
-    lines = list(
-        BudgetLine.objects.parts().filter(strategy=strategy, flow=flow).select_related("source")
-    )
-    where = _line_nodes(lines)
-    wanted = subtree[node.pk if node else None]
-    counted = [
-        line
-        for line in lines
-        if (where[line.pk] in wanted) or (node is None and where[line.pk] is None)
-    ]
+    """One flow's totals under `node` (or the whole strategy), overall, by year and by
+    source, from the parts only, so nothing is counted twice."""
+    lines = [line for line in _counted_lines(strategy, node) if line.flow == flow]
     by_year: dict[int | None, Decimal] = defaultdict(Decimal)
     by_source: dict[str, Decimal] = defaultdict(Decimal)
-    for line in counted:
-        by_year[line.year] += line.amount
-        by_source[line.source.code] += line.amount
+    for line in lines:
+        by_year[line.year] += _amount(line, published)
+        by_source[line.source.code] += _amount(line, published)
     return {
-        "total": sum((line.amount for line in counted), Decimal(0)),
-        "by_year": dict(sorted(by_year.items(), key=lambda item: (item[0] is None, item[0]))),
+        "total": sum(by_year.values(), Decimal(0)),
+        "by_year": dict(sorted(by_year.items(), key=lambda item: _year_key(item[0]))),
         "by_source": dict(sorted(by_source.items())),
-        "lines": len(counted),
+        "lines": len(lines),
     }
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """What one unit of an indicator's result cost: the money spent over its value."""
+
+    indicator: object
+    actual: Decimal
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class CostPerResult:
+    """The money spent set beside the progress it bought.
+
+    `flow` says which money: paid when reported, else committed, else the budget.
+    `per_point` is that money over the progress toward target in percentage points;
+    `unit_costs`, that money over each counted result (an action's number indicators).
+    """
+
+    flow: str
+    spent: Decimal
+    progress: Decimal | None
+    per_point: Decimal | None
+    unit_costs: tuple[UnitCost, ...] = ()
+
+
+def cost_per_result(
+    table: BudgetTable, rollup=None, indicators=(), assessments=None
+) -> CostPerResult | None:
+    """A budget beside a progress roll-up and, for an action, its indicators' values."""
+    from pilotage.indicators.models import Measure
+
+    spent = table.total.spent
+    if spent is None:
+        return None
+    flow, amount = spent
+    progress = rollup.progress if rollup is not None else None
+    per_point = (amount / (progress * 100)).quantize(Decimal("0.01")) if progress else None
+    unit_costs = []
+    for indicator in indicators:
+        assessment = (assessments or {}).get(indicator.pk)
+        actual = assessment.actual if assessment else None
+        if indicator.measure == Measure.NUMBER and actual and actual > 0:
+            unit_costs.append(
+                UnitCost(indicator, actual, (amount / actual).quantize(Decimal("0.01")))
+            )
+    return CostPerResult(flow, amount, progress, per_point, tuple(unit_costs))
 
 
 @dataclass(frozen=True)
@@ -108,7 +339,8 @@ def _source_and_below() -> dict[int, set[int]]:
 def reconciliation(strategy: Strategy) -> list[Reconciliation]:
     """Every declared total of the strategy beside the sum of its parts: the parts the
     source lists, or else the lines under its node of the same source (or a narrower one),
-    flow, and year when the total is for a year."""
+    flow, and year when the total is for a year. Published figures on both sides: the
+    source's own arithmetic, which reallocations do not change."""
     subtree = _subtree(strategy)
     totals = list(
         BudgetLine.objects.filter(strategy=strategy, is_declared_total=True)
@@ -116,16 +348,15 @@ def reconciliation(strategy: Strategy) -> list[Reconciliation]:
         .prefetch_related("components")
     )
     parts = list(BudgetLine.objects.parts().filter(strategy=strategy))
-    where = _line_nodes(parts)
+    places = _line_places(parts, strategy)
     sources = _source_and_below()
     result = []
     for total in totals:
         listed = list(total.components.all())
-        scope = subtree[total.node_id] if total.node_id else subtree[None] | {None}
         matching = listed or [
             part
             for part in parts
-            if where[part.pk] in scope
+            if (total.node_id is None or places[part.pk] & subtree[total.node_id])
             and part.source_id in sources.get(total.source_id, {total.source_id})
             and part.flow == total.flow
             and (total.year is None or part.year == total.year)

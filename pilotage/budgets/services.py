@@ -39,6 +39,23 @@ def _available(line: BudgetLine) -> Decimal:
     return line.current_amount - (pending or Decimal(0))
 
 
+def reallocation_totals(*lines: BudgetLine) -> dict[str, dict[str, str]]:
+    """The amounts a reallocation touches, as they stand: each line's, and the totals of
+    its flow for each strategy and node above the lines (strategy code, or
+    "strategy/node")."""
+    from pilotage.budgets.selectors import budget_totals, line_scopes
+
+    totals: dict[str, dict[str, str]] = {"lines": {}, "totals": {}}
+    for line in lines:
+        totals["lines"][line.code] = str(line.current_amount)
+        for strategy, node in line_scopes(line):
+            key = strategy.code if node is None else f"{strategy.code}/{node.code}"
+            if key not in totals["totals"]:
+                found = budget_totals(strategy, node=node, flow=line.flow)["total"]
+                totals["totals"][key] = str(found)
+    return totals
+
+
 @transaction.atomic
 def reallocation_request(
     *, actor, from_line: BudgetLine, to_line: BudgetLine, amount: Decimal, reason: str
@@ -76,25 +93,19 @@ def reallocation_decide(
         raise PermissionDenied(_("A second person must approve a reallocation."))
     if reallocation.state != ReallocationState.PENDING:
         raise ValidationError(_("This reallocation is already decided."), code="decided")
-    lines = BudgetLine.objects.select_for_update().select_related("strategy")
+    lines = BudgetLine.objects.select_for_update().select_related("strategy", "node", "action")
     source = lines.get(pk=reallocation.from_line_id)
     target = lines.get(pk=reallocation.to_line_id)
     with acting_as(actor):
         if approve:
             if reallocation.amount > source.current_amount:
                 raise ValidationError(_("The line no longer has this amount."), code="too_large")
-            reallocation.totals_before = {
-                source.code: str(source.current_amount),
-                target.code: str(target.current_amount),
-            }
+            reallocation.totals_before = reallocation_totals(source, target)
             source.revised_amount = source.current_amount - reallocation.amount
             target.revised_amount = target.current_amount + reallocation.amount
             source.save(update_fields=["revised_amount", "updated_at"])
             target.save(update_fields=["revised_amount", "updated_at"])
-            reallocation.totals_after = {
-                source.code: str(source.current_amount),
-                target.code: str(target.current_amount),
-            }
+            reallocation.totals_after = reallocation_totals(source, target)
         reallocation.state = ReallocationState.APPROVED if approve else ReallocationState.REJECTED
         reallocation.decided_by = actor
         reallocation.decided_at = timezone.now()

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
 from pilotage.budgets.models import BudgetLine, ReallocationState
+from pilotage.budgets.selectors import budget_totals, reconciliation
 from pilotage.budgets.services import reallocation_decide, reallocation_request
 from pilotage.core.audit import record_history
 from pilotage.strategies.tests.factories import (
@@ -54,8 +55,8 @@ def test_a_reallocation_counts_only_once_a_second_person_approves(lines):
     target.refresh_from_db()
     assert (source.amount, source.current_amount) == (D(1000), D(700))  # published figure kept
     assert target.current_amount == D(800)
-    assert request.totals_before == {"FROM": "1000.00", "TO": "500.00"}
-    assert request.totals_after == {"FROM": "700.00", "TO": "800.00"}
+    assert request.totals_before["lines"] == {"FROM": "1000.00", "TO": "500.00"}
+    assert request.totals_after["lines"] == {"FROM": "700.00", "TO": "800.00"}
     for line in (source, target):
         entry = record_history(line).first()
         assert entry.actor == bob and "revised_amount" in entry.changes_dict
@@ -88,3 +89,47 @@ def test_partners_cannot_reallocate(lines):
         reallocation_request(
             actor=PartnerEditorFactory(), from_line=source, to_line=target, amount=D(1), reason="x"
         )
+
+
+def test_an_approved_reallocation_moves_the_totals_of_the_nodes_above_both_lines():
+    source = TermFactory(taxonomy=TaxonomyFactory(code="funding-sources"))
+    strategy = StrategyFactory()
+    top, below = (StrategyLevelFactory(strategy=strategy, depth=depth) for depth in (0, 1))
+    axis_a = StrategyNodeFactory(strategy=strategy, level=top, code="A")
+    axis_b = StrategyNodeFactory(strategy=strategy, level=top, code="B")
+    measure = StrategyNodeFactory(strategy=strategy, level=below, parent=axis_a, code="A.1")
+
+    def line(code, node, amount, total=False):
+        return BudgetLine.objects.create(
+            code=code,
+            strategy=strategy,
+            node=node,
+            source=source,
+            amount=D(amount),
+            is_declared_total=total,
+        )
+
+    giving, receiving = line("A1", measure, 400), line("B0", axis_b, 100)
+    line("A-TOTAL", axis_a, 400, total=True)
+    request = reallocation_request(
+        actor=SteeringFactory(), from_line=giving, to_line=receiving, amount=D(150), reason="x"
+    )
+    reallocation_decide(actor=SteeringFactory(), reallocation=request, approve=True)
+
+    def total(node=None, **kw):
+        return budget_totals(strategy, node=node, **kw)["total"]
+
+    assert (total(axis_a), total(measure), total(axis_b), total()) == (250, 250, 250, 500)
+    # Published figures stay as published, and so does the source's own arithmetic.
+    assert (total(axis_a, published=True), total(axis_b, published=True)) == (400, 100)
+    assert [item.difference for item in reconciliation(strategy)] == [0]
+    keys = {f"{strategy.code}/A", f"{strategy.code}/A.1", f"{strategy.code}/B", strategy.code}
+    assert set(request.totals_before["totals"]) == keys
+    before = {key: D(v) for key, v in request.totals_before["totals"].items()}
+    after = {key: D(v) for key, v in request.totals_after["totals"].items()}
+    assert {key: after[key] - before[key] for key in keys} == {
+        f"{strategy.code}/A": -150,
+        f"{strategy.code}/A.1": -150,
+        f"{strategy.code}/B": 150,
+        strategy.code: 0,
+    }
