@@ -165,7 +165,14 @@ PILOTAGE_API_FRESHNESS = {
     "/api/v1/observations/": [*_STRATEGIES, "strategies.Action", *_INDICATORS],
     "/api/v1/organisations/": ["registry.Organisation", "taxonomies.Term"],
     "/api/v1/taxonomies/": ["taxonomies.Taxonomy", "taxonomies.Term"],
-    "/api/v1/budgets/": [*_STRATEGIES, "budgets.BudgetLine"],
+    # Execution sets the budget beside progress: values move its answer too.
+    "/api/v1/budgets/": [
+        *_STRATEGIES,
+        "strategies.Action",
+        *_INDICATORS,
+        "budgets.BudgetLine",
+        "budgets.Reallocation",
+    ],
     # Every write the magnet index follows adds a RegistryChange: its count says it all.
     "/api/v1/registry/": ["registry.RegistryChange", "registry.Magnet"],
 }

@@ -1,24 +1,335 @@
-"""`/api/v1/budgets/`: totals computed from the lines, and the reconciliation."""
+"""`/api/v1/budgets/`: budgets computed from the lines (totals, execution by year and
+source, cost per result), the lines themselves with their reallocations, and the
+reconciliation of every published total. Amounts are euros, as decimal strings."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from decimal import Decimal
 
-from pilotage.budgets.selectors import budget_totals, reconciliation
-from pilotage.strategies.models import Strategy, StrategyNode
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from ninja import Query, Router, Schema
+
+from pilotage.budgets.models import BudgetLine, Flow, ReallocationState
+from pilotage.budgets.selectors import (
+    BudgetRow,
+    budget_lines,
+    budget_table,
+    budget_totals,
+    cost_per_result,
+    reconciliation,
+)
+from pilotage.core.api import ErrorOut, QueryError, cursor_page, limit_check, params_check
+from pilotage.strategies.facets import public_actions
+from pilotage.strategies.models import Action, Strategy, StrategyNode
 
 router = Router(tags=["budgets"])
+ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _euros(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _strategy(code: str) -> Strategy:
+    try:
+        return Strategy.objects.public().get(code=code)
+    except Strategy.DoesNotExist:
+        raise Http404 from None
+
+
+def _node(strategy: Strategy, code: str | None) -> StrategyNode | None:
+    if code is None:
+        return None
+    try:
+        return StrategyNode.objects.select_related("strategy").get(strategy=strategy, code=code)
+    except StrategyNode.DoesNotExist:
+        raise Http404 from None
+
+
+def _action(code: str) -> Action:
+    try:
+        return Action.objects.filter(pk__in=public_actions().values("pk")).get(code=code)
+    except Action.DoesNotExist:
+        raise Http404 from None
+
+
+def _flow(flow: str) -> str:
+    if flow not in Flow.values:
+        raise QueryError("flow", "unknown_value", f"Flows are {', '.join(Flow.values)}.")
+    return flow
 
 
 class TotalsOut(Schema):
     strategy: str
     node: str | None
     flow: str
+    published: bool
     total: str
     by_year: dict[str, str]
     by_source: dict[str, str]
     lines: int
+
+
+@router.get("/totals", response={200: TotalsOut, **ERRORS})
+def totals(
+    request,
+    strategy: str,
+    node: str | None = None,
+    flow: str = "planned",
+    published: bool = False,
+):
+    """One flow's totals of a strategy or node computed from the lines, by year ("all":
+    the whole period) and source; after approved reallocations unless `published`."""
+    params_check(request, ("strategy", "node", "flow", "published"))
+    found = _strategy(strategy)
+    result = budget_totals(found, node=_node(found, node), flow=_flow(flow), published=published)
+    return {
+        "strategy": found.code,
+        "node": node,
+        "flow": flow,
+        "published": published,
+        "total": str(result["total"]),
+        "by_year": {
+            ("all" if year is None else str(year)): str(v) for year, v in result["by_year"].items()
+        },
+        "by_source": {source: str(v) for source, v in result["by_source"].items()},
+        "lines": result["lines"],
+    }
+
+
+class RowOut(Schema):
+    year: int | None
+    source: str | None
+    planned: str | None
+    revised: str | None
+    committed: str | None
+    paid: str | None
+    budget: str
+    committed_rate: str | None
+    paid_rate: str | None
+
+
+class UnitCostOut(Schema):
+    indicator: str
+    unit: str
+    actual: str
+    cost: str
+
+
+class CostOut(Schema):
+    flow: str
+    spent: str
+    progress: str | None
+    per_point: str | None
+    unit_costs: list[UnitCostOut]
+
+
+class ExecutionOut(Schema):
+    strategy: str | None
+    node: str | None
+    action: str | None
+    published: bool
+    reallocated: bool
+    lines: int
+    total: RowOut
+    by_year: list[RowOut]
+    by_source: list[RowOut]
+    cells: list[RowOut]
+    cost_per_result: CostOut | None
+
+
+def _row(row: BudgetRow) -> dict:
+    return {
+        "year": row.year,
+        "source": row.source,
+        "planned": _euros(row.planned),
+        "revised": _euros(row.revised),
+        "committed": _euros(row.committed),
+        "paid": _euros(row.paid),
+        "budget": str(row.budget),
+        "committed_rate": _euros(row.committed_rate),
+        "paid_rate": _euros(row.paid_rate),
+    }
+
+
+@router.get("/execution", response={200: ExecutionOut, **ERRORS})
+def execution(
+    request,
+    strategy: str | None = None,
+    node: str | None = None,
+    action: str | None = None,
+    published: bool = False,
+):
+    """Planned, revised, committed and paid amounts of a strategy, a node (give both) or
+    an action, by year and source and summed, with the shares of the budget committed
+    and paid (percent), and for a node or an action the money spent beside its progress
+    (`per_point`: euros per percentage point) and its counted results (`unit_costs`)."""
+    params_check(request, ("strategy", "node", "action", "published"))
+    if (strategy is None) == (action is None) or (node and not strategy):
+        raise QueryError(
+            None, "scope", "Give a strategy (and a node of it), or an action, not both."
+        )
+    found_strategy = _strategy(strategy) if strategy else None
+    found_node = _node(found_strategy, node) if found_strategy else None
+    found_action = _action(action) if action else None
+    table = budget_table(found_strategy, node=found_node, action=found_action, published=published)
+    cost = (
+        cost_per_result(table, node=found_node, action=found_action)
+        if found_node or found_action
+        else None
+    )
+    return {
+        "strategy": strategy,
+        "node": node,
+        "action": action,
+        "published": published,
+        "reallocated": table.reallocated,
+        "lines": table.lines,
+        "total": _row(table.total),
+        "by_year": [_row(row) for row in table.by_year],
+        "by_source": [_row(row) for row in table.by_source],
+        "cells": [_row(row) for row in table.cells],
+        "cost_per_result": cost
+        and {
+            "flow": cost.flow,
+            "spent": str(cost.spent),
+            "progress": _euros(cost.progress),
+            "per_point": _euros(cost.per_point),
+            "unit_costs": [
+                {
+                    "indicator": item.indicator.code,
+                    "unit": item.indicator.unit,
+                    "actual": str(item.actual),
+                    "cost": str(item.cost),
+                }
+                for item in cost.unit_costs
+            ],
+        },
+    }
+
+
+class ReallocationOut(Schema):
+    direction: str
+    other_line: str
+    amount: str
+    reason: str
+    decided_at: str | None
+
+
+class LineOut(Schema):
+    code: str
+    strategy: str
+    node: str | None
+    action: str | None
+    label: str
+    year: int | None
+    source: str
+    flow: str
+    amount: str
+    current_amount: str
+    is_declared_total: bool
+    precision: str
+    document: str
+    reallocations: list[ReallocationOut]
+
+
+class LinePageOut(Schema):
+    count: int
+    next_cursor: str | None
+    items: list[LineOut]
+
+
+class LineFilters(Schema):
+    strategy: str | None = None
+    node: str | None = None
+    action: str | None = None
+    year: int | None = None
+    source: str | None = None
+    flow: str | None = None
+    total: bool | None = None
+
+
+def _line_out(line: BudgetLine) -> dict:
+    moves = [
+        ("out", move.to_line.code, move)
+        for move in line.reallocations_out.all()
+        if move.state == ReallocationState.APPROVED
+    ] + [
+        ("in", move.from_line.code, move)
+        for move in line.reallocations_in.all()
+        if move.state == ReallocationState.APPROVED
+    ]
+    return {
+        "code": line.code,
+        "strategy": line.strategy.code,
+        "node": line.node.code if line.node_id else None,
+        "action": line.action.code if line.action_id else None,
+        "label": line.label,
+        "year": line.year,
+        "source": line.source.code,
+        "flow": line.flow,
+        "amount": str(line.amount),
+        "current_amount": str(line.current_amount),
+        "is_declared_total": line.is_declared_total,
+        "precision": str(line.precision),
+        "document": line.document,
+        "reallocations": [
+            {
+                "direction": direction,
+                "other_line": other,
+                "amount": str(move.amount),
+                "reason": move.reason,
+                "decided_at": move.decided_at.isoformat() if move.decided_at else None,
+            }
+            for direction, other, move in sorted(moves, key=lambda m: m[2].decided_at)
+        ],
+    }
+
+
+@router.get("/lines", response={200: LinePageOut, **ERRORS})
+def lines(
+    request,
+    response: HttpResponse,
+    filters: Query[LineFilters],
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1),
+):
+    """The budget lines of public strategies, by code, with their published and current
+    amounts and the approved reallocations that moved them (no names: the people who
+    asked and approved are in the back-office's history)."""
+    params_check(request, (*LineFilters.model_fields, "cursor", "limit"))
+    limit_check(limit)
+    found = budget_lines(strategy__in=Strategy.objects.public()).prefetch_related(
+        "reallocations_out__to_line", "reallocations_in__from_line"
+    )
+    if filters.strategy:
+        found = found.filter(strategy=_strategy(filters.strategy))
+    if filters.node:
+        if not filters.strategy:
+            raise QueryError("node", "scope", "A node is given with its strategy.")
+        found = found.filter(node__code=filters.node)
+    if filters.action:
+        found = found.filter(action__code=filters.action)
+    if filters.year is not None:
+        found = found.filter(year=filters.year)
+    if filters.source:
+        found = found.filter(
+            Q(source__code=filters.source) | Q(source__parent__code=filters.source)
+        )
+    if filters.flow:
+        found = found.filter(flow=_flow(filters.flow))
+    if filters.total is not None:
+        found = found.filter(is_declared_total=filters.total)
+    found = found.order_by("code")
+    items, following = cursor_page(
+        request, found, ("code",), limit=limit, cursor=cursor, response=response
+    )
+    return {
+        "count": found.count(),
+        "next_cursor": following,
+        "items": [_line_out(line) for line in items],
+    }
 
 
 class ReconciliationOut(Schema):
@@ -36,29 +347,12 @@ class ReconciliationOut(Schema):
     document: str
 
 
-@router.get("/totals", response=TotalsOut)
-def totals(request, strategy: str, node: str | None = None, flow: str = "planned"):
-    """Totals of a strategy or node, computed from the lines (euros), by year and source."""
-    found = get_object_or_404(Strategy.objects.public(), code=strategy)
-    found_node = get_object_or_404(StrategyNode, strategy=found, code=node) if node else None
-    result = budget_totals(found, node=found_node, flow=flow)
-    return {
-        "strategy": found.code,
-        "node": node,
-        "flow": flow,
-        "total": str(result["total"]),
-        "by_year": {
-            ("all" if year is None else str(year)): str(v) for year, v in result["by_year"].items()
-        },
-        "by_source": {source: str(v) for source, v in result["by_source"].items()},
-        "lines": result["lines"],
-    }
-
-
-@router.get("/reconciliation", response=list[ReconciliationOut])
+@router.get("/reconciliation", response={200: list[ReconciliationOut], **ERRORS})
 def reconciliation_report(request, strategy: str):
-    """Every declared total beside the sum of its parts, and the difference."""
-    found = get_object_or_404(Strategy.objects.public(), code=strategy)
+    """Every published total beside the sum of its parts and the difference, published
+    figures on both sides (nothing is ever changed to make them agree)."""
+    params_check(request, ("strategy",))
+    found = _strategy(strategy)
     return [
         {
             "code": item.line.code,

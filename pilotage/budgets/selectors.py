@@ -53,9 +53,9 @@ def _amount(line: BudgetLine, published: bool) -> Decimal:
 class BudgetRow:
     """The amounts of a cell (a year and a source) or of a sum of cells, by flow.
 
-    `budget` is what execution is measured against: in each cell the revised amount when
-    one is declared, else the planned one (a revision replaces the plan, IATI's
-    "revised budget"); a sum's budget is the sum of its cells' budgets.
+    `budget` is what execution is measured against: for each node or action of the cell,
+    its revised amount when one is declared, else its planned one (a revision replaces
+    the plan, IATI's "revised budget"); a sum's budget is the sum of its parts' budgets.
     """
 
     year: int | None = None
@@ -166,16 +166,19 @@ class BudgetTable:
 
 
 def _table(lines: list[BudgetLine], published: bool) -> BudgetTable:
-    by_cell: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    # A revision replaces the plan of what it revises: the same node or action, year and
+    # source. So the budget is found holder by holder, then added up into cells.
+    by_holder: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for line in lines:
-        by_cell[(line.year, line.source.code)][line.flow] += _amount(line, published)
-    cells = []
-    for (year, source), amounts in by_cell.items():
+        key = (line.year, line.source.code, line.strategy_id, line.node_id, line.action_id)
+        by_holder[key][line.flow] += _amount(line, published)
+    by_cell: dict[tuple, BudgetRow] = {}
+    for (year, source, *_holder), amounts in by_holder.items():
         budget = amounts.get(Flow.REVISED, amounts.get(Flow.PLANNED, Decimal(0)))
-        cells.append(BudgetRow(year, source, dict(amounts), budget))
-    cells.sort(key=lambda c: (_year_key(c.year), c.source))
+        cell = by_cell.setdefault((year, source), BudgetRow(year, source))
+        cell.add(BudgetRow(year, source, dict(amounts), budget))
     return BudgetTable(
-        cells=cells,
+        cells=sorted(by_cell.values(), key=lambda c: (_year_key(c.year), c.source)),
         lines=len(lines),
         reallocated=not published and any(line.revised_amount is not None for line in lines),
     )
@@ -278,10 +281,29 @@ class CostPerResult:
 
 
 def cost_per_result(
-    table: BudgetTable, rollup=None, indicators=(), assessments=None
+    table: BudgetTable,
+    *,
+    node: StrategyNode | None = None,
+    action=None,
+    rollups: dict | None = None,
 ) -> CostPerResult | None:
-    """A budget beside a progress roll-up and, for an action, its indicators' values."""
+    """A node's or an action's budget beside its progress and, for an action, beside each
+    of its counted results. `rollups`: the node roll-ups when the caller has them."""
     from pilotage.indicators.models import Measure
+    from pilotage.indicators.selectors import (
+        action_rollups,
+        indicator_assessments,
+        indicator_list,
+        node_rollups,
+    )
+
+    rollup, indicators, assessments = None, [], {}
+    if action is not None:
+        indicators = list(indicator_list(action_ids=[action.pk]))
+        assessments = indicator_assessments(indicators)
+        rollup = action_rollups(indicators, assessments).get(action.pk)
+    elif node is not None:
+        rollup = (rollups if rollups is not None else node_rollups(node.strategy)).get(node.pk)
 
     spent = table.total.spent
     if spent is None:
@@ -291,7 +313,7 @@ def cost_per_result(
     per_point = (amount / (progress * 100)).quantize(Decimal("0.01")) if progress else None
     unit_costs = []
     for indicator in indicators:
-        assessment = (assessments or {}).get(indicator.pk)
+        assessment = assessments.get(indicator.pk)
         actual = assessment.actual if assessment else None
         if indicator.measure == Measure.NUMBER and actual and actual > 0:
             unit_costs.append(
