@@ -217,6 +217,25 @@ def budget_table(
     return _table(_counted_lines(strategy, node, action), published)
 
 
+def node_budget_tables(strategy: Strategy, *, published: bool = False) -> dict[int, BudgetTable]:
+    """Every node's budget table in one pass over the strategy's lines (by node id; a node
+    without money is absent). Each line counts once in each node above its places."""
+    lines = list(BudgetLine.objects.parts().filter(strategy=strategy).select_related("source"))
+    parents = dict(StrategyNode.objects.filter(strategy=strategy).values_list("pk", "parent_id"))
+    places = _line_places(lines, strategy)
+    per_node: dict[int, list[BudgetLine]] = defaultdict(list)
+    for line in lines:
+        above: set[int] = set()
+        for place in places[line.pk]:
+            current = place
+            while current is not None and current not in above:
+                above.add(current)
+                current = parents.get(current)
+        for node_id in above:
+            per_node[node_id].append(line)
+    return {node_id: _table(found, published) for node_id, found in per_node.items()}
+
+
 def line_scopes(line: BudgetLine) -> list[tuple[Strategy, StrategyNode | None]]:
     """The totals a line counts in: its strategy's, then each node above it, top down."""
     nodes = {node.pk: node for node in StrategyNode.objects.filter(strategy=line.strategy_id)}

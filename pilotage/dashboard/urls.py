@@ -12,6 +12,11 @@ urlpatterns = [
     path("registry/magnets/<str:code>/", views.MagnetView.as_view(), name="magnet"),
     path("registry/<str:code>/", views.OrganisationView.as_view(), name="organisation"),
     path("strategies/<str:code>/", views.StrategyDetailView.as_view(), name="strategy-detail"),
+    path(
+        "strategies/<str:code>/budget/",
+        views.StrategyBudgetView.as_view(),
+        name="strategy-budget",
+    ),
     path("strategies/<str:code>/<str:node>/", views.NodeDetailView.as_view(), name="node-detail"),
     path("actions/", views.ActionListView.as_view(), name="action-list"),
     path("actions/<str:code>/", views.ActionDetailView.as_view(), name="action-detail"),

@@ -14,7 +14,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from pilotage.budgets.selectors import budget_lines, budget_totals, reconciliation
+from pilotage.budgets.selectors import (
+    budget_lines,
+    budget_table,
+    cost_per_result,
+    node_budget_tables,
+    reconciliation,
+)
 from pilotage.dashboard import selectors
 from pilotage.dashboard.search import MAX_QUERY_LENGTH, search
 from pilotage.indicators.selectors import (
@@ -92,7 +98,7 @@ class StrategyDetailView(TemplateView):
         indicators = selectors.indicators_shown(node_ids, shown["actions"])
         assessments = indicator_assessments(indicators["list"])
         context.update(
-            budget=budget_totals(strategy),
+            budget=budget_table(strategy),
             source_labels=_source_labels(),
             reconciliation=reconciliation(strategy),
             strategy=strategy,
@@ -105,6 +111,41 @@ class StrategyDetailView(TemplateView):
             indicator_count=indicators["count"],
         )
         return context
+
+
+class StrategyBudgetView(TemplateView):
+    """A strategy's money: by source and year, executed, node by node beside progress,
+    and its published totals reconciled with their parts."""
+
+    template_name = "dashboard/strategy_budget.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            strategy = strategy_public_get(kwargs["code"])
+        except Strategy.DoesNotExist as error:
+            raise Http404 from error
+        tables = node_budget_tables(strategy)
+        rollups = selectors.strategies_progress([strategy])
+        rows = [
+            (depth, item.node, tables[item.node.pk], rollups.get(item.node.pk))
+            for depth, item in _walk_with_depth(strategy_trees([strategy])[strategy.pk])
+            if item.node.pk in tables
+        ]
+        context.update(
+            strategy=strategy,
+            budget=budget_table(strategy),
+            source_labels=_source_labels(),
+            node_rows=rows,
+            reconciliation=reconciliation(strategy),
+        )
+        return context
+
+
+def _walk_with_depth(tree, depth: int = 0):
+    for item in tree:
+        yield depth, item
+        yield from _walk_with_depth(item.children, depth + 1)
 
 
 class NodeDetailView(TemplateView):
@@ -125,13 +166,16 @@ class NodeDetailView(TemplateView):
             node_ids, selectors.actions_shown(node_ids)["actions"]
         )
         assessments = indicator_assessments(indicators["list"])
+        rollups = selectors.strategies_progress([strategy])
+        budget = budget_table(node=node)
         context.update(
             strategy=strategy,
             node=node,
             ancestors=selectors.node_ancestors(node),
             children=subtree.children,
-            rollups=selectors.strategies_progress([strategy]),
-            budget=budget_totals(strategy, node=node),
+            rollups=rollups,
+            budget=budget,
+            cost=cost_per_result(budget, node=node, rollups=rollups),
             source_labels=_source_labels(),
             indicator_rows=selectors.indicator_rows(indicators["list"], assessments),
             indicator_count=indicators["count"],
@@ -169,7 +213,11 @@ class ActionDetailView(TemplateView):
         rows = selectors.indicator_rows(indicators, assessments)
         for row in rows:
             row.update(charts[row["indicator"].pk])
+        budget = budget_table(action=action)
         context.update(
+            budget=budget,
+            cost=cost_per_result(budget, action=action),
+            source_labels=_source_labels(),
             budget_lines=budget_lines(action=action).order_by("year", "source__code", "flow"),
             action=action,
             rollup=action_rollups(indicators, assessments).get(action.pk),

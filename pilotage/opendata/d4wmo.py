@@ -231,9 +231,11 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
         .order_by("code")
     )
     budgets: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for action_id, year, amount in BudgetLine.objects.filter(
-        action__isnull=False, year__isnull=False, flow="planned"
-    ).values_list("action_id", "year", "amount"):
+    for action_id, year, amount in (
+        BudgetLine.objects.parts()
+        .filter(action__isnull=False, year__isnull=False, flow="planned")
+        .values_list("action_id", "year", "amount")
+    ):
         budgets[action_id][year] += amount
     lead_role = _iri("action-role", "lead")
     partner_role = _iri("action-role", "partner")

@@ -22,7 +22,12 @@ from django.db import models
 from django.utils import translation
 
 from pilotage.budgets.models import BudgetLine
-from pilotage.budgets.selectors import budget_lines, reconciliation
+from pilotage.budgets.selectors import (
+    budget_lines,
+    budget_table,
+    node_budget_tables,
+    reconciliation,
+)
 from pilotage.indicators.explain import explanation
 from pilotage.indicators.selectors import (
     indicator_assessments,
@@ -279,6 +284,33 @@ def budget_line_records() -> Iterator[tuple]:
             line.revised_amount,
             line.document,
         )
+
+
+def budget_execution_records() -> Iterator[tuple]:
+    """Each public strategy's budget by year and source, every flow, then each node's (in
+    code order), as the pages and `/api/v1/budgets/execution` compute them."""
+    for strategy in Strategy.objects.public().order_by("code"):
+        codes = dict(strategy.nodes.values_list("pk", "code"))
+        by_node = sorted(
+            ((codes[pk], table) for pk, table in node_budget_tables(strategy).items()),
+            key=lambda item: item[0],
+        )
+        tables = [(None, budget_table(strategy)), *by_node]
+        for node, table in tables:
+            for cell in table.cells:
+                yield (
+                    strategy.code,
+                    node,
+                    cell.year,
+                    cell.source,
+                    cell.planned,
+                    cell.revised,
+                    cell.committed,
+                    cell.paid,
+                    cell.budget,
+                    cell.committed_rate,
+                    cell.paid_rate,
+                )
 
 
 def budget_total_records() -> Iterator[tuple]:
@@ -547,6 +579,40 @@ COLLECTIONS: dict[str, Collection] = {
             primary_key=("code",),
             records=budget_line_records,
             count=lambda: _public_budget_lines().count(),
+            sources=lambda: [_public_budget_lines()],
+        ),
+        Collection(
+            name="budget-execution",
+            title={
+                "fr": "Exécution budgétaire par nœud, année et source",
+                "en": "Budget execution by node, year and source",
+            },
+            description={
+                "fr": "Pour chaque stratégie publique puis chacun de ses nœuds : les montants "
+                "prévus, révisés, engagés et payés par année et source de financement, calculés "
+                "depuis les lignes (chaque euro compté une fois, réallocations approuvées "
+                "comprises), le budget de référence et les taux d'engagement et de paiement.",
+                "en": "For each public strategy then each of its nodes: the planned, revised, "
+                "committed and paid amounts by year and funding source, computed from the "
+                "lines (each euro counted once, approved reallocations included), the "
+                "reference budget and the shares committed and paid.",
+            },
+            fields=(
+                Field("strategy"),
+                Field("node", description="empty: the whole strategy"),
+                Field("year", INT, "empty: the whole period"),
+                Field("source"),
+                Field("planned", N, "euros", digits=EUROS),
+                Field("revised", N, "euros", digits=EUROS),
+                Field("committed", N, "euros", digits=EUROS),
+                Field("paid", N, "euros", digits=EUROS),
+                Field("budget", N, "euros: revised where published, else planned", digits=EUROS),
+                Field("committed_rate", N, "percent of the budget"),
+                Field("paid_rate", N, "percent of the budget"),
+            ),
+            primary_key=(),
+            records=budget_execution_records,
+            count=lambda: sum(1 for _row in budget_execution_records()),
             sources=lambda: [_public_budget_lines()],
         ),
         Collection(

@@ -364,7 +364,10 @@ def table_schema(collection: Collection) -> dict:
         if f.name in collection.primary_key:
             item["constraints"] = {"required": True}
         fields.append(item)
-    return {"fields": fields, "primaryKey": list(collection.primary_key)}
+    schema: dict = {"fields": fields}
+    if collection.primary_key:
+        schema["primaryKey"] = list(collection.primary_key)
+    return schema
 
 
 def datapackage(collections: Iterable[Collection] | None = None) -> dict:

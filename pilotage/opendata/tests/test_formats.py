@@ -63,7 +63,12 @@ def read(collection, format: str, content: bytes) -> list[dict]:
     elif format == "xlsx":
         sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
         header, *body = list(sheet.values)
-        rows = [dict(zip(header, values, strict=True)) for values in body]
+        # A row's trailing empty cells are not stored: they read as absent.
+        padding = [(None,) * (len(header) - len(values)) for values in body]
+        rows = [
+            dict(zip(header, values + pad, strict=True))
+            for values, pad in zip(body, padding, strict=True)
+        ]
     else:
         table = pq.read_table(io.BytesIO(content))
         assert table.column_names == collection.columns
