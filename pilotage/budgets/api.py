@@ -105,7 +105,7 @@ class RowOut(Schema):
     revised: str | None
     committed: str | None
     paid: str | None
-    budget: str
+    budget: str | None
     committed_rate: str | None
     paid_rate: str | None
 
@@ -147,7 +147,7 @@ def _row(row: BudgetRow) -> dict:
         "revised": _euros(row.revised),
         "committed": _euros(row.committed),
         "paid": _euros(row.paid),
-        "budget": str(row.budget),
+        "budget": _euros(row.budget),
         "committed_rate": _euros(row.committed_rate),
         "paid_rate": _euros(row.paid_rate),
     }

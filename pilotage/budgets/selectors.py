@@ -49,24 +49,46 @@ def _amount(line: BudgetLine, published: bool) -> Decimal:
     return line.amount if published else line.current_amount
 
 
+EXECUTION_FLOWS = (Flow.COMMITTED, Flow.PAID)
+
+
 @dataclass
 class BudgetRow:
     """The amounts of a cell (a year and a source) or of a sum of cells, by flow.
 
     `budget` is what execution is measured against: for each node or action of the cell,
     its revised amount when one is declared, else its planned one (a revision replaces
-    the plan, IATI's "revised budget"); a sum's budget is the sum of its parts' budgets.
+    the plan, IATI's "revised budget"); a sum's budget is the sum of its parts' budgets,
+    None when none has one.
+
+    Rates compare like with like: `measured` keeps, per execution flow, the amount and the
+    budget of the nodes and actions that report both, so money committed on a programme
+    without a published budget never inflates another programme's rate.
     """
 
     year: int | None = None
     source: str | None = None
     amounts: dict[str, Decimal] = field(default_factory=dict)
-    budget: Decimal = Decimal(0)
+    budget: Decimal | None = None
+    measured: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def of_holder(cls, year, source, amounts: dict[str, Decimal]) -> BudgetRow:
+        """The row of one node's or action's lines in a cell."""
+        budget = amounts.get(Flow.REVISED, amounts.get(Flow.PLANNED))
+        measured = {
+            flow: (amounts[flow], budget) for flow in EXECUTION_FLOWS if flow in amounts and budget
+        }
+        return cls(year, source, dict(amounts), budget, measured)
 
     def add(self, other: BudgetRow) -> None:
         for flow, amount in other.amounts.items():
             self.amounts[flow] = self.amounts.get(flow, Decimal(0)) + amount
-        self.budget += other.budget
+        if other.budget is not None:
+            self.budget = (self.budget or Decimal(0)) + other.budget
+        for flow, (amount, budget) in other.measured.items():
+            known = self.measured.get(flow, (Decimal(0), Decimal(0)))
+            self.measured[flow] = (known[0] + amount, known[1] + budget)
 
     @property
     def planned(self) -> Decimal | None:
@@ -85,10 +107,11 @@ class BudgetRow:
         return self.amounts.get(Flow.PAID)
 
     def rate(self, flow: str) -> Decimal | None:
-        """`flow` as a percentage of the budget (one decimal), if both are known."""
-        if not self.budget or flow not in self.amounts:
+        """`flow` as a percentage of the budget (one decimal), over what reports both."""
+        if flow not in self.measured:
             return None
-        return (self.amounts[flow] / self.budget * 100).quantize(Decimal("0.1"))
+        amount, budget = self.measured[flow]
+        return (amount / budget * 100).quantize(Decimal("0.1"))
 
     @property
     def committed_rate(self) -> Decimal | None:
@@ -174,9 +197,8 @@ def _table(lines: list[BudgetLine], published: bool) -> BudgetTable:
         by_holder[key][line.flow] += _amount(line, published)
     by_cell: dict[tuple, BudgetRow] = {}
     for (year, source, *_holder), amounts in by_holder.items():
-        budget = amounts.get(Flow.REVISED, amounts.get(Flow.PLANNED, Decimal(0)))
         cell = by_cell.setdefault((year, source), BudgetRow(year, source))
-        cell.add(BudgetRow(year, source, dict(amounts), budget))
+        cell.add(BudgetRow.of_holder(year, source, amounts))
     return BudgetTable(
         cells=sorted(by_cell.values(), key=lambda c: (_year_key(c.year), c.source)),
         lines=len(lines),

@@ -128,7 +128,13 @@ class StrategyBudgetView(TemplateView):
         tables = node_budget_tables(strategy)
         rollups = selectors.strategies_progress([strategy])
         rows = [
-            (depth, item.node, tables[item.node.pk], rollups.get(item.node.pk))
+            (
+                depth,
+                item.node,
+                tables[item.node.pk],
+                rollups.get(item.node.pk),
+                cost_per_result(tables[item.node.pk], node=item.node, rollups=rollups),
+            )
             for depth, item in _walk_with_depth(strategy_trees([strategy])[strategy.pk])
             if item.node.pk in tables
         ]

@@ -35,6 +35,7 @@ PAGES = [
     ("strategy", "/strategies/DW2016-2024/"),
     ("ambition", "/strategies/DW2016-2024/A2/"),
     ("programme", "/strategies/DW2016-2024/A4.P2/"),
+    ("budget", "/strategies/PM40/budget/"),
     ("actions", "/actions/?type=call-for-projects&audience=companies"),
     ("action", "/actions/DW-EPN/"),
     ("indicator", "/indicators/DW-EPN-COUNT/"),

@@ -175,6 +175,21 @@ def test_budgets_are_the_selectors_and_the_reconciliation(client, open_data):
     assert rows[0]["difference"] == "-0.50"
 
 
+def test_budget_execution_is_the_apis_for_the_strategy_and_each_node(client, open_data):
+    rows = csv_rows(client, "budget-execution")
+    columns = ("year", "source", "planned", "committed", "paid", "budget", "paid_rate")
+    scopes = {(row["strategy"], row["node"]) for row in rows}
+    assert {strategy for strategy, _node in scopes} == {"PUB"}  # never the draft's money
+    for strategy, node in sorted(scopes):
+        query = {"strategy": strategy} | ({"node": node} if node else {})
+        cells = client.get("/api/v1/budgets/execution", query).json()["cells"]
+        mine = [row for row in rows if (row["strategy"], row["node"]) == (strategy, node)]
+        assert [[row[c] for c in columns] for row in mine] == [
+            [blank(cell[c]) for c in columns] for cell in cells
+        ], node
+    assert len(scopes) == 3  # the strategy, its top node and the node below
+
+
 def test_organisations_terms_and_provinces(client, open_data):
     api = client.get("/api/v1/organisations/").json()
     rows = csv_rows(client, "organisations")
