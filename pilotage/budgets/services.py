@@ -56,24 +56,38 @@ def reallocation_totals(*lines: BudgetLine) -> dict[str, dict[str, str]]:
     return totals
 
 
+def reallocation_check(
+    *, from_line: BudgetLine, to_line: BudgetLine, amount: Decimal, reason: str
+) -> None:
+    """Refuse a move that cannot be asked for (ValidationError with a code per reason)."""
+    if not reason.strip():
+        raise ValidationError(_("Give a reason."), code="reason")
+    if from_line.pk == to_line.pk:
+        raise ValidationError(_("Move money between two different lines."), code="same_line")
+    if from_line.is_declared_total or to_line.is_declared_total:
+        raise ValidationError(_("A declared total is compared, never moved."), code="total")
+    if from_line.flow != to_line.flow:
+        raise ValidationError(_("Both lines must be of the same flow."), code="flow")
+    if amount is None or amount <= 0:
+        raise ValidationError(_("Move a positive amount."), code="amount")
+    available = _available(from_line)
+    if amount > available:
+        raise ValidationError(
+            _("%(amount)s € is more than the %(available)s € the line still has.")
+            % {"amount": amount, "available": available},
+            code="too_large",
+        )
+
+
 @transaction.atomic
 def reallocation_request(
     *, actor, from_line: BudgetLine, to_line: BudgetLine, amount: Decimal, reason: str
 ) -> Reallocation:
     """Ask to move `amount` between two lines; it counts only once a second person approves."""
     require(is_steering(actor), _("Only steering staff reallocate budgets."))
-    if not reason.strip():
-        raise ValidationError(_("Give a reason."), code="reason")
-    if from_line.is_declared_total or to_line.is_declared_total:
-        raise ValidationError(_("A declared total is compared, never moved."), code="total")
-    if from_line.flow != to_line.flow:
-        raise ValidationError(_("Both lines must be of the same flow."), code="flow")
-    if amount > _available(from_line):
-        raise ValidationError(
-            _("%(amount)s € is more than the %(available)s € the line still has.")
-            % {"amount": amount, "available": _available(from_line)},
-            code="too_large",
-        )
+    # Requests on the same line wait for each other: "what is left" stays true.
+    from_line = BudgetLine.objects.select_for_update().get(pk=from_line.pk)
+    reallocation_check(from_line=from_line, to_line=to_line, amount=amount, reason=reason)
     reallocation = Reallocation(
         from_line=from_line, to_line=to_line, amount=amount, reason=reason, requested_by=actor
     )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from pilotage.accounts.permissions import is_steering
+from pilotage.budgets.admin import ActionBudgetLineInline, NodeBudgetLineInline, budget_overview
 from pilotage.core.admin import DomainAdmin, RoleInlineMixin
 from pilotage.strategies import services
 from pilotage.strategies.models import (
@@ -60,6 +61,11 @@ class StrategyAdmin(DomainAdmin):
     list_select_related = ["owner"]
     autocomplete_fields = ["owner", "predecessor"]
     inlines = [StrategyLevelInline, StrategyNodeInline]
+    readonly_fields = ["budget"]
+
+    @admin.display(description=_("budget"))
+    def budget(self, obj):
+        return budget_overview(strategy=obj) if obj.pk else ""
 
     write_permission = staticmethod(can_change_strategy)
     save_service = staticmethod(services.strategy_save)
@@ -74,7 +80,12 @@ class StrategyNodeAdmin(DomainAdmin):
     search_fields = ["code", "title", "description"]
     list_select_related = ["strategy", "level", "parent"]
     autocomplete_fields = ["parent"]
-    inlines = [TermAssignmentInline]
+    inlines = [TermAssignmentInline, NodeBudgetLineInline]
+    readonly_fields = ["budget"]
+
+    @admin.display(description=_("budget"))
+    def budget(self, obj):
+        return budget_overview(node=obj) if obj.pk else ""
 
     write_permission = staticmethod(lambda user, obj=None: can_change_strategy(user))
     save_service = staticmethod(services.node_save)
@@ -111,7 +122,12 @@ class ActionAdmin(DomainAdmin):
     search_fields = ["code", "title", "description", "lead__name"]
     list_select_related = ["type", "lead"]
     autocomplete_fields = ["type", "lead", "nodes", "target_audiences"]
-    inlines = [ActionPartnerInline, TermAssignmentInline]
+    inlines = [ActionPartnerInline, TermAssignmentInline, ActionBudgetLineInline]
+    readonly_fields = ["budget"]
+
+    @admin.display(description=_("budget"))
+    def budget(self, obj):
+        return budget_overview(action=obj) if obj.pk else ""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
