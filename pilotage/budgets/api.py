@@ -166,7 +166,7 @@ def execution(
     and paid (percent), and for a node or an action the money spent beside its progress
     (`per_point`: euros per percentage point) and its counted results (`unit_costs`)."""
     params_check(request, ("strategy", "node", "action", "published"))
-    if (strategy is None) == (action is None) or (node and not strategy):
+    if bool(strategy) == bool(action) or (node and not strategy):
         raise QueryError(
             None, "scope", "Give a strategy (and a node of it), or an action, not both."
         )

@@ -138,6 +138,10 @@ def test_totals_compare_with_the_parts_their_source_lists_or_narrower_sources(sh
         D("-0.02"),
     )
 
+    # The research total adds regional credits and ERDF: it lists its six parts.
+    total = research["RESEARCH-2015-TOTAL"]
+    assert (total.parts, total.computed / M, total.within_tolerance) == (6, D("337.0"), True)
+
     erdf = {r.line.code: r for r in reconciliation(Strategy.objects.get(code="FEDER-2014-2020"))}
     axis = erdf["FEDER1420-2-TOTAL"]  # the ERDF total counts both zones' lines
     zones = (
