@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -174,9 +175,10 @@ def _differs(current: Any, new: Any) -> bool:
     return current != new
 
 
-def spreadsheet_rows(name: str, content: bytes) -> list[dict[str, str]]:
-    """The rows of an uploaded CSV (UTF-8, comma or semicolon) or XLSX file, as text by
-    column name; blank rows are skipped. Unreadable files raise DataFileError."""
+def spreadsheet_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The rows of an uploaded CSV (UTF-8, comma or semicolon) or XLSX file, each with its
+    number in the sheet (the header is row 1) and its cells as text by column name; blank
+    rows are skipped but still counted. Unreadable files raise DataFileError."""
     if name.lower().endswith(".xlsx"):
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -208,7 +210,42 @@ def spreadsheet_rows(name: str, content: bytes) -> list[dict[str, str]]:
         raise DataFileError([DataError(name, "", _("the file is empty"))])
     header = [cell.strip() for cell in text_rows[0]]
     return [
-        dict(zip(header, row, strict=False))
-        for row in text_rows[1:]
+        (number, dict(zip(header, row, strict=False)))
+        for number, row in enumerate(text_rows[1:], start=2)
         if any(cell.strip() for cell in row)
     ]
+
+
+class SheetRow:
+    """One row of an uploaded spreadsheet being checked: its cells, and the problems
+    found, by column (imports report them all, then write nothing)."""
+
+    def __init__(self, name: str, number: int, cells: dict[str, str], errors: list):
+        self.name, self.number, self.cells, self.errors = name, number, cells, errors
+        self.record = _("row %(number)d") % {"number": number}
+
+    def text(self, column: str) -> str:
+        return (self.cells.get(column) or "").strip()
+
+    def problem(self, column: str, reason: str) -> None:
+        self.errors.append(DataError(self.name, self.record, reason, column))
+
+    def date(self, column: str) -> datetime.date | None:
+        text = self.text(column)
+        if not text:
+            return None
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            self.problem(column, _("%(text)r is not a date (YYYY-MM-DD)") % {"text": text})
+            return None
+
+    def decimal(self, column: str) -> Decimal | None:
+        text = self.text(column).replace(",", ".")
+        if not text:
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            self.problem(column, _("%(text)r is not a number") % {"text": text})
+            return None

@@ -339,7 +339,7 @@ def template_xlsx(campaign: ReportingCampaign, items: list[DueItem]) -> bytes:
     return buffer.getvalue()
 
 
-def _read_rows(name: str, content: bytes) -> list[dict[str, str]]:
+def _read_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     return spreadsheet_rows(name, content)
 
 
@@ -360,7 +360,7 @@ def campaign_upload(*, actor, campaign: ReportingCampaign, name: str, content: b
     rows = _read_rows(name, content)
     terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
     errors, plans, seen = [], [], {}
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
+    for number, row in rows:
         record = _("row %(number)d") % {"number": number}
         code = (row.get("indicator") or "").strip()
         if code in seen:

@@ -19,9 +19,7 @@ Columns (a header row, any order; empty cells are empty values):
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,7 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError, spreadsheet_rows
+from pilotage.core.datafiles import DataError, DataFileError, SheetRow, spreadsheet_rows
 from pilotage.core.permissions import require
 from pilotage.registry.models import (
     RELATION_TARGETS,
@@ -55,40 +53,6 @@ YES = {"yes", "oui", "ja", "true", "1", "y"}
 NO = {"no", "non", "nee", "nein", "false", "0", "n", ""}
 
 
-class _Row:
-    """One row being checked: its cells, and the problems found, by column."""
-
-    def __init__(self, name: str, number: int, cells: dict[str, str], errors: list):
-        self.name, self.number, self.cells, self.errors = name, number, cells, errors
-        self.record = _("row %(number)d") % {"number": number}
-
-    def text(self, column: str) -> str:
-        return (self.cells.get(column) or "").strip()
-
-    def problem(self, column: str, reason: str) -> None:
-        self.errors.append(DataError(self.name, self.record, reason, column))
-
-    def date(self, column: str) -> datetime.date | None:
-        text = self.text(column)
-        if not text:
-            return None
-        try:
-            return datetime.date.fromisoformat(text)
-        except ValueError:
-            self.problem(column, _("%(text)r is not a date (YYYY-MM-DD)") % {"text": text})
-            return None
-
-    def decimal(self, column: str) -> Decimal | None:
-        text = self.text(column).replace(",", ".")
-        if not text:
-            return None
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            self.problem(column, _("%(text)r is not a number") % {"text": text})
-            return None
-
-
 def _organisation_by_reference(reference: str) -> Organisation | None:
     """An organisation by code, or by enterprise number however it is typed."""
     found = Organisation.objects.filter(code=reference).first()
@@ -101,12 +65,12 @@ def _organisation_by_reference(reference: str) -> Organisation | None:
     return found
 
 
-def _validation_problems(row: _Row, error: ValidationError, columns: dict[str, str]) -> None:
+def _validation_problems(row: SheetRow, error: ValidationError, columns: dict[str, str]) -> None:
     for field, messages in error.message_dict.items():
         row.problem(columns.get(field, field), " ".join(messages))
 
 
-def _organisation_row(row: _Row, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
+def _organisation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
     number = None
     if row.text("enterprise_number"):
         try:
@@ -191,7 +155,7 @@ def _organisation_row(row: _Row, terms: dict, seen: dict, stats: Counter, touche
     touched.add(organisation.pk)
 
 
-def _person_row(row: _Row, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
+def _person_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
     code = row.text("code")
     if not code:
         row.problem("code", _("a code is needed"))
@@ -240,7 +204,7 @@ def _person_row(row: _Row, terms: dict, seen: dict, stats: Counter, touched: set
     stats["created" if existing is None else "updated" if changed else "unchanged"] += 1
 
 
-def _relation_row(row: _Row, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
+def _relation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
     organisation = _organisation_by_reference(row.text("organisation"))
     if organisation is None:
         row.problem(
@@ -309,8 +273,8 @@ def registry_import(
     seen: dict = {}
     touched: set[int] = set()
     with transaction.atomic(), acting_as(actor):
-        for number, cells in enumerate(rows, start=2):  # row 1 is the header
-            ROWS[kind](_Row(name, number, cells, errors), terms, seen, stats, touched)
+        for number, cells in rows:
+            ROWS[kind](SheetRow(name, number, cells, errors), terms, seen, stats, touched)
         if errors or dry_run:
             transaction.set_rollback(True)  # the checks ran on real writes; none stays
         else:

@@ -1,0 +1,35 @@
+"""`pilotage budget_import FILE --actor EMAIL [--dry-run]`."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from pilotage.budgets.imports import budget_lines_import
+from pilotage.core.datafiles import DataFileError
+
+
+class Command(BaseCommand):
+    help = "Import budget lines from CSV or XLSX, all or nothing (see pilotage.budgets.imports)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--actor", required=True, help="e-mail of a steering account")
+        parser.add_argument("--dry-run", action="store_true", help="check and report only")
+
+    def handle(self, *args, file, actor, dry_run, **options):
+        try:
+            user = get_user_model().objects.get(email=actor)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No account with the e-mail {actor}.") from None
+        path = Path(file)
+        try:
+            counts = budget_lines_import(
+                actor=user, name=path.name, content=path.read_bytes(), dry_run=dry_run
+            )
+        except DataFileError as error:
+            raise CommandError("\n".join(str(problem) for problem in error.errors)) from error
+        verb = "would be" if dry_run else "were"
+        self.stdout.write(
+            ", ".join(f"{count} {verb} {what}" for what, count in counts.items()) + "."
+        )
