@@ -10,15 +10,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from pilotage.accounts.permissions import is_steering
 from pilotage.budgets import services
+from pilotage.budgets.imports import budget_lines_import
 from pilotage.budgets.models import BudgetLine, Reallocation, ReallocationState
 from pilotage.budgets.selectors import budget_table
 from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RoleInlineMixin
+from pilotage.core.datafiles import DataFileError
 from pilotage.taxonomies.models import Term
 
 
@@ -79,6 +84,11 @@ class ReallocationInInline(_ReallocationInline):
         return obj.from_line
 
 
+class BudgetImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or XLSX file"))
+    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
+
+
 @admin.register(BudgetLine)
 class BudgetLineAdmin(DomainAdmin):
     list_display = [
@@ -103,6 +113,59 @@ class BudgetLineAdmin(DomainAdmin):
     save_service = staticmethod(services.budget_line_save)
     delete_service = staticmethod(services.budget_line_delete)
     service_argument = "line"
+
+    change_list_template = "admin/budgets/budgetline/change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="budgets_budgetline_import",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_import": is_steering(request.user), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def import_view(self, request):
+        """Upload budget lines; every problem is listed by row and column, and nothing
+        is written if there is any."""
+        if not is_steering(request.user):
+            raise PermissionDenied
+        form = BudgetImportForm(request.POST or None, request.FILES or None)
+        problems, counts = [], None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                counts = budget_lines_import(
+                    actor=request.user, name=upload.name, content=upload.read(), dry_run=dry_run
+                )
+            except DataFileError as error:
+                problems = error.errors
+            else:
+                if not dry_run:
+                    self.message_user(
+                        request,
+                        _(
+                            "Imported: %(created)d created, %(updated)d updated, "
+                            "%(unchanged)d unchanged."
+                        )
+                        % counts,
+                    )
+                    return redirect("admin:budgets_budgetline_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import budget lines"),
+            "form": form,
+            "problems": problems,
+            "counts": counts,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/budgets/budgetline/import.html", context)
 
     @admin.display(description=_("current amount (€)"))
     def current_amount(self, obj):

@@ -135,3 +135,30 @@ def _management(page) -> dict:
                 if value is not None and not isinstance(value, list | dict):
                     data[form.add_prefix(name)] = getattr(value, "pk", value)
     return data
+
+
+def test_budget_lines_are_imported_from_the_back_office_all_or_nothing(client, lines):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    giving, _receiving = lines
+    url = reverse("admin:budgets_budgetline_import")
+    header = "code;strategy;source;year;amount\n"
+    good = f"UP-1;{giving.strategy.code};{giving.source.code};2025;12,5\n"
+    bad = f"UP-2;{giving.strategy.code};treasure;2025;1\n"
+    client.force_login(SteeringFactory())
+
+    page = client.post(url, {"file": SimpleUploadedFile("b.csv", (header + good + bad).encode())})
+    assert [(p.record, p.column) for p in page.context["problems"]] == [("ligne 3", "source")]
+    assert not BudgetLine.objects.filter(code__startswith="UP-").exists()
+
+    checked = client.post(
+        url, {"file": SimpleUploadedFile("b.csv", (header + good).encode()), "dry_run": "on"}
+    )
+    assert checked.context["counts"]["created"] == 1
+    assert not BudgetLine.objects.filter(code__startswith="UP-").exists()
+
+    done = client.post(url, {"file": SimpleUploadedFile("b.csv", (header + good).encode())})
+    assert done.status_code == 302
+    assert BudgetLine.objects.get(code="UP-1").amount == D("12.50")
+    client.force_login(PartnerEditorFactory())
+    assert client.get(url).status_code == 403
