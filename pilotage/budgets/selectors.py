@@ -212,8 +212,8 @@ def _counted_lines(
     """The parts counted in a total: a strategy's lines, those under a node (its own, its
     descendants' and its actions'), or an action's lines in every strategy."""
     lines = BudgetLine.objects.parts().select_related("source")
-    if action is not None:
-        return list(lines.filter(action=action))
+    if action is not None:  # in every public strategy it serves
+        return list(lines.filter(action=action, strategy__in=Strategy.objects.public()))
     if strategy is None:
         raise ValueError("A budget is a strategy's, a node's or an action's.")
     lines = list(lines.filter(strategy=strategy))

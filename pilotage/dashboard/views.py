@@ -224,7 +224,9 @@ class ActionDetailView(TemplateView):
             budget=budget,
             cost=cost_per_result(budget, action=action),
             source_labels=_source_labels(),
-            budget_lines=budget_lines(action=action).order_by("year", "source__code", "flow"),
+            budget_lines=budget_lines(
+                action=action, strategy__in=Strategy.objects.public()
+            ).order_by("year", "source__code", "flow"),
             action=action,
             rollup=action_rollups(indicators, assessments).get(action.pk),
             indicator_rows=rows,

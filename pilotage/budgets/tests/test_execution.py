@@ -125,3 +125,16 @@ def test_totals_refuse_an_unknown_flow_and_an_unknown_node(client, plan):
     assert (wrong_flow.status_code, wrong_flow.json()["field"]) == (400, "flow")
     missing = client.get("/api/v1/budgets/totals", {"strategy": "S", "node": "Z"})
     assert missing.status_code == 404
+
+
+def test_an_actions_money_in_a_draft_strategy_stays_out_of_its_public_budget(client, plan):
+    from pilotage.strategies.models import StrategyStatus
+
+    draft = StrategyFactory(code="DRAFT", status=StrategyStatus.DRAFT)
+    BudgetLineFactory(strategy=draft, action=plan["action"], amount=D(987654), year=2025)
+
+    body = client.get("/api/v1/budgets/execution", {"action": "X"}).json()
+    page = client.get("/actions/X/").content.decode()
+
+    assert body["total"]["budget"] == "1199.00"  # S's 200 and T's 999 only
+    assert "987" not in page
