@@ -114,6 +114,13 @@ class BudgetLineAdmin(DomainAdmin):
     delete_service = staticmethod(services.budget_line_delete)
     service_argument = "line"
 
+    def can_delete(self, user, obj=None) -> bool:
+        # A line that money moved in or out of is kept for the moves' history.
+        moved = obj is not None and (
+            obj.reallocations_out.exists() or obj.reallocations_in.exists()
+        )
+        return self.can_change(user, obj) and not moved
+
     change_list_template = "admin/budgets/budgetline/change_list.html"
 
     def get_urls(self):

@@ -17,7 +17,13 @@ from pilotage.core.permissions import require
 
 @transaction.atomic
 def budget_line_save(*, actor, line: BudgetLine) -> BudgetLine:
-    require(is_steering(actor), "Only steering staff change budgets.")
+    """Save a line; a corrected published amount keeps the reallocations approved on it
+    (the current amount moves by the same difference)."""
+    require(is_steering(actor), _("Only steering staff change budgets."))
+    if line.pk and line.revised_amount is not None:
+        published = BudgetLine.objects.filter(pk=line.pk).values_list("amount", flat=True).first()
+        if published is not None and published != line.amount:
+            line.revised_amount += line.amount - published
     with acting_as(actor):
         line.full_clean()
         line.save()
@@ -26,7 +32,11 @@ def budget_line_save(*, actor, line: BudgetLine) -> BudgetLine:
 
 @transaction.atomic
 def budget_line_delete(*, actor, line: BudgetLine) -> None:
-    require(is_steering(actor), "Only steering staff change budgets.")
+    require(is_steering(actor), _("Only steering staff change budgets."))
+    if Reallocation.objects.filter(models.Q(from_line=line) | models.Q(to_line=line)).exists():
+        raise ValidationError(
+            _("This line has reallocations: it is kept for their history."), code="history"
+        )
     with acting_as(actor):
         line.delete()
 

@@ -133,3 +133,23 @@ def test_an_approved_reallocation_moves_the_totals_of_the_nodes_above_both_lines
         f"{strategy.code}/B": 150,
         strategy.code: 0,
     }
+
+
+def test_a_corrected_published_amount_keeps_the_approved_moves_and_a_moved_line_stays(lines):
+    from pilotage.budgets.services import budget_line_delete, budget_line_save
+
+    source, target = lines
+    staff = SteeringFactory()
+    move = reallocation_request(
+        actor=staff, from_line=source, to_line=target, amount=D(300), reason="x"
+    )
+    reallocation_decide(actor=SteeringFactory(), reallocation=move, approve=True)
+    source.refresh_from_db()
+
+    source.amount = D(1100)  # the published figure was mistyped
+    budget_line_save(actor=staff, line=source)
+
+    source.refresh_from_db()
+    assert (source.amount, source.current_amount) == (D(1100), D(800))
+    with pytest.raises(ValidationError):
+        budget_line_delete(actor=staff, line=source)
