@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from pilotage.budgets.imports import budget_lines_import
 from pilotage.core.datafiles import DataFileError
+from pilotage.core.management.actors import command_actor
 
 
 class Command(BaseCommand):
@@ -18,10 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and report only")
 
     def handle(self, *args, file, actor, dry_run, **options):
-        try:
-            user = get_user_model().objects.get(email=actor)
-        except get_user_model().DoesNotExist:
-            raise CommandError(f"No account with the e-mail {actor}.") from None
+        user = command_actor(actor)
         path = Path(file)
         try:
             counts = budget_lines_import(

@@ -3,9 +3,9 @@
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from pilotage.core.management.actors import command_actor
 from pilotage.opendata.d4wmo import D4wmoError, d4wmo_export, d4wmo_import
 
 
@@ -29,10 +29,7 @@ class Command(BaseCommand):
             return
         if not file or not actor:
             raise CommandError("An import needs a FILE and --actor EMAIL.")
-        try:
-            user = get_user_model().objects.get(email=actor)
-        except get_user_model().DoesNotExist:
-            raise CommandError(f"No account with the e-mail {actor}.") from None
+        user = command_actor(actor)
         path = Path(file)
         try:
             counts = d4wmo_import(

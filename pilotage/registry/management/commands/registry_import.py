@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from pilotage.core.datafiles import DataFileError
+from pilotage.core.management.actors import command_actor
 from pilotage.registry.imports import KINDS, registry_import
 
 
@@ -19,10 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and report only")
 
     def handle(self, *args, kind, file, actor, dry_run, **options):
-        try:
-            user = get_user_model().objects.get(email=actor)
-        except get_user_model().DoesNotExist:
-            raise CommandError(f"No account with the e-mail {actor}.") from None
+        user = command_actor(actor)
         path = Path(file)
         try:
             counts = registry_import(
