@@ -157,6 +157,8 @@ def change_form_data(action, **overrides):
         "partnerships-INITIAL_FORMS": "0",
         "taxonomies-termassignment-content_type-object_id-TOTAL_FORMS": "0",
         "taxonomies-termassignment-content_type-object_id-INITIAL_FORMS": "0",
+        "budget_lines-TOTAL_FORMS": "0",
+        "budget_lines-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -189,6 +191,28 @@ def test_admin_lets_the_lead_partner_edit_its_action(client, action):
     assert response.status_code == 302, response.content.decode()[:2000]
     action.refresh_from_db()
     assert (action.title_fr, action.status) == ("Nouveau titre", ActionStatus.COMPLETED)
+
+
+def test_admin_lead_partner_sees_but_cannot_add_its_actions_budget_lines(client, action):
+    from pilotage.budgets.models import BudgetLine
+    from pilotage.budgets.tests.factories import funding_source
+    from pilotage.strategies.tests.factories import StrategyFactory
+
+    strategy = StrategyFactory()
+    client.force_login(PartnerEditorFactory(organisation=action.lead))
+    url = reverse("admin:strategies_action_change", args=[action.pk])
+    smuggled = {
+        "budget_lines-TOTAL_FORMS": "1",
+        "budget_lines-0-code": "SMUGGLED",
+        "budget_lines-0-strategy": strategy.pk,
+        "budget_lines-0-source": funding_source().pk,
+        "budget_lines-0-flow": "planned",
+        "budget_lines-0-amount": "1000000",
+    }
+
+    client.post(url, change_form_data(action, **smuggled))
+
+    assert not BudgetLine.objects.filter(code="SMUGGLED").exists()
 
 
 def test_admin_lead_partner_cannot_move_the_lead_elsewhere(client, action):
