@@ -117,7 +117,7 @@ def reallocation_decide(
         raise PermissionDenied(_("A second person must approve a reallocation."))
     if reallocation.state != ReallocationState.PENDING:
         raise ValidationError(_("This reallocation is already decided."), code="decided")
-    lines = BudgetLine.objects.select_for_update().select_related("strategy", "node", "action")
+    lines = BudgetLine.objects.select_for_update(of=("self",)).select_related("strategy")
     source = lines.get(pk=reallocation.from_line_id)
     target = lines.get(pk=reallocation.to_line_id)
     with acting_as(actor):
