@@ -1,5 +1,7 @@
-"""Reads on budgets: totals computed from their parts, and the reconciliation of every
-declared total with the sum of its parts."""
+"""Reads on budgets, for the pages, the API and the exports alike: tables by year and
+source with every flow and their execution, computed from the parts only (a line counts
+once in each total above it); the money spent beside the progress it bought; and the
+reconciliation of every declared total with the sum of its parts."""
 
 from __future__ import annotations
 
@@ -183,9 +185,6 @@ class BudgetTable:
     @property
     def has_execution(self) -> bool:
         return any(c.committed is not None or c.paid is not None for c in self.cells)
-
-    def flow_total(self, flow: str) -> Decimal:
-        return self.total.amounts.get(flow, Decimal(0))
 
 
 def _table(lines: list[BudgetLine], published: bool) -> BudgetTable:
