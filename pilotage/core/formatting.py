@@ -24,3 +24,22 @@ def percent_text(share: Decimal | None) -> str:
     if share is None:
         return "–"
     return f"{number_text(Decimal(share) * 100, 1)} %"
+
+
+MILLION = Decimal(1_000_000)
+
+
+def money_unit(amounts) -> str:
+    """The unit a table of euro amounts reads best in: M€ once any reaches a million (as
+    the seeds publish their budgets), else €."""
+    return "M€" if any(a is not None and abs(a) >= MILLION for a in amounts) else "€"
+
+
+def money_text(value: Decimal | None, unit: str = "€") -> str:
+    """2401980000 in M€ → "2 401,98" in French; euros with their cents; "" for nothing."""
+    if value is None:
+        return ""
+    scaled = Decimal(value) / MILLION if unit == "M€" else Decimal(value)
+    return formats.number_format(
+        round(scaled, 2), decimal_pos=2, use_l10n=True, force_grouping=True
+    )

@@ -94,6 +94,7 @@ def test_the_shipped_strategies_have_pages(client, shipped_data):
 
 def test_the_strategy_page_shows_its_budget_and_reconciliation(client, shipped_data):
     page = client.get(reverse("dashboard:strategy-detail", args=["PM40"])).content.decode()
-    assert "2\xa0401\xa0980\xa0000,00" in page  # the published total, in euros
-    assert "2\xa0401\xa0990\xa0000,00" in page  # the sum of its parts
-    assert "-10\xa0000,00" in page  # the difference, shown, not hidden
+    assert "(M€)" in page  # read in millions, as published
+    assert "2\xa0401,98" in page  # the published total
+    assert "2\xa0401,99" in page  # the sum of its parts
+    assert "-0,01" in page  # the difference, shown, not hidden
