@@ -326,9 +326,12 @@ def cost_per_result(
     node: StrategyNode | None = None,
     action=None,
     rollups: dict | None = None,
+    indicators: list | None = None,
+    assessments: dict | None = None,
 ) -> CostPerResult | None:
     """A node's or an action's budget beside its progress and, for an action, beside each
-    of its counted results. `rollups`: the node roll-ups when the caller has them."""
+    of its counted results. What the caller already has is not read again: `rollups`
+    (the node roll-ups), an action's `indicators` and their `assessments`."""
     from pilotage.indicators.models import Measure
     from pilotage.indicators.selectors import (
         action_rollups,
@@ -337,18 +340,20 @@ def cost_per_result(
         node_rollups,
     )
 
-    rollup, indicators, assessments = None, [], {}
-    if action is not None:
-        indicators = list(indicator_list(action_ids=[action.pk]))
-        assessments = indicator_assessments(indicators)
-        rollup = action_rollups(indicators, assessments).get(action.pk)
-    elif node is not None:
-        rollup = (rollups if rollups is not None else node_rollups(node.strategy)).get(node.pk)
-
     spent = table.total.spent
     if spent is None:
         return None
     flow, amount = spent
+    rollup = None
+    if action is not None:
+        if indicators is None:
+            indicators = list(indicator_list(action_ids=[action.pk]))
+        if assessments is None:
+            assessments = indicator_assessments(indicators)
+        rollup = action_rollups(indicators, assessments).get(action.pk)
+    elif node is not None:
+        rollup = (rollups if rollups is not None else node_rollups(node.strategy)).get(node.pk)
+    indicators, assessments = indicators or [], assessments or {}
     progress = rollup.progress if rollup is not None else None
     per_point = (amount / (progress * 100)).quantize(Decimal("0.01")) if progress else None
     unit_costs = []

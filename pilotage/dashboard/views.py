@@ -222,7 +222,9 @@ class ActionDetailView(TemplateView):
         budget = budget_table(action=action)
         context.update(
             budget=budget,
-            cost=cost_per_result(budget, action=action),
+            cost=cost_per_result(
+                budget, action=action, indicators=indicators, assessments=assessments
+            ),
             source_labels=_source_labels(),
             budget_lines=budget_lines(
                 action=action, strategy__in=Strategy.objects.public()
