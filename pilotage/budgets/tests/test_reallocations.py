@@ -9,6 +9,7 @@ from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFact
 from pilotage.budgets.models import BudgetLine, ReallocationState
 from pilotage.budgets.selectors import budget_totals, reconciliation
 from pilotage.budgets.services import reallocation_decide, reallocation_request
+from pilotage.budgets.tests.factories import BudgetLineFactory
 from pilotage.core.audit import record_history
 from pilotage.strategies.tests.factories import (
     StrategyFactory,
@@ -92,7 +93,6 @@ def test_partners_cannot_reallocate(lines):
 
 
 def test_an_approved_reallocation_moves_the_totals_of_the_nodes_above_both_lines():
-    source = TermFactory(taxonomy=TaxonomyFactory(code="funding-sources"))
     strategy = StrategyFactory()
     top, below = (StrategyLevelFactory(strategy=strategy, depth=depth) for depth in (0, 1))
     axis_a = StrategyNodeFactory(strategy=strategy, level=top, code="A")
@@ -100,13 +100,8 @@ def test_an_approved_reallocation_moves_the_totals_of_the_nodes_above_both_lines
     measure = StrategyNodeFactory(strategy=strategy, level=below, parent=axis_a, code="A.1")
 
     def line(code, node, amount, total=False):
-        return BudgetLine.objects.create(
-            code=code,
-            strategy=strategy,
-            node=node,
-            source=source,
-            amount=D(amount),
-            is_declared_total=total,
+        return BudgetLineFactory(
+            code=code, strategy=strategy, node=node, amount=D(amount), is_declared_total=total
         )
 
     giving, receiving = line("A1", measure, 400), line("B0", axis_b, 100)

@@ -56,7 +56,7 @@ def browser():
     if CHROMIUM is None:
         if os.environ.get("PILOTAGE_BROWSER_TESTS") == "required":
             pytest.fail("Chromium is required for the browser tests (apt-get install chromium).")
-        pytest.skip("Chromium is not installed (apt-get install chromium).")
+        pytest.skip(reason="Chromium is not installed (apt-get install chromium).")
     if not AXE.is_file():
         pytest.fail(f"axe-core is expected at {AXE} (make install-dev installs it from npm).")
     from playwright.sync_api import sync_playwright
