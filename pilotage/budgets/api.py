@@ -22,6 +22,7 @@ from pilotage.budgets.selectors import (
 from pilotage.core.api import ErrorOut, QueryError, cursor_page, limit_check, params_check
 from pilotage.strategies.facets import public_actions
 from pilotage.strategies.models import Action, Strategy, StrategyNode
+from pilotage.strategies.selectors import strategy_public_get
 
 router = Router(tags=["budgets"])
 ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -33,7 +34,7 @@ def _euros(value: Decimal | None) -> str | None:
 
 def _strategy(code: str) -> Strategy:
     try:
-        return Strategy.objects.public().get(code=code)
+        return strategy_public_get(code)
     except Strategy.DoesNotExist:
         raise Http404 from None
 

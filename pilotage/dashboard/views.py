@@ -59,10 +59,23 @@ def _source_labels() -> dict[str, str]:
     return dict(Term.objects.filter(taxonomy__code="funding-sources").values_list("code", "label"))
 
 
-def _walk(tree):
+def _walk_with_depth(tree, depth: int = 0):
+    """Every node of a tree, top-down, with its depth below the tree's roots."""
     for item in tree:
+        yield depth, item
+        yield from _walk_with_depth(item.children, depth + 1)
+
+
+def _walk(tree):
+    for _depth, item in _walk_with_depth(tree):
         yield item
-        yield from _walk(item.children)
+
+
+def _public_strategy(code: str) -> Strategy:
+    try:
+        return strategy_public_get(code)
+    except Strategy.DoesNotExist as error:
+        raise Http404 from error
 
 
 class StrategyListView(TemplateView):
@@ -88,10 +101,7 @@ class StrategyDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            strategy = strategy_public_get(kwargs["code"])
-        except Strategy.DoesNotExist as error:
-            raise Http404 from error
+        strategy = _public_strategy(kwargs["code"])
         tree = strategy_trees([strategy])[strategy.pk]
         node_ids = [item.node.pk for item in _walk(tree)]
         shown = selectors.actions_shown(node_ids)
@@ -121,10 +131,7 @@ class StrategyBudgetView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            strategy = strategy_public_get(kwargs["code"])
-        except Strategy.DoesNotExist as error:
-            raise Http404 from error
+        strategy = _public_strategy(kwargs["code"])
         tables = node_budget_tables(strategy)
         rollups = selectors.strategies_progress([strategy])
         rows = [
@@ -146,12 +153,6 @@ class StrategyBudgetView(TemplateView):
             reconciliation=reconciliation(strategy),
         )
         return context
-
-
-def _walk_with_depth(tree, depth: int = 0):
-    for item in tree:
-        yield depth, item
-        yield from _walk_with_depth(item.children, depth + 1)
 
 
 class NodeDetailView(TemplateView):
