@@ -43,6 +43,16 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def fresh_read_model():
+    """Each test's database starts anew; so does this process's read model."""
+    from pilotage.indicators.readmodel import read_model_reset
+
+    read_model_reset()
+    yield
+    read_model_reset()
+
+
+@pytest.fixture(autouse=True)
 def fresh_magnet_index():
     """Each test's database starts anew; so does the in-memory magnet index."""
     from pilotage.registry.magnets import magnet_index_reset

@@ -22,7 +22,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from pilotage.accounts.permissions import can_view_backoffice, is_steering
 from pilotage.core.audit import acting_as
-from pilotage.core.models import Revision
+from pilotage.core.models import Change
 
 admin.site.site_header = _("Pilotage back-office")
 admin.site.site_title = _("Pilotage")
@@ -218,8 +218,9 @@ class SteeringLogEntryAdmin(LogEntryAdmin):
         return False
 
 
-@admin.register(Revision)
-class RevisionAdmin(RecordAdmin):
-    """How often the data behind cached figures changed (diagnosis only)."""
+@admin.register(Change)
+class ChangeAdmin(RecordAdmin):
+    """What the read model has followed, for diagnosis."""
 
-    list_display = ["name", "number"]
+    list_display = ["pk", "kind", "object_id", "created_at"]
+    list_filter = ["kind"]

@@ -87,6 +87,10 @@ def shipped_data_load(data_dir: Path, *, progress: Progress = iter) -> Counter:
     stats: Counter = Counter()
     for folder in registered_folders():
         stats.update(folder.write(parsed[folder.folder], progress))
+    if any(count for key, count in stats.items() if not str(key).endswith("unchanged")):
+        from pilotage.core.revisions import ChangeKind, changed
+
+        changed(ChangeKind.STRUCTURE)  # anything may have moved; a second load writes nothing
     return stats
 
 

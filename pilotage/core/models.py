@@ -14,17 +14,24 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class Revision(models.Model):
-    """A counter that moves whenever the data behind a derived figure change, so that a
-    figure computed once can be kept in each process's cache and dropped the moment it
-    could be stale, in every process (one row read by its key per request)."""
+class ChangeKind(models.TextChoices):
+    INDICATOR = "indicator", _("an indicator, its targets or its published values")
+    LABEL = "label", _("a text or date the pages show, nothing to recompute")
+    STRUCTURE = "structure", _("what is public, a tree, a link or a weight")
 
-    name = models.CharField(_("name"), max_length=50, primary_key=True)
-    number = models.BigIntegerField(_("number"), default=0)
+
+class Change(models.Model):
+    """One committed write the read model follows (core.revisions): the log's last id is
+    the data's revision, and the rows after a process's own revision say what to
+    recompute. Written in the writer's transaction, so it commits, or not, with it."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ChangeKind.choices)
+    object_id = models.BigIntegerField(_("record"), null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("revision")
-        verbose_name_plural = _("revisions")
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
 
     def __str__(self) -> str:
-        return f"{self.name} {self.number}"
+        return f"{self.pk}: {self.kind} {self.object_id or ''}".strip()

@@ -15,12 +15,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from pilotage.core.formatting import number_text
-from pilotage.core.revisions import cached
 from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_series
 from pilotage.dashboard.maps import province_map
-from pilotage.indicators.book import ProgressBook
 from pilotage.indicators.explain import explanation
 from pilotage.indicators.models import Indicator, Observation, ObservationPart
+from pilotage.indicators.readmodel import read_model
 from pilotage.indicators.selectors import (
     PUBLIC_STATES,
     indicator_assessments,
@@ -59,12 +58,7 @@ def indicator_rows(indicators: list[Indicator], assessments) -> list[dict]:
 def strategies_progress(strategies: list[Strategy]):
     """Every node roll-up of these strategies, by node id, in one pass; kept in cache
     until a value, an indicator or the tree changes (core.revisions)."""
-    ids = sorted(strategy.pk for strategy in strategies)
-    return cached(
-        "progress",
-        "nodes:" + ",".join(map(str, ids)),
-        lambda: ProgressBook.from_database(strategy_ids=ids).compute_all().nodes,
-    )
+    return read_model().node_rollups
 
 
 def strategy_key_figures(strategies: list[Strategy]) -> dict[int, dict[str, int]]:

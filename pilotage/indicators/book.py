@@ -1,21 +1,66 @@
 """The progress book: every assessment and roll-up of a set of strategies, kept current.
 
-`compute_all` computes everything once; `record` adds one value and recomputes only what
-depends on it: that indicator, the computed (formula) indicators it is a component of,
-their actions, the nodes those serve and their ancestors. The public pages use the same
-roll-up rules through `node_rollups`.
+The one engine of statuses and roll-ups: the read model (indicators.readmodel) holds the
+public strategies' book, the quarterly report computes one as of its quarter from the
+validated values. `compute_all` computes everything once; `refresh` reads a few
+indicators again (their definition, targets and values) and recomputes only what depends
+on them: those indicators, the computed (formula) indicators they are a component of,
+their actions, the nodes those serve and their ancestors.
+
+A book keeps each indicator's `Summary` (count, first and last values), not its values:
+the database computes it (one window query), so two million values load in seconds and
+cost no memory. Sums and averages, and formulas, are summed here from their values,
+exactly (SQLite would add floats).
+
+A node's progress is the weighted mean of what is directly below it (its indicators, its
+child nodes, its actions); its coverage counts every action and node indicator of its
+whole subtree, each once: "3 of 5 reported" above children saying "1 of 2" and "2 of 3".
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import models
+from django.db.models import Count, F, Min, Q, Window
+from django.db.models.functions import RowNumber
 
-from pilotage.indicators.models import Indicator, Observation
-from pilotage.indicators.progress import Assessment, RollUp, Spec, Value, assess, rollup
+from pilotage.indicators.models import Indicator, Measure, Observation, ObservationState
+from pilotage.indicators.progress import (
+    Assessment,
+    RollUp,
+    Spec,
+    Summary,
+    Value,
+    assess,
+    rollup,
+    summarise,
+)
+
+PUBLIC_STATES = (ObservationState.PUBLISHED,)
+ACCEPTED_STATES = (ObservationState.VALIDATED, ObservationState.PUBLISHED)
+SPEC_FIELDS = (
+    "pk",
+    "code",
+    "action_id",
+    "node_id",
+    "weight",
+    "direction",
+    "aggregation",
+    "status_method",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "tolerance",
+    "on_track_from",
+    "behind_from",
+    "formula",
+    "measure",
+)
 
 
 def rollup_item(weight, assessment: Assessment) -> tuple:
@@ -28,145 +73,271 @@ def rollup_item(weight, assessment: Assessment) -> tuple:
     return (weight, progress, assessment.actual is not None)
 
 
+def computed_values(formula: dict, measure: str, series: list[list[Value]]) -> list[Value]:
+    """Apply a formula period by period: a ratio (×100 for a percentage) or a sum, over
+    the periods where every component has a value."""
+    by_period = [{(v.start, v.end): v.value for v in values} for values in series]
+    periods = set(by_period[0]).intersection(*by_period[1:])
+    result = []
+    for start, end in sorted(periods):
+        numbers = [values[(start, end)] for values in by_period]
+        if formula["op"] == "sum":
+            value = sum(numbers, Decimal(0))
+        elif numbers[1] == 0:
+            continue  # a ratio over zero has no value
+        else:
+            value = numbers[0] / numbers[1] * (100 if measure == Measure.PERCENTAGE else 1)
+        result.append(Value(start, end, value))
+    return result
+
+
+def _observations(indicators, *, states, as_of):
+    """The numeric values of `indicators` (a queryset or ids) in these states."""
+    observations = Observation.objects.filter(
+        indicator_id__in=indicators, state__in=states, value__isnull=False
+    )
+    return observations.filter(period_end__lte=as_of) if as_of is not None else observations
+
+
+def values_of(indicator_ids: Iterable[int], *, states, as_of=None) -> dict[int, list[Value]]:
+    """Every stored value of these indicators, by id (one query)."""
+    values: dict[int, list[Value]] = defaultdict(list)
+    rows = _observations(list(indicator_ids), states=states, as_of=as_of).values_list(
+        "indicator_id", "period_start", "period_end", "value"
+    )
+    for indicator_id, start, end, value in rows.order_by().iterator(chunk_size=20000):
+        values[indicator_id].append(Value(start, end, value))
+    return values
+
+
+def last_value_summaries(indicators, *, states, as_of=None) -> dict[int, Summary]:
+    """The summary of each indicator's values, computed by the database: its count, its
+    earliest start, and the values of its first and last periods (no sum: for stocks)."""
+    ranked = (
+        _observations(indicators, states=states, as_of=as_of)
+        .annotate(
+            latest=Window(
+                RowNumber(),
+                partition_by=[F("indicator_id")],
+                order_by=[F("period_end").desc(), F("period_start").desc()],
+            ),
+            earliest=Window(
+                RowNumber(),
+                partition_by=[F("indicator_id")],
+                order_by=[F("period_end").asc(), F("period_start").asc()],
+            ),
+            n=Window(Count("pk"), partition_by=[F("indicator_id")]),
+            first_start=Window(Min("period_start"), partition_by=[F("indicator_id")]),
+        )
+        .filter(Q(latest=1) | Q(earliest=1))
+        .order_by()
+        .values_list("indicator_id", "period_end", "value", "n", "first_start", "latest")
+    )
+    firsts: dict[int, tuple] = {}
+    lasts: dict[int, tuple] = {}
+    for indicator_id, end, value, count, first_start, latest in ranked.iterator(chunk_size=20000):
+        if latest == 1:
+            lasts[indicator_id] = (end, value, count, first_start)
+        # One period only: it is both the first and the last.
+        if latest != 1 or count == 1:
+            firsts[indicator_id] = (end, value)
+    return {
+        indicator_id: Summary(
+            count=count,
+            total=None,
+            first=firsts[indicator_id][1],
+            first_end=firsts[indicator_id][0],
+            first_start=first_start,
+            last=value,
+            last_end=end,
+        )
+        for indicator_id, (end, value, count, first_start) in lasts.items()
+    }
+
+
+@dataclass
+class Entry:
+    """What the book knows of an indicator besides its summary."""
+
+    code: str
+    action_id: int | None
+    node_id: int | None
+    weight: Decimal
+    aggregation: str
+    spec: Spec
+    formula: dict | None = None
+    measure: str = Measure.NUMBER
+
+
 @dataclass
 class ProgressBook:
-    specs: dict[int, Spec]
-    weights: dict[int, Decimal]
-    values: dict[int, list[Value]]
-    indicators_of_action: dict[int, list[int]]
-    indicators_of_node: dict[int, list[int]]
-    nodes_of_action: dict[int, list[int]]
-    actions_of_node: dict[int, list[int]]
-    parent_of: dict[int, int | None]
-    children_of: dict[int | None, list[int]]
-    assessments: dict[int, Assessment] = field(default_factory=dict)
-    as_of: object = None  # a date: assess as of then (the values are cut there too)
+    states: tuple = PUBLIC_STATES
+    as_of: datetime.date | None = None  # assess as of then (the values are cut there too)
+    entries: dict[int, Entry] = field(default_factory=dict)
+    summaries: dict[int, Summary | None] = field(default_factory=dict)
+    indicators_of_action: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    indicators_of_node: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    nodes_of_action: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    actions_of_node: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    parent_of: dict[int, int | None] = field(default_factory=dict)
+    children_of: dict[int | None, list[int]] = field(default_factory=lambda: defaultdict(list))
     node_weights: dict[int, Decimal] = field(default_factory=dict)  # in their parent's mean
     action_weights: dict[int, Decimal] = field(default_factory=dict)  # in their nodes' mean
-    # Computed indicators: id → the indicator (its formula), and component id → the ids of
-    # the computed indicators that use it; the stored values of components that are not
-    # typed-in indicators of this book (another strategy's, or computed themselves).
-    formulas: dict[int, Indicator] = field(default_factory=dict)
-    dependents: dict[int, list[int]] = field(default_factory=dict)
-    component_values: dict[int, list[Value]] = field(default_factory=dict)
-    component_codes: dict[str, int] = field(default_factory=dict)
+    # Computed indicators: component code → the ids of the computed indicators using it.
+    dependents: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    assessments: dict[int, Assessment] = field(default_factory=dict)
     actions: dict[int, RollUp] = field(default_factory=dict)
     nodes: dict[int, RollUp] = field(default_factory=dict)
+    # Each node's subtree, for its coverage: the actions (with indicators) and node
+    # indicators anywhere below it or on it, each once.
+    actions_below: dict[int, set[int]] = field(default_factory=dict)
+    indicators_below: dict[int, list[int]] = field(default_factory=dict)
+
+    # -- loading ------------------------------------------------------------------------
 
     @classmethod
     def from_database(cls, *, strategy_ids=None, states=None, as_of=None) -> ProgressBook:
-        """Load the strategies' trees, indicators and values (a handful of queries); with
-        `as_of`, only the values of periods ended by then (a past quarter's report)."""
-        from pilotage.indicators.selectors import PUBLIC_STATES, indicator_spec
+        """Load the strategies' trees, indicators and the summaries of their values (a
+        handful of queries); with `as_of`, only the values of periods ended by then."""
         from pilotage.strategies.models import Action, StrategyNode
 
-        states = states or PUBLIC_STATES
+        book = cls(states=tuple(states or PUBLIC_STATES), as_of=as_of)
         nodes = StrategyNode.objects.all()
         if strategy_ids is not None:
-            nodes = nodes.filter(strategy_id__in=strategy_ids)
-        parent_of = dict(nodes.values_list("pk", "parent_id"))
-        children_of: dict[int | None, list[int]] = defaultdict(list)
-        for pk, parent_id in parent_of.items():
-            children_of[parent_id].append(pk)
-        links = Action.nodes.through.objects.filter(strategynode_id__in=list(parent_of))
-        nodes_of_action: dict[int, list[int]] = defaultdict(list)
-        actions_of_node: dict[int, list[int]] = defaultdict(list)
+            nodes = nodes.filter(strategy_id__in=list(strategy_ids))
+        for pk, parent_id, weight in nodes.values_list("pk", "parent_id", "weight"):
+            book.parent_of[pk] = parent_id
+            book.children_of[parent_id].append(pk)
+            book.node_weights[pk] = weight
+        links = Action.nodes.through.objects.filter(strategynode_id__in=nodes.values("pk"))
         for action_id, node_id in links.values_list("action_id", "strategynode_id"):
-            nodes_of_action[action_id].append(node_id)
-            actions_of_node[node_id].append(action_id)
-        indicators = Indicator.objects.filter(
-            models.Q(action_id__in=list(nodes_of_action)) | models.Q(node_id__in=list(parent_of))
-        ).prefetch_related("targets")
-        book = cls(
-            specs={},
-            weights={},
-            values=defaultdict(list),
-            indicators_of_action=defaultdict(list),
-            indicators_of_node=defaultdict(list),
-            nodes_of_action=nodes_of_action,
-            actions_of_node=actions_of_node,
-            parent_of=parent_of,
-            children_of=children_of,
-        )
-        computed = []
-        for indicator in indicators:
-            book.specs[indicator.pk] = indicator_spec(indicator)
-            book.weights[indicator.pk] = indicator.weight
-            if indicator.action_id:
-                book.indicators_of_action[indicator.action_id].append(indicator.pk)
-            else:
-                book.indicators_of_node[indicator.node_id].append(indicator.pk)
-            if indicator.is_computed:
-                computed.append(indicator)
-        book.as_of = as_of
-        book.node_weights = dict(nodes.values_list("pk", "weight"))
+            book.nodes_of_action[action_id].append(node_id)
+            book.actions_of_node[node_id].append(action_id)
         book.action_weights = dict(
-            Action.objects.filter(pk__in=list(nodes_of_action)).values_list("pk", "weight")
+            Action.objects.filter(pk__in=links.values("action_id")).values_list("pk", "weight")
         )
-        observations = Observation.objects.filter(
-            indicator_id__in=list(book.specs), state__in=states
+        indicators = Indicator.objects.filter(
+            Q(action_id__in=links.values("action_id")) | Q(node_id__in=nodes.values("pk"))
         )
-        if as_of is not None:
-            observations = observations.filter(period_end__lte=as_of)
-        rows = (
-            observations.exclude(value=None)
-            .values_list("indicator_id", "period_start", "period_end", "value")
-            .iterator(chunk_size=20000)
-        )
-        for indicator_id, start, end, value in rows:
-            book.values[indicator_id].append(Value(start, end, value))
-        if computed:
-            book._load_formulas(computed, states=states, as_of=as_of)
+        book._load_entries(indicators)
+        book._load_summaries(indicators, list(book.entries))
+        book._subtrees()
         return book
 
-    def _load_formulas(self, computed: list[Indicator], *, states, as_of) -> None:
-        """Index the computed indicators by component, load the stored values of the
-        components the book does not hold, and compute the formulas' values."""
-        from pilotage.indicators.selectors import _components
+    def _load_entries(self, indicators) -> None:
+        """Each indicator's definition and targets (two queries)."""
+        from pilotage.indicators.models import Target
 
-        components = _components(computed)
-        for indicator in computed:
-            self.formulas[indicator.pk] = indicator
-            for code in indicator.formula.get("of", []):
-                if code in components:
-                    self.dependents.setdefault(components[code].pk, []).append(indicator.pk)
-        self.component_codes = {code: component.pk for code, component in components.items()}
-        outside = [pk for pk in self.dependents if pk not in self.specs or pk in self.formulas]
-        if outside:
-            observations = Observation.objects.filter(indicator_id__in=outside, state__in=states)
-            if as_of is not None:
-                observations = observations.filter(period_end__lte=as_of)
-            rows = observations.exclude(value=None).values_list(
-                "indicator_id", "period_start", "period_end", "value"
+        milestones: dict[int, list] = defaultdict(list)
+        for indicator_id, end, value in Target.objects.filter(
+            indicator_id__in=indicators.values("pk")
+        ).values_list("indicator_id", "period_end", "value"):
+            milestones[indicator_id].append((end, value))
+        for row in indicators.values(*SPEC_FIELDS).iterator(chunk_size=20000):
+            entry = Entry(
+                code=row["code"],
+                action_id=row["action_id"],
+                node_id=row["node_id"],
+                weight=row["weight"],
+                aggregation=row["aggregation"],
+                formula=row["formula"] or None,
+                measure=row["measure"],
+                spec=Spec(
+                    direction=row["direction"],
+                    aggregation=row["aggregation"],
+                    method=row["status_method"],
+                    baseline_value=row["baseline_value"],
+                    baseline_date=row["baseline_date"],
+                    target_value=row["target_value"],
+                    target_date=row["target_date"],
+                    tolerance=row["tolerance"],
+                    on_track_from=row["on_track_from"],
+                    behind_from=row["behind_from"],
+                    milestones=tuple(milestones.get(row["pk"], ())),
+                ),
             )
-            for indicator_id, start, end, value in rows:
-                self.component_values.setdefault(indicator_id, []).append(Value(start, end, value))
-        for indicator_id in self.formulas:
-            self._compute_formula(indicator_id)
+            self._forget(row["pk"])
+            self.entries[row["pk"]] = entry
+            if entry.action_id:
+                self.indicators_of_action[entry.action_id].append(row["pk"])
+            else:
+                self.indicators_of_node[entry.node_id].append(row["pk"])
+            for code in (entry.formula or {}).get("of", []):
+                self.dependents[code].append(row["pk"])
 
-    def _series(self, indicator_id: int) -> list[Value]:
-        """The stored values of a component."""
-        if indicator_id in self.specs and indicator_id not in self.formulas:
-            return self.values.get(indicator_id, [])
-        return self.component_values.get(indicator_id, [])
+    def _forget(self, indicator_id: int) -> None:
+        """Take an indicator out of the indexes before it is read again."""
+        entry = self.entries.pop(indicator_id, None)
+        if entry is None:
+            return
+        owner = (
+            self.indicators_of_action[entry.action_id]
+            if entry.action_id
+            else self.indicators_of_node[entry.node_id]
+        )
+        if indicator_id in owner:
+            owner.remove(indicator_id)
+        for code in (entry.formula or {}).get("of", []):
+            if indicator_id in self.dependents.get(code, []):
+                self.dependents[code].remove(indicator_id)
 
-    def _compute_formula(self, indicator_id: int) -> None:
-        """A computed indicator's values, period by period, from its components' (only
-        the periods where every component has a value)."""
-        from pilotage.indicators.selectors import computed_values
+    def _load_summaries(self, indicators, ids: list[int]) -> None:
+        """Stocks summarised by the database; flows, averages and formulas from their
+        values, here."""
+        wanted = set(ids)
+        stocks = {pk for pk in wanted if self.entries[pk].aggregation == "last"}
+        summaries = last_value_summaries(
+            indicators.filter(aggregation="last").values("pk")
+            if len(wanted) > 500
+            else sorted(stocks),
+            states=self.states,
+            as_of=self.as_of,
+        )
+        for pk in wanted:
+            self.summaries[pk] = summaries.get(pk) if pk in stocks else None
+        flows = [pk for pk in wanted if pk not in stocks and not self.entries[pk].formula]
+        for pk, values in values_of(flows, states=self.states, as_of=self.as_of).items():
+            self.summaries[pk] = summarise(values)
+        for pk in wanted:
+            if self.entries[pk].formula:
+                self.summaries[pk] = summarise(self._formula_values(pk))
 
-        indicator = self.formulas[indicator_id]
-        ids = [self.component_codes.get(code) for code in indicator.formula.get("of", [])]
-        if not ids or None in ids:
-            self.values[indicator_id] = []
-        else:
-            series = [self._series(pk) for pk in ids]
-            self.values[indicator_id] = computed_values(indicator, series)
+    def _formula_values(self, indicator_id: int) -> list[Value]:
+        """A computed indicator's values, from its components' stored values (its
+        components may belong to any strategy)."""
+        entry = self.entries[indicator_id]
+        codes = entry.formula.get("of", [])
+        found = dict(Indicator.objects.filter(code__in=codes).values_list("code", "pk"))
+        if not codes or any(code not in found for code in codes):
+            return []
+        values = values_of(found.values(), states=self.states, as_of=self.as_of)
+        return computed_values(
+            entry.formula, entry.measure, [values.get(found[code], []) for code in codes]
+        )
+
+    def _subtrees(self) -> None:
+        """Each node's actions and node indicators, over its whole subtree."""
+
+        def visit(node_id: int) -> tuple[set[int], list[int]]:
+            actions = {a for a in self.actions_of_node.get(node_id, []) if a in self.action_weights}
+            indicators = list(self.indicators_of_node.get(node_id, []))
+            for child in self.children_of.get(node_id, []):
+                below_actions, below_indicators = visit(child)
+                actions |= below_actions
+                indicators += below_indicators
+            self.actions_below[node_id] = actions
+            self.indicators_below[node_id] = indicators
+            return actions, indicators
+
+        for root in self.children_of.get(None, []):
+            visit(root)
+
+    # -- computing ----------------------------------------------------------------------
 
     def compute_all(self) -> ProgressBook:
-        for indicator_id, spec in self.specs.items():
+        for indicator_id, entry in self.entries.items():
             self.assessments[indicator_id] = assess(
-                spec, self.values.get(indicator_id, []), self.as_of
+                entry.spec, self.summaries.get(indicator_id), self.as_of
             )
         for action_id in self.indicators_of_action:
             self._action(action_id)
@@ -174,48 +345,43 @@ class ProgressBook:
             self._node_tree(root)
         return self
 
-    def record(self, indicator_id: int, value: Value) -> int:
-        """Add one value (replacing the one of the same period); recompute what depends on
-        it: the indicator, the computed indicators it is a component of, their actions,
-        then every node above them, deepest first. Returns how many items it recomputed.
-
-        A value after the book's `as_of` changes nothing (the book is cut there), and a
-        computed indicator takes no value of its own: its values come from its components.
-        """
-        if indicator_id in self.formulas:
-            raise ValueError("A computed indicator's values come from its components.")
-        if self.as_of is not None and value.end > self.as_of:
-            return 0
-        typed_in = indicator_id in self.specs
-        if not typed_in and indicator_id not in self.dependents:
-            return 0  # nothing in this book depends on it
-        series = self.values if typed_in else self.component_values
-        series[indicator_id] = [
-            *(
-                v
-                for v in series.get(indicator_id, [])
-                if (v.start, v.end) != (value.start, value.end)
-            ),
-            value,
-        ]
-        touched = [indicator_id] if typed_in else []
-        for computed_id in self.dependents.get(indicator_id, []):
-            self._compute_formula(computed_id)
-            touched.append(computed_id)
-        action_ids, node_ids = [], []
-        for touched_id in touched:
-            self.assessments[touched_id] = assess(
-                self.specs[touched_id], self.values[touched_id], self.as_of
-            )
-            action_id = self._action_index.get(touched_id)
-            if action_id is not None:
-                if action_id not in action_ids:
-                    action_ids.append(action_id)
-                node_ids += self.nodes_of_action.get(action_id, [])
+    def refresh(self, indicator_ids: Iterable[int]) -> int:
+        """Read these indicators again (definition, targets, values) and recompute what
+        depends on them: the computed indicators using them, their actions, then every
+        node above, deepest first. An indicator this book does not hold changes only the
+        formulas using it. Returns how many items it recomputed."""
+        ids = set(indicator_ids)
+        codes = dict(Indicator.objects.filter(pk__in=ids).values_list("pk", "code"))
+        held = [pk for pk in ids if pk in self.entries]
+        actions_before = {self.entries[pk].action_id for pk in held}
+        nodes_before = {self.entries[pk].node_id for pk in held}
+        for pk in held:
+            if pk not in codes:  # deleted
+                self._forget(pk)
+                self.summaries.pop(pk, None)
+                self.assessments.pop(pk, None)
+        reread = [pk for pk in held if pk in codes]
+        if reread:
+            queryset = Indicator.objects.filter(pk__in=reread)
+            self._load_entries(queryset)
+            self._load_summaries(queryset, reread)
+        touched = set(reread)
+        for code in [codes[pk] for pk in ids if pk in codes]:
+            for computed_id in self.dependents.get(code, []):
+                self.summaries[computed_id] = summarise(self._formula_values(computed_id))
+                touched.add(computed_id)
+        action_ids = {a for a in actions_before if a}
+        node_ids = {n for n in nodes_before if n}
+        for pk in touched:
+            entry = self.entries[pk]
+            self.assessments[pk] = assess(entry.spec, self.summaries.get(pk), self.as_of)
+            if entry.action_id:
+                action_ids.add(entry.action_id)
             else:
-                node_ids += [n for n, ids in self.indicators_of_node.items() if touched_id in ids]
+                node_ids.add(entry.node_id)
         for action_id in action_ids:
             self._action(action_id)
+            node_ids.update(self.nodes_of_action.get(action_id, []))
         above = set()
         for node_id in node_ids:
             while node_id is not None and node_id not in above:
@@ -231,26 +397,18 @@ class ProgressBook:
             depth += 1
         return depth
 
-    @property
-    def _action_index(self) -> dict[int, int]:
-        """Indicator → action, built on first use."""
-        if "_action_of" not in self.__dict__:
-            self.__dict__["_action_of"] = {
-                i: a for a, ids in self.indicators_of_action.items() for i in ids
-            }
-        return self.__dict__["_action_of"]
-
-    def _action(self, action_id: int) -> RollUp:
-        items = [
-            rollup_item(self.weights[i], self.assessments[i])
-            for i in self.indicators_of_action[action_id]
-        ]
+    def _action(self, action_id: int) -> RollUp | None:
+        ids = self.indicators_of_action.get(action_id, [])
+        if not ids:
+            self.actions.pop(action_id, None)
+            return None
+        items = [rollup_item(self.entries[i].weight, self.assessments[i]) for i in ids]
         self.actions[action_id] = rollup(items)
         return self.actions[action_id]
 
     def _node(self, node_id: int) -> RollUp:
         items = [
-            rollup_item(self.weights[i], self.assessments[i])
+            rollup_item(self.entries[i].weight, self.assessments[i])
             for i in self.indicators_of_node.get(node_id, [])
         ]
         for child in self.children_of.get(node_id, []):
@@ -263,7 +421,28 @@ class ProgressBook:
                 items.append(
                     (self.action_weights.get(action_id, 1), action.progress, action.reported > 0)
                 )
-        self.nodes[node_id] = rollup(items)
+        progress = rollup(items).progress
+        # Coverage over the whole subtree, each action and indicator once.
+        actions = [
+            self.actions[a] for a in self.actions_below.get(node_id, ()) if a in self.actions
+        ]
+        indicators = [
+            self.assessments[i]
+            for i in self.indicators_below.get(node_id, [])
+            if i in self.assessments
+        ]
+        reported = sum(1 for a in actions if a.reported) + sum(
+            1 for a in indicators if a.actual is not None
+        )
+        assessed = sum(1 for a in actions if a.assessed) + sum(
+            1 for a in indicators if rollup_item(1, a)[1] is not None
+        )
+        self.nodes[node_id] = RollUp(
+            progress=progress,
+            reported=reported,
+            total=len(actions) + len(indicators),
+            assessed=assessed,
+        )
         return self.nodes[node_id]
 
     def _node_tree(self, node_id: int) -> RollUp:

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.audit import acting_as
 from pilotage.core.datafiles import DataError, DataFileError
-from pilotage.core.revisions import revision_bump
 from pilotage.indicators.models import Indicator, Observation, ObservationImport, ObservationState
 from pilotage.indicators.services import LOCKED_STATES
 
@@ -136,8 +135,7 @@ def observations_import_csv(*, actor, name: str, path) -> int:
         ObservationImport.objects.create(
             actor=actor, file_name=name, sha256=digest.hexdigest(), rows=count
         )
-    # Written past the ORM's signals: figures kept in cache must be computed again.
-    revision_bump("progress")
+    # Submitted values, and no published one replaced (locked): nothing public moved.
     return count
 
 

@@ -122,21 +122,60 @@ class RollUp:
             object.__setattr__(self, "assessed", self.reported)
 
 
-def actual_value(spec: Spec, values: Sequence[Value], as_of: datetime.date | None = None):
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a status needs of an indicator's series: its count, sum, first and last
+    values and the dates around them. The read model keeps this rather than every value,
+    and the database can compute it (indicators.book) as `summarise` does."""
+
+    count: int
+    total: Decimal | None  # the sum of the values (None where it was not needed)
+    first: Decimal  # the value of the period that ends first (then starts first)
+    first_end: datetime.date
+    first_start: datetime.date  # the earliest start of any period
+    last: Decimal  # the value of the period that ends last (then starts last)
+    last_end: datetime.date
+
+
+def summarise(values: Iterable[Value], as_of: datetime.date | None = None) -> Summary | None:
+    """The summary of the values of periods ended by `as_of` (all by default); None
+    when there is none."""
+    counted = [v for v in values if as_of is None or v.end <= as_of]
+    if not counted:
+        return None
+    first = min(counted, key=lambda v: (v.end, v.start))
+    last = max(counted, key=lambda v: (v.end, v.start))
+    return Summary(
+        count=len(counted),
+        total=sum((v.value for v in counted), ZERO),
+        first=first.value,
+        first_end=first.end,
+        first_start=min(v.start for v in counted),
+        last=last.value,
+        last_end=last.end,
+    )
+
+
+def _summary(values, as_of) -> Summary | None:
+    if values is None or isinstance(values, Summary):
+        return values  # a summary is already cut at its book's date
+    return summarise(values, as_of)
+
+
+def actual_value(spec: Spec, values, as_of: datetime.date | None = None):
     """The indicator's value at `as_of` (default: its latest), as (value, date) or (None, None).
 
     A stock is its last value; flows add up; an average is the mean of the periods.
+    `values` is a sequence of values or their summary.
     """
-    counted = [v for v in values if as_of is None or v.end <= as_of]
-    if not counted:
+    summary = _summary(values, as_of)
+    if summary is None:
         return None, None
-    latest = max(v.end for v in counted)
     if spec.aggregation == "sum":
-        return sum((v.value for v in counted), ZERO), latest
+        return summary.total, summary.last_end
     if spec.aggregation == "average":
-        return sum((v.value for v in counted), ZERO) / len(counted), latest
-    last = max(counted, key=lambda v: (v.end, v.start))
-    return last.value, latest
+        return summary.total / summary.count, summary.last_end
+    return summary.last, summary.last_end
 
 
 def progress_toward_target(
@@ -169,28 +208,31 @@ def expected_value(spec: Spec, baseline: Decimal, start: datetime.date, day: dat
     return points[-1][1]
 
 
-def assess(spec: Spec, values: Sequence[Value], as_of: datetime.date | None = None) -> Assessment:
-    """The status of an indicator from its values, with the numbers behind it."""
+def assess(
+    spec: Spec, values: Sequence[Value] | Summary | None, as_of: datetime.date | None = None
+) -> Assessment:
+    """The status of an indicator from its values (or their summary), with the numbers
+    behind it."""
+    summary = _summary(values, as_of)
     if spec.method == "growth":
-        return _assess_growth(spec, values, as_of)
-    return _assess_trajectory(spec, values, as_of)
+        return _assess_growth(spec, summary)
+    return _assess_trajectory(spec, summary)
 
 
-def _baseline(spec: Spec, values: Sequence[Value]) -> tuple[Decimal, datetime.date, tuple]:
+def _baseline(spec: Spec, summary: Summary) -> tuple[Decimal, datetime.date, tuple]:
     if spec.baseline_value is not None and spec.baseline_date is not None:
         return spec.baseline_value, spec.baseline_date, ()
-    start = min(v.start for v in values)
-    return ZERO, start, (_("no baseline given: 0 at the start of the first period"),)
+    return ZERO, summary.first_start, (_("no baseline given: 0 at the start of the first period"),)
 
 
-def _assess_trajectory(spec: Spec, values, as_of) -> Assessment:
-    actual, day = actual_value(spec, values, as_of)
+def _assess_trajectory(spec: Spec, summary: Summary | None) -> Assessment:
+    actual, day = actual_value(spec, summary)
     common = {"method": "trajectory", "actual": actual, "as_of": day}
     if actual is None:
         return Assessment(Status.NO_DATA, **common)
     if spec.target_value is None or spec.target_date is None:
         return Assessment(Status.NO_TARGET, **common)
-    baseline, start, notes = _baseline(spec, values)
+    baseline, start, notes = _baseline(spec, summary)
     common |= {
         "baseline_value": baseline,
         "baseline_date": start,
@@ -246,18 +288,17 @@ def _cagr(first: Decimal, last: Decimal, years: float) -> Decimal | None:
     return Decimal(repr(math.pow(float(last / first), 1 / years) - 1))
 
 
-def _assess_growth(spec: Spec, values, as_of) -> Assessment:
+def _assess_growth(spec: Spec, summary: Summary | None) -> Assessment:
     """Open SDG: the observed compound annual growth rate against the rate the target
     requires (or, without a target, against fixed rates)."""
-    counted = sorted((v for v in values if as_of is None or v.end <= as_of), key=lambda v: v.end)
-    actual, day = actual_value(spec, counted, as_of)
+    actual, day = actual_value(spec, summary)
     common = {"method": "growth", "actual": actual, "as_of": day}
     if actual is None:
         return Assessment(Status.NO_DATA, **common)
     if spec.baseline_value is not None and spec.baseline_date is not None:
         first, start = spec.baseline_value, spec.baseline_date
-    elif len(counted) >= 2:
-        first, start = counted[0].value, counted[0].end
+    elif summary.count >= 2:
+        first, start = summary.first, summary.first_end
     else:
         notes = (_("a growth rate needs a baseline or two values"),)
         status = Status.NO_TARGET if spec.target_value is None else Status.NO_DATA

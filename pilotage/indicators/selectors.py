@@ -1,20 +1,35 @@
-"""Reads on indicators: their values, statuses with explanations, and roll-ups."""
+"""Reads on indicators: the public ones, their values and the statuses of their values.
+
+Statuses and roll-ups of today come from the read model (indicators.readmodel); this
+module lists records and values.
+"""
 
 from __future__ import annotations
 
-import datetime
-from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.db import models
 
-from pilotage.indicators.book import ProgressBook, rollup_item
-from pilotage.indicators.models import Indicator, Measure, Observation, ObservationState
-from pilotage.indicators.progress import Assessment, RollUp, Spec, Value, assess, rollup
+from pilotage.indicators.book import (
+    ACCEPTED_STATES,
+    PUBLIC_STATES,
+    computed_values,
+    values_of,
+)
+from pilotage.indicators.models import Indicator, Observation
+from pilotage.indicators.progress import Assessment, Spec, Value, assess
+from pilotage.indicators.readmodel import public_indicators
 
-PUBLIC_STATES = (ObservationState.PUBLISHED,)
-ACCEPTED_STATES = (ObservationState.VALIDATED, ObservationState.PUBLISHED)
+__all__ = [
+    "ACCEPTED_STATES",
+    "PUBLIC_STATES",
+    "indicator_list",
+    "indicator_list_public",
+    "indicator_spec",
+    "observation_list_public",
+    "observation_statuses",
+    "observation_values",
+]
 
 
 def indicator_spec(indicator: Indicator) -> Spec:
@@ -35,7 +50,7 @@ def indicator_spec(indicator: Indicator) -> Spec:
 
 
 def indicator_list(*, action_ids=None, node_ids=None) -> models.QuerySet[Indicator]:
-    """Indicators with what their pages and assessments need loaded."""
+    """Indicators with what their pages need loaded."""
     queryset = Indicator.objects.with_relations()
     if action_ids is not None:
         queryset = queryset.filter(action_id__in=action_ids)
@@ -44,118 +59,51 @@ def indicator_list(*, action_ids=None, node_ids=None) -> models.QuerySet[Indicat
     return queryset
 
 
+def indicator_list_public() -> models.QuerySet[Indicator]:
+    """Indicators the public may read (readmodel.public_indicators), with relations."""
+    return indicator_list().filter(pk__in=public_indicators().values("pk"))
+
+
 def observation_values(
     indicators: Iterable[Indicator], *, states=PUBLIC_STATES
 ) -> dict[int, list[Value]]:
-    """The numeric values of these indicators, by indicator id, in one query.
-
-    A computed indicator's values come from its components, period by period, for the
-    periods where every component has a value; they are never typed in.
-    """
+    """The values of these indicators, by id, for their charts (one query, and one more
+    for computed indicators' components): a computed indicator's values come from its
+    components, period by period, for the periods where every component has a value."""
     indicators = list(indicators)
-    components = _components(indicators)
-    wanted = [i.pk for i in indicators] + [c.pk for c in components.values()]
-    stored: dict[int, list[Value]] = defaultdict(list)
-    rows = (
-        Observation.objects.filter(indicator_id__in=wanted, state__in=states)
-        .exclude(value=None)
-        .values_list("indicator_id", "period_start", "period_end", "value")
-    )
-    for indicator_id, start, end, value in rows:
-        stored[indicator_id].append(Value(start, end, value))
-    values: dict[int, list[Value]] = defaultdict(list)
-    for indicator in indicators:
-        if indicator.is_computed:
-            parts = [components.get(code) for code in indicator.formula["of"]]
-            if all(parts):
-                values[indicator.pk] = computed_values(indicator, [stored[p.pk] for p in parts])
-        else:
-            values[indicator.pk] = stored[indicator.pk]
-    return values
-
-
-def _components(indicators: list[Indicator]) -> dict[str, Indicator]:
     codes = {code for i in indicators if i.is_computed for code in i.formula.get("of", [])}
-    return {i.code: i for i in Indicator.objects.filter(code__in=codes)} if codes else {}
-
-
-def computed_values(indicator: Indicator, series: list[list[Value]]) -> list[Value]:
-    """Apply a formula period by period: a ratio (×100 for a percentage) or a sum."""
-    by_period = [{(v.start, v.end): v.value for v in values} for values in series]
-    periods = set(by_period[0]).intersection(*by_period[1:])
-    result = []
-    for start, end in sorted(periods):
-        numbers = [values[(start, end)] for values in by_period]
-        if indicator.formula["op"] == "sum":
-            value = sum(numbers, Decimal(0))
-        elif numbers[1] == 0:
-            continue  # a ratio over zero has no value
-        else:
-            value = (
-                numbers[0] / numbers[1] * (100 if indicator.measure == Measure.PERCENTAGE else 1)
-            )
-        result.append(Value(start, end, value))
-    return result
-
-
-def indicator_assessments(
-    indicators: Iterable[Indicator],
-    *,
-    states=PUBLIC_STATES,
-    as_of: datetime.date | None = None,
-) -> dict[int, Assessment]:
-    """The status and explanation of each indicator, by id (public values by default)."""
-    indicators = list(indicators)
-    values = observation_values(indicators, states=states)
-    return {
-        indicator.pk: assess(indicator_spec(indicator), values.get(indicator.pk, []), as_of)
-        for indicator in indicators
-    }
-
-
-def action_rollups(
-    indicators: Iterable[Indicator], assessments: dict[int, Assessment]
-) -> dict[int, RollUp]:
-    """Each action's progress: the weighted mean of its indicators', with coverage."""
-    by_action: dict[int, list] = defaultdict(list)
+    components = (
+        dict(Indicator.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    )
+    stored = values_of(
+        [i.pk for i in indicators if not i.is_computed] + list(components.values()),
+        states=states,
+    )
+    values: dict[int, list[Value]] = {}
     for indicator in indicators:
-        if indicator.action_id:
-            by_action[indicator.action_id].append(
-                rollup_item(indicator.weight, assessments[indicator.pk])
-            )
-    return {action_id: rollup(items) for action_id, items in by_action.items()}
-
-
-def node_rollups(strategy, *, states=PUBLIC_STATES, as_of=None) -> dict[int, RollUp]:
-    """Every node's progress, bottom-up: the mean of its children's, its actions' and its
-    own indicators', over those that reported, with coverage (as of a date if given)."""
-    book = ProgressBook.from_database(strategy_ids=[strategy.pk], states=states, as_of=as_of)
-    return book.compute_all().nodes
-
-
-def indicator_list_public() -> models.QuerySet[Indicator]:
-    """Indicators the public may read: every one except those that belong only to draft
-    strategies (on a node of a draft, or on an action serving drafts only)."""
-    from pilotage.strategies.facets import public_actions
-    from pilotage.strategies.models import Action, StrategyNode, StrategyStatus
-
-    draft_nodes = StrategyNode.objects.filter(strategy__status=StrategyStatus.DRAFT)
-    drafts_only = Action.objects.filter(nodes__in=draft_nodes).exclude(pk__in=public_actions())
-    return indicator_list().exclude(node__in=draft_nodes).exclude(action__in=drafts_only)
+        if not indicator.is_computed:
+            values[indicator.pk] = stored.get(indicator.pk, [])
+        elif all(code in components for code in indicator.formula["of"]):
+            series = [stored.get(components[code], []) for code in indicator.formula["of"]]
+            values[indicator.pk] = computed_values(indicator.formula, indicator.measure, series)
+        else:
+            values[indicator.pk] = []
+    return values
 
 
 def observation_list_public() -> models.QuerySet[Observation]:
     """Published values of public indicators."""
     return Observation.objects.filter(
-        state__in=PUBLIC_STATES, indicator__in=indicator_list_public().values("pk")
+        state__in=PUBLIC_STATES, indicator__in=public_indicators().values("pk")
     )
 
 
 def observation_statuses(observations: Iterable[Observation]) -> dict[int, Assessment]:
     """For each published value, the status its indicator had as of the value's period
-    end, from the published values up to then (by observation id; 2 queries + targets)."""
+    end, from the published values up to then (by observation id; 2 queries + targets).
+    Today's status is the read model's; this is the history behind it."""
     observations = list(observations)
-    indicators = {o.indicator_id: o.indicator for o in observations}
+    indicators = {o.indicator_id for o in observations}
     loaded = {
         i.pk: i for i in Indicator.objects.filter(pk__in=indicators).prefetch_related("targets")
     }
@@ -168,3 +116,32 @@ def observation_statuses(observations: Iterable[Observation]) -> dict[int, Asses
         )
         for o in observations
     }
+
+
+# -- TEMPORARY: what the consumers still call while they move to the read model. ---------
+def indicator_assessments(indicators, *, states=PUBLIC_STATES, as_of=None):
+    indicators = list(indicators)
+    values = observation_values(indicators, states=states)
+    return {i.pk: assess(indicator_spec(i), values.get(i.pk, []), as_of) for i in indicators}
+
+
+def action_rollups(indicators, assessments):
+    from collections import defaultdict
+
+    from pilotage.indicators.book import rollup_item
+    from pilotage.indicators.progress import rollup
+
+    by_action = defaultdict(list)
+    for indicator in indicators:
+        if indicator.action_id:
+            by_action[indicator.action_id].append(
+                rollup_item(indicator.weight, assessments[indicator.pk])
+            )
+    return {action_id: rollup(items) for action_id, items in by_action.items()}
+
+
+def node_rollups(strategy, *, states=PUBLIC_STATES, as_of=None):
+    from pilotage.indicators.book import ProgressBook
+
+    book = ProgressBook.from_database(strategy_ids=[strategy.pk], states=states, as_of=as_of)
+    return book.compute_all().nodes

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
+from pilotage.core.revisions import ChangeKind, changed
 from pilotage.indicators.models import (
     Indicator,
     Observation,
@@ -61,9 +62,18 @@ class PeriodLocked(ValidationError):
 @transaction.atomic
 def indicator_save(*, actor, indicator: Indicator) -> Indicator:
     require(can_change_indicator(actor, indicator), "Only steering staff define indicators.")
+    stored = (
+        Indicator.objects.filter(pk=indicator.pk).values_list("action_id", "node_id").first()
+        if indicator.pk
+        else None
+    )
     with acting_as(actor):
         indicator.full_clean()
         indicator.save()
+    if stored == (indicator.action_id, indicator.node_id):
+        changed(ChangeKind.INDICATOR, [indicator.pk])
+    else:  # a new indicator, or one moved to another action or node
+        changed(ChangeKind.STRUCTURE)
     return indicator
 
 
@@ -72,6 +82,7 @@ def indicator_delete(*, actor, indicator: Indicator) -> None:
     require(can_change_indicator(actor, indicator), "Only steering staff define indicators.")
     with acting_as(actor):
         indicator.delete()
+    changed(ChangeKind.STRUCTURE)
 
 
 @transaction.atomic
@@ -80,6 +91,7 @@ def target_save(*, actor, target: Target) -> Target:
     with acting_as(actor):
         target.full_clean()
         target.save()
+    changed(ChangeKind.INDICATOR, [target.indicator_id])
     return target
 
 
@@ -88,6 +100,7 @@ def target_delete(*, actor, target: Target) -> None:
     require(can_change_indicator(actor, target.indicator), "Only steering staff set targets.")
     with acting_as(actor):
         target.delete()
+    changed(ChangeKind.INDICATOR, [target.indicator_id])
 
 
 @transaction.atomic
@@ -194,10 +207,14 @@ def observation_transition(
         )
     if needs_reason and not reason.strip():
         raise ValidationError(_("Give a reason."), code="reason")
+    public_before = observation.state == State.PUBLISHED
     observation.state = target
     observation.review_note = reason.strip()
     if transition == "submit":
         observation.submitted_at = timezone.now()
     with acting_as(actor):
         observation.save()
+    if public_before or target == State.PUBLISHED:
+        # What the public reads moved: this indicator, and what it rolls up into.
+        changed(ChangeKind.INDICATOR, [observation.indicator_id])
     return observation

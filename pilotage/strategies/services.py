@@ -10,6 +10,7 @@ from django.db import transaction
 from pilotage.core.audit import acting_as
 from pilotage.core.datafiles import LANGUAGES
 from pilotage.core.permissions import require
+from pilotage.core.revisions import ChangeKind, changed
 from pilotage.registry.models import Organisation
 from pilotage.strategies.models import (
     Action,
@@ -62,6 +63,7 @@ def strategy_save(*, actor, strategy: Strategy) -> Strategy:
     with acting_as(actor):
         strategy.full_clean()
         strategy.save()
+    changed(ChangeKind.STRUCTURE)
     return strategy
 
 
@@ -70,6 +72,7 @@ def strategy_delete(*, actor, strategy: Strategy) -> None:
     require(can_change_strategy(actor, strategy), "Only steering staff change strategies.")
     with acting_as(actor):
         strategy.delete()
+    changed(ChangeKind.STRUCTURE)
 
 
 @transaction.atomic
@@ -79,6 +82,7 @@ def level_save(*, actor, level: StrategyLevel) -> StrategyLevel:
     with acting_as(actor):
         level.full_clean()
         level.save()
+    changed(ChangeKind.LABEL)
     return level
 
 
@@ -87,6 +91,7 @@ def level_delete(*, actor, level: StrategyLevel) -> None:
     require(can_change_strategy(actor, level.strategy), "Only steering staff change strategies.")
     with acting_as(actor):
         level.delete()
+    changed(ChangeKind.STRUCTURE)
 
 
 @transaction.atomic
@@ -96,6 +101,7 @@ def node_save(*, actor, node: StrategyNode) -> StrategyNode:
     with acting_as(actor):
         node.full_clean()
         node.save()
+    changed(ChangeKind.STRUCTURE)
     return node
 
 
@@ -104,15 +110,23 @@ def node_delete(*, actor, node: StrategyNode) -> None:
     require(can_change_strategy(actor, node.strategy), "Only steering staff change strategies.")
     with acting_as(actor):
         node.delete()
+    changed(ChangeKind.STRUCTURE)
 
 
 @transaction.atomic
 def action_save(*, actor, action: Action) -> Action:
     """Save an action built or changed in memory (by a form or the loader)."""
     _require_action_write(actor, action)
+    stored_weight = (
+        Action.objects.filter(pk=action.pk).values_list("weight", flat=True).first()
+        if action.pk
+        else None
+    )
     with acting_as(actor):
         action.full_clean()
         action.save()
+    # Its weight counts in its nodes' progress; its texts and dates are only shown.
+    changed(ChangeKind.LABEL if stored_weight == action.weight else ChangeKind.STRUCTURE)
     return action
 
 
@@ -141,6 +155,7 @@ def action_delete(*, actor, action: Action) -> None:
     require(can_delete_action(actor, action), "Only steering staff delete actions.")
     with acting_as(actor):
         action.delete()
+    changed(ChangeKind.STRUCTURE)
 
 
 @transaction.atomic
@@ -164,6 +179,7 @@ def action_partners_set(
         for organisation, role in partners:
             if organisation.pk not in present:
                 ActionPartner.objects.create(action=action, organisation=organisation, role=role)
+    changed(ChangeKind.LABEL)
     return list(action.partnerships.all())
 
 
@@ -174,6 +190,7 @@ def partnership_save(*, actor, partnership: ActionPartner) -> ActionPartner:
     with acting_as(actor):
         partnership.full_clean()
         partnership.save()
+    changed(ChangeKind.LABEL)
     return partnership
 
 
@@ -182,6 +199,7 @@ def partnership_delete(*, actor, partnership: ActionPartner) -> None:
     _require_action_write(actor, partnership.action)
     with acting_as(actor):
         partnership.delete()
+    changed(ChangeKind.LABEL)
 
 
 @transaction.atomic
@@ -190,6 +208,7 @@ def action_nodes_set(*, actor, action: Action, nodes: Iterable[StrategyNode]) ->
     _require_action_write(actor, action)
     with acting_as(actor):
         action.nodes.set(list(nodes))
+    changed(ChangeKind.STRUCTURE)
 
 
 @transaction.atomic
@@ -201,3 +220,4 @@ def action_target_audiences_set(*, actor, action: Action, audiences: Iterable[Te
             raise ValidationError(f"{term.code} is not a target audience.")
     with acting_as(actor):
         action.target_audiences.set(audiences)
+    changed(ChangeKind.LABEL)
