@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from pilotage.indicators.selectors import action_rollups, indicator_assessments, node_rollups
+from pilotage.indicators.book import ProgressBook
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.strategies.tests.factories import (
     ActionFactory,
@@ -19,6 +19,23 @@ pytestmark = pytest.mark.django_db
 END = datetime.date(2027, 12, 31)
 
 
+def book_of(strategy, **kwargs) -> ProgressBook:
+    return ProgressBook.from_database(strategy_ids=[strategy.pk], **kwargs).compute_all()
+
+
+def serving(action):
+    """The action, serving a node of a strategy of its own."""
+    strategy = StrategyFactory()
+    action.nodes.add(
+        StrategyNodeFactory(strategy=strategy, level=StrategyLevelFactory(strategy=strategy))
+    )
+    return strategy
+
+
+def action_progress(action):
+    return book_of(serving(action)).actions[action.pk]
+
+
 def indicator_at(action, weight, progress):
     """An indicator of `action` whose published value is `progress` of the way to 100."""
     indicator = IndicatorFactory(action=action, weight=D(weight))
@@ -29,13 +46,13 @@ def indicator_at(action, weight, progress):
 
 def test_an_action_is_the_weighted_mean_of_its_indicators():
     action = ActionFactory()
-    indicators = [
+    [
         indicator_at(action, 2, 100),
         indicator_at(action, 1, 0),
         indicator_at(action, 1, 50),
     ]
 
-    result = action_rollups(indicators, indicator_assessments(indicators))[action.pk]
+    result = action_progress(action)
 
     assert result.progress == D("0.625")
     assert (result.reported, result.total) == (3, 3)
@@ -43,13 +60,13 @@ def test_an_action_is_the_weighted_mean_of_its_indicators():
 
 def test_an_indicator_that_did_not_report_is_left_out_not_zero():
     action = ActionFactory()
-    indicators = [
+    [
         indicator_at(action, 2, 100),
         indicator_at(action, 1, 0),
         indicator_at(action, 1, None),
     ]
 
-    result = action_rollups(indicators, indicator_assessments(indicators))[action.pk]
+    result = action_progress(action)
 
     assert round(result.progress, 3) == D("0.667")
     assert (result.reported, result.total) == (2, 3)
@@ -60,7 +77,7 @@ def test_unpublished_values_do_not_count_in_public_roll_ups():
     indicator = indicator_at(action, 1, 80)
     indicator.observations.update(state="submitted")
 
-    result = action_rollups([indicator], indicator_assessments([indicator]))[action.pk]
+    result = action_progress(action)
 
     assert (result.progress, result.reported) == (None, 0)
 
@@ -81,7 +98,7 @@ def test_a_node_rolls_up_its_children_and_actions():
     silent_action.nodes.add(silent)
     indicator_at(silent_action, 1, None)
 
-    rollups = node_rollups(strategy)
+    rollups = book_of(strategy).nodes
 
     assert rollups[lever_a.pk].progress == D(1)
     assert rollups[ambition.pk].progress == D("0.75")  # (1 + 0.5) / 2; the silent lever left out
@@ -111,16 +128,13 @@ def test_a_computed_indicator_takes_its_values_from_its_components():
         period_end=datetime.date(2026, 3, 31),
     )
 
-    assessments = indicator_assessments([share, total])
+    assessments = book_of(serving(action)).assessments
 
     assert assessments[share.pk].actual == D(25)  # 30 / 120 × 100
     assert assessments[total.pk].actual == D(150)
 
 
 def test_recording_one_value_recomputes_only_what_depends_on_it():
-    from pilotage.indicators.book import ProgressBook
-    from pilotage.indicators.progress import Value
-
     strategy = StrategyFactory()
     top = StrategyLevelFactory(strategy=strategy, depth=0)
     below = StrategyLevelFactory(strategy=strategy, depth=1)
@@ -145,12 +159,12 @@ def test_recording_one_value_recomputes_only_what_depends_on_it():
     assert book.assessments[total.pk].actual == D(50) + D(50)
 
     def fresh():
-        return ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all()
+        return book_of(strategy)
 
     later = END + datetime.timedelta(days=1)
     ObservationFactory(indicator=indicators[0], period_start=later, period_end=later, value=D(100))
 
-    recomputed = book.record(indicators[0].pk, Value(later, later, D(100)))
+    recomputed = book.refresh([indicators[0].pk])
 
     # The indicator and the sum using it, their two actions, their two levers, the ambition.
     assert recomputed == 7
@@ -167,7 +181,7 @@ def test_recording_one_value_recomputes_only_what_depends_on_it():
     # The second component's value for the later period: the sum has a later value now.
     ObservationFactory(indicator=indicators[1], period_start=later, period_end=later, value=D(60))
 
-    book.record(indicators[1].pk, Value(later, later, D(60)))
+    book.refresh([indicators[1].pk])
 
     assert book.assessments[total.pk].actual == D(100) + D(60)
     assert book.actions[summing.pk].progress == (D(160) - 0) / (D(200) - 0)
@@ -177,14 +191,9 @@ def test_recording_one_value_recomputes_only_what_depends_on_it():
         book.actions,
         book.assessments,
     )
-    with pytest.raises(ValueError):
-        book.record(total.pk, Value(later, later, D(1)))  # computed, never typed in
 
 
 def test_an_action_under_two_levers_updates_their_common_ancestor_once_both_are_current():
-    from pilotage.indicators.book import ProgressBook
-    from pilotage.indicators.progress import Value
-
     strategy = StrategyFactory()
     top = StrategyLevelFactory(strategy=strategy, depth=0)
     below = StrategyLevelFactory(strategy=strategy, depth=1)
@@ -198,7 +207,7 @@ def test_an_action_under_two_levers_updates_their_common_ancestor_once_both_are_
 
     later = END + datetime.timedelta(days=1)
     ObservationFactory(indicator=indicator, period_start=later, period_end=later, value=D(80))
-    recomputed = book.record(indicator.pk, Value(later, later, D(80)))
+    recomputed = book.refresh([indicator.pk])
 
     assert recomputed == 5  # the indicator, the action, both levers, the ambition once
     assert book.nodes[ambition.pk].progress == D("0.8")
@@ -207,9 +216,6 @@ def test_an_action_under_two_levers_updates_their_common_ancestor_once_both_are_
 
 
 def test_a_book_cut_at_a_date_ignores_later_values():
-    from pilotage.indicators.book import ProgressBook
-    from pilotage.indicators.progress import Value
-
     strategy = StrategyFactory()
     lever = StrategyNodeFactory(strategy=strategy, level=StrategyLevelFactory(strategy=strategy))
     action = ActionFactory()
@@ -224,21 +230,13 @@ def test_a_book_cut_at_a_date_ignores_later_values():
     assert cut.assessments[indicator.pk].actual == D(40)
     assert whole.assessments[indicator.pk].actual == D(90)
     assert cut.nodes[lever.pk].progress == D("0.4")
-    assert cut.record(indicator.pk, Value(later, later, D(95))) == 0
+    indicator.observations.filter(period_end=later).update(value=D(95))
+    cut.refresh([indicator.pk])
     assert cut.assessments[indicator.pk].actual == D(40)
 
 
 def test_a_node_is_the_weighted_mean_of_its_actions_and_children():
     from decimal import Decimal as Dec
-
-    from pilotage.indicators.selectors import node_rollups
-    from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
-    from pilotage.strategies.tests.factories import (
-        ActionFactory,
-        StrategyFactory,
-        StrategyLevelFactory,
-        StrategyNodeFactory,
-    )
 
     strategy = StrategyFactory()
     node = StrategyNodeFactory(strategy=strategy, level=StrategyLevelFactory(strategy=strategy))
@@ -246,6 +244,6 @@ def test_a_node_is_the_weighted_mean_of_its_actions_and_children():
         action = ActionFactory(weight=Dec(weight))
         action.nodes.add(node)
         ObservationFactory(indicator=IndicatorFactory(action=action), value=Dec(value))
-    rollup = node_rollups(strategy)[node.pk]
+    rollup = book_of(strategy).nodes[node.pk]
     assert rollup.progress == Dec("0.75")
     assert (rollup.reported, rollup.total) == (2, 2)

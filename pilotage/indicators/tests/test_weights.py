@@ -11,8 +11,8 @@ from pydantic import ValidationError as SchemaError
 
 from pilotage.core.datafiles import DataFileError
 from pilotage.core.loading import shipped_data_load
+from pilotage.indicators.book import ProgressBook
 from pilotage.indicators.models import Observation
-from pilotage.indicators.selectors import node_rollups
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.strategies.loaders import ActionData, NodeData
 from pilotage.strategies.models import Action, StrategyNode
@@ -46,14 +46,14 @@ def test_weights_2_1_1_give_62_5_and_a_silent_child_is_left_out():
     for child, progress in zip(children, (100, 0, 50), strict=True):
         reporting_action(child, progress)
 
-    rollup = node_rollups(strategy)[ambition.pk]
+    rollup = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all().nodes[ambition.pk]
 
     assert rollup.progress == (2 * D(1) + 1 * D(0) + 1 * D("0.5")) / 4
     assert (rollup.reported, rollup.total) == (3, 3)
 
     Observation.objects.filter(indicator__action__nodes=children[2]).delete()  # not reported
 
-    rollup = node_rollups(strategy)[ambition.pk]
+    rollup = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all().nodes[ambition.pk]
 
     assert rollup.progress == (2 * D(1) + 1 * D(0)) / 3
     assert round(rollup.progress, 3) == D("0.667")
@@ -66,7 +66,7 @@ def test_an_action_weight_counts_in_each_of_its_nodes():
     reporting_action(node, 100, weight="0.5")
     reporting_action(node, 40, weight="1.5")
 
-    rollup = node_rollups(strategy)[node.pk]
+    rollup = ProgressBook.from_database(strategy_ids=[strategy.pk]).compute_all().nodes[node.pk]
 
     assert rollup.progress == (D("0.5") * D(1) + D("1.5") * D("0.4")) / 2
 
