@@ -10,8 +10,8 @@ an organisation does not move the revision.
 
 Ids come from a sequence, assigned before the commit: a row may become visible after a
 higher one. Readers therefore look a few ids back (`LOOKBACK`) and skip what they
-applied; rows older than a day are pruned (`changes_prune`, from `pilotage remind`, run
-daily), and a process that has not looked for half a day rebuilds everything.
+applied; rows older than a day are pruned (every `PRUNE_EVERY` writes), and a process
+that has not looked for half a day rebuilds everything.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from pilotage.core.models import Change, ChangeKind
 T = TypeVar("T")
 LOOKBACK = 64  # ids: more than the writers that may commit out of order at once
 KEEP = datetime.timedelta(days=1)
+PRUNE_EVERY = 500
 STALE = KEEP / 2  # a reader silent this long rebuilds: what it missed may be pruned
 
 __all__ = [
@@ -47,9 +48,12 @@ def changed(kind: str, object_ids: Iterable[int] | None = None) -> None:
     `INDICATOR`, the ids of the indicators concerned."""
     if kind == ChangeKind.INDICATOR:
         ids = sorted(set(object_ids or ()))
-        Change.objects.bulk_create([Change(kind=kind, object_id=pk) for pk in ids])
+        rows = Change.objects.bulk_create([Change(kind=kind, object_id=pk) for pk in ids])
     else:
-        Change.objects.create(kind=kind)
+        rows = [Change.objects.create(kind=kind)]
+    # Every few hundred writes, the log drops what no process can still need.
+    if any(row.pk and row.pk % PRUNE_EVERY == 0 for row in rows):
+        changes_prune()
 
 
 def changes_after(seen: int) -> list[tuple[int, str, int | None]]:
