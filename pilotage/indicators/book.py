@@ -91,6 +91,12 @@ def computed_values(formula: dict, measure: str, series: list[list[Value]]) -> l
     return result
 
 
+def _rows(queryset, *, many: bool):
+    """Rows streamed in chunks when there are many (a full build), else read at once: a
+    server-side cursor costs more than a few rows do."""
+    return queryset.iterator(chunk_size=20000) if many else queryset
+
+
 def _observations(indicators, *, states, as_of):
     """The numeric values of `indicators` (a queryset or ids) in these states."""
     observations = Observation.objects.filter(
@@ -102,10 +108,11 @@ def _observations(indicators, *, states, as_of):
 def values_of(indicator_ids: Iterable[int], *, states, as_of=None) -> dict[int, list[Value]]:
     """Every stored value of these indicators, by id (one query)."""
     values: dict[int, list[Value]] = defaultdict(list)
-    rows = _observations(list(indicator_ids), states=states, as_of=as_of).values_list(
+    ids = list(indicator_ids)
+    rows = _observations(ids, states=states, as_of=as_of).values_list(
         "indicator_id", "period_start", "period_end", "value"
     )
-    for indicator_id, start, end, value in rows.order_by().iterator(chunk_size=20000):
+    for indicator_id, start, end, value in _rows(rows.order_by(), many=len(ids) > 500):
         values[indicator_id].append(Value(start, end, value))
     return values
 
@@ -135,7 +142,8 @@ def last_value_summaries(indicators, *, states, as_of=None) -> dict[int, Summary
     )
     firsts: dict[int, tuple] = {}
     lasts: dict[int, tuple] = {}
-    for indicator_id, end, value, count, first_start, latest in ranked.iterator(chunk_size=20000):
+    many = not isinstance(indicators, list | tuple)
+    for indicator_id, end, value, count, first_start, latest in _rows(ranked, many=many):
         if latest == 1:
             lasts[indicator_id] = (end, value, count, first_start)
         # One period only: it is both the first and the last.
@@ -224,7 +232,7 @@ class ProgressBook:
         book._subtrees()
         return book
 
-    def _load_entries(self, indicators) -> None:
+    def _load_entries(self, indicators, *, many: bool = True) -> None:
         """Each indicator's definition and targets (two queries)."""
         from pilotage.indicators.models import Target
 
@@ -233,7 +241,7 @@ class ProgressBook:
             indicator_id__in=indicators.values("pk")
         ).values_list("indicator_id", "period_end", "value"):
             milestones[indicator_id].append((end, value))
-        for row in indicators.values(*SPEC_FIELDS).iterator(chunk_size=20000):
+        for row in _rows(indicators.values(*SPEC_FIELDS), many=many):
             entry = Entry(
                 code=row["code"],
                 action_id=row["action_id"],
@@ -363,7 +371,7 @@ class ProgressBook:
         reread = [pk for pk in held if pk in codes]
         if reread:
             queryset = Indicator.objects.filter(pk__in=reread)
-            self._load_entries(queryset)
+            self._load_entries(queryset, many=len(reread) > 500)
             self._load_summaries(queryset, reread)
         touched = set(reread)
         for code in [codes[pk] for pk in ids if pk in codes]:
