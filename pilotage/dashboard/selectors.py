@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -19,13 +19,8 @@ from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_s
 from pilotage.dashboard.maps import province_map
 from pilotage.indicators.explain import explanation
 from pilotage.indicators.models import Indicator, Observation, ObservationPart
-from pilotage.indicators.readmodel import read_model
-from pilotage.indicators.selectors import (
-    PUBLIC_STATES,
-    indicator_assessments,
-    indicator_list,
-    observation_values,
-)
+from pilotage.indicators.readmodel import ReadModel, read_model
+from pilotage.indicators.selectors import PUBLIC_STATES, indicator_list, observation_values
 from pilotage.registry.magnets import magnet_index
 from pilotage.registry.models import Affiliation, Organisation, Relation
 from pilotage.strategies.facets import (
@@ -39,81 +34,108 @@ from pilotage.strategies.facets import (
     public_actions,
 )
 from pilotage.strategies.models import Action, Strategy, StrategyNode
+from pilotage.strategies.selectors import TreeNode
 from pilotage.taxonomies.selectors import record_terms
 
 PAGE_SIZE = 25
 
 
-def indicator_rows(indicators: list[Indicator], assessments) -> list[dict]:
-    return [
-        {
-            "indicator": indicator,
-            "assessment": assessments[indicator.pk],
-            "explanation": explanation(assessments[indicator.pk]),
-        }
-        for indicator in indicators
-    ]
+def indicator_rows(indicators: list[Indicator], model: ReadModel) -> list[dict]:
+    """Each indicator with its assessment and the sentence behind it, from the read model."""
+    rows = []
+    for indicator in indicators:
+        assessment = model.assessment(indicator.pk)
+        rows.append(
+            {
+                "indicator": indicator,
+                "assessment": assessment,
+                "explanation": explanation(assessment),
+            }
+        )
+    return rows
 
 
-def strategies_progress(strategies: list[Strategy]):
-    """Every node roll-up of these strategies, by node id, in one pass; kept in cache
-    until a value, an indicator or the tree changes (core.revisions)."""
-    return read_model().node_rollups
+def strategy_public(model: ReadModel, code: str) -> Strategy:
+    """One public strategy of the read model by code, or a 404."""
+    for strategy in model.strategies:
+        if strategy.code == code:
+            return strategy
+    raise Http404
 
 
-def strategy_key_figures(strategies: list[Strategy]) -> dict[int, dict[str, int]]:
-    """Each strategy's number of actions and indicators (two queries for all)."""
-    figures: dict[int, dict[str, int]] = {s.pk: {"actions": 0, "indicators": 0} for s in strategies}
-    links = (
-        Action.nodes.through.objects.filter(strategynode__strategy__in=strategies)
-        .values("strategynode__strategy_id")
-        .annotate(count=Count("action_id", distinct=True))
-    )
-    for row in links:
-        figures[row["strategynode__strategy_id"]]["actions"] = row["count"]
-    # An indicator counts once for a strategy, whether on one of its nodes or actions.
-    on_actions = (
-        Indicator.objects.filter(action__nodes__strategy__in=strategies)
-        .values("action__nodes__strategy_id")
-        .annotate(count=Count("pk", distinct=True))
-        .values_list("action__nodes__strategy_id", "count")
-    )
-    on_nodes = (
-        Indicator.objects.filter(node__strategy__in=strategies)
-        .values("node__strategy_id")
-        .annotate(count=Count("pk"))
-        .values_list("node__strategy_id", "count")
-    )
-    for strategy_id, count in [*on_actions, *on_nodes]:
-        figures[strategy_id]["indicators"] += count
+def tree_walk(tree: list[TreeNode], depth: int = 0):
+    """Every item of a tree, top-down, with its depth below the tree's roots."""
+    for item in tree:
+        yield depth, item
+        yield from tree_walk(item.children, depth + 1)
+
+
+def tree_item(model: ReadModel, node: StrategyNode) -> TreeNode:
+    """A node's place in its strategy's tree (the read model's), with its children."""
+    for _depth, item in tree_walk(model.trees.get(node.strategy_id, [])):
+        if item.node.pk == node.pk:
+            return item
+    raise Http404
+
+
+def node_ancestors(model: ReadModel, node: StrategyNode) -> list[StrategyNode]:
+    """From the top of the tree down to the node's parent (from the read model)."""
+    chain = []
+    parent = model.nodes.get(node.parent_id)
+    while parent is not None:
+        chain.append(parent)
+        parent = model.nodes.get(parent.parent_id)
+    return list(reversed(chain))
+
+
+def strategy_key_figures(model: ReadModel) -> dict[int, dict[str, int]]:
+    """Each public strategy's number of actions and indicators (an indicator counts once
+    for a strategy, whether on one of its nodes or on one of its actions)."""
+    book = model.book
+    node_ids: dict[int, list[int]] = {strategy.pk: [] for strategy in model.strategies}
+    for node in model.nodes.values():
+        node_ids.setdefault(node.strategy_id, []).append(node.pk)
+    figures = {}
+    for strategy_id, ids in node_ids.items():
+        actions = model.actions_under(ids)
+        indicators = sum(len(book.indicators_of_action.get(a, ())) for a in actions)
+        indicators += sum(len(book.indicators_of_node.get(n, ())) for n in ids)
+        figures[strategy_id] = {"actions": len(actions), "indicators": indicators}
     return figures
 
 
 SHOWN = 50
 
 
-def actions_shown(node_ids: list[int]) -> dict:
-    """The first actions under these nodes (a page lists the rest through the filters)."""
-    actions = Action.objects.filter(
-        pk__in=Action.nodes.through.objects.filter(strategynode_id__in=node_ids).values("action_id")
+def actions_shown(model: ReadModel, node_ids: list[int]) -> dict:
+    """The first actions under these nodes, each with its roll-up from the read model,
+    and how many there are (a page lists the rest through the filters)."""
+    actions = list(
+        Action.objects.filter(
+            pk__in=Action.nodes.through.objects.filter(strategynode_id__in=node_ids).values(
+                "action_id"
+            )
+        )
+        .with_relations()
+        .order_by("code")[:SHOWN]
     )
     return {
-        "count": actions.count(),
-        "actions": list(actions.with_relations().order_by("code")[:SHOWN]),
+        "count": len(model.actions_under(node_ids)),
+        "actions": actions,
+        "rollups": {action.pk: model.action_rollup(action.pk) for action in actions},
     }
 
 
-def indicators_shown(node_ids: list[int], actions: list[Action]) -> dict:
-    """The indicators of these nodes and of the actions shown, at most SHOWN of them,
-    and how many the nodes and all their actions have (the open data has them all)."""
-    listed = list(indicator_list(node_ids=node_ids)[:SHOWN])
-    listed += list(indicator_list(action_ids=[a.pk for a in actions])[: SHOWN - len(listed)])
-    under = Q(node_id__in=node_ids) | Q(
-        action__in=Action.nodes.through.objects.filter(strategynode_id__in=node_ids).values(
-            "action_id"
-        )
-    )
-    return {"list": listed, "count": Indicator.objects.filter(under).count()}
+def indicators_shown(
+    model: ReadModel, *, node_ids: list[int] | None = None, action_ids=None
+) -> dict:
+    """The first SHOWN public indicators of these nodes and actions, by code, and how many
+    they have in all (the open data and the API list them all): only the displayed ones
+    are read from the database, their statuses come from the read model."""
+    ids = model.indicator_ids(node_ids=node_ids, action_ids=action_ids)
+    shown = ids[:SHOWN]
+    listed = list(indicator_list().filter(pk__in=shown).order_by("code")) if shown else []
+    return {"list": listed, "count": len(ids), "rows": indicator_rows(listed, model)}
 
 
 @dataclass
@@ -126,6 +148,7 @@ class Explorer:
     facets: list[FacetCounts]
     map: dict
     chart: dict | None
+    rollups: dict  # action id → its roll-up (the read model's), for the page's actions
 
     @property
     def querystring(self) -> str:
@@ -151,6 +174,7 @@ def explorer(params, *, node: StrategyNode | None = None, page_number=1) -> Expl
         page = paginator.page(page_number)
     except EmptyPage as error:
         raise Http404 from error
+    model = read_model()
     facets = facet_counts(query, vocabulary, scope=scope)
     by_key = {facet.key: facet for facet in facets}
     provinces = _in_results(by_key.get("province"))
@@ -166,6 +190,7 @@ def explorer(params, *, node: StrategyNode | None = None, page_number=1) -> Expl
         )
         if types
         else None,
+        rollups={action.pk: model.action_rollup(action.pk) for action in page.object_list},
     )
 
 
@@ -177,43 +202,31 @@ def _in_results(facet: FacetCounts | None) -> list:
     return [value for value in facet.values if value.selected] if facet.selected else facet.values
 
 
-def node_public_get(strategy_code: str, node_code: str) -> StrategyNode:
+def node_public_get(model: ReadModel, strategy_code: str, node_code: str) -> StrategyNode:
+    """One node of a public strategy (with its strategy, level and parent), or a 404."""
     try:
-        return StrategyNode.objects.select_related("strategy", "level", "parent").get(
-            strategy__in=Strategy.objects.public(), strategy__code=strategy_code, code=node_code
+        node = StrategyNode.objects.with_relations().get(
+            strategy__code=strategy_code, code=node_code
         )
     except StrategyNode.DoesNotExist as error:
         raise Http404 from error
+    if node.pk not in model.nodes:
+        raise Http404
+    return node
 
 
-def node_ancestors(node: StrategyNode) -> list[StrategyNode]:
-    """From the top of the tree down to the node's parent (one query)."""
-    by_pk = {
-        other.pk: other
-        for other in StrategyNode.objects.filter(strategy_id=node.strategy_id).select_related(
-            "level"
-        )
-    }
-    chain = []
-    parent = by_pk.get(node.parent_id)
-    while parent is not None:
-        chain.append(parent)
-        parent = by_pk.get(parent.parent_id)
-    return list(reversed(chain))
-
-
-def indicator_public_get(code: str) -> Indicator:
-    """One public indicator: on a public action or a node of a public strategy."""
-    public = Q(action__in=public_actions()) | Q(node__strategy__in=Strategy.objects.public())
-    indicator = indicator_list().filter(public, code=code).first()
-    if indicator is None:
+def indicator_public_get(model: ReadModel, code: str) -> Indicator:
+    """One public indicator: the read model holds it (readmodel.public_indicators)."""
+    indicator = indicator_list().filter(code=code).first()
+    if indicator is None or not model.is_public_indicator(indicator.pk):
         raise Http404
     return indicator
 
 
-def indicator_detail(indicator: Indicator) -> dict:
-    """An indicator's status, series, chart and breakdowns (published values only)."""
-    assessment = indicator_assessments([indicator])[indicator.pk]
+def indicator_detail(model: ReadModel, indicator: Indicator) -> dict:
+    """An indicator's status (the read model's), series, chart and breakdowns (published
+    values only)."""
+    assessment = model.assessment(indicator.pk)
     values = observation_values([indicator]).get(indicator.pk, [])
     series = indicator_series(indicator, values)
     broken_down = (

@@ -23,21 +23,12 @@ from pilotage.budgets.selectors import (
 )
 from pilotage.dashboard import selectors
 from pilotage.dashboard.search import MAX_QUERY_LENGTH, search
-from pilotage.indicators.selectors import (
-    action_rollups,
-    indicator_assessments,
-    indicator_list,
-)
+from pilotage.indicators.readmodel import read_model
 from pilotage.registry.magnets import InvalidQuery
 from pilotage.registry.models import Magnet
 from pilotage.strategies.facets import InvalidFilter
 from pilotage.strategies.models import Action, Strategy
-from pilotage.strategies.selectors import (
-    action_public_get,
-    strategy_list_public,
-    strategy_public_get,
-    strategy_trees,
-)
+from pilotage.strategies.selectors import action_public_get
 from pilotage.taxonomies.models import Term
 
 
@@ -59,37 +50,21 @@ def _source_labels() -> dict[str, str]:
     return dict(Term.objects.filter(taxonomy__code="funding-sources").values_list("code", "label"))
 
 
-def _walk_with_depth(tree, depth: int = 0):
-    """Every node of a tree, top-down, with its depth below the tree's roots."""
-    for item in tree:
-        yield depth, item
-        yield from _walk_with_depth(item.children, depth + 1)
-
-
-def _walk(tree):
-    for _depth, item in _walk_with_depth(tree):
-        yield item
-
-
-def _public_strategy(code: str) -> Strategy:
-    try:
-        return strategy_public_get(code)
-    except Strategy.DoesNotExist as error:
-        raise Http404 from error
-
-
 class StrategyListView(TemplateView):
-    """The home page: every public strategy, its ambitions with progress, key figures."""
+    """The home page: every public strategy, its ambitions with progress, key figures
+    (all from the read model; each strategy's tree is rendered once per revision)."""
 
     template_name = "dashboard/strategy_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        strategies = list(strategy_list_public())
-        trees = strategy_trees(strategies)
-        context["strategies"] = [(strategy, trees[strategy.pk]) for strategy in strategies]
-        context["rollups"] = selectors.strategies_progress(strategies)
-        context["key_figures"] = selectors.strategy_key_figures(strategies)
+        model = read_model()
+        context.update(
+            revision=model.revision,
+            strategies=[(strategy, model.trees[strategy.pk]) for strategy in model.strategies],
+            rollups=model.node_rollups,
+            key_figures=selectors.strategy_key_figures(model),
+        )
         return context
 
 
@@ -101,23 +76,26 @@ class StrategyDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        strategy = _public_strategy(kwargs["code"])
-        tree = strategy_trees([strategy])[strategy.pk]
-        node_ids = [item.node.pk for item in _walk(tree)]
-        shown = selectors.actions_shown(node_ids)
-        indicators = selectors.indicators_shown(node_ids, shown["actions"])
-        assessments = indicator_assessments(indicators["list"])
+        model = read_model()
+        strategy = selectors.strategy_public(model, kwargs["code"])
+        tree = model.trees[strategy.pk]
+        node_ids = [item.node.pk for _depth, item in selectors.tree_walk(tree)]
+        shown = selectors.actions_shown(model, node_ids)
+        indicators = selectors.indicators_shown(
+            model, node_ids=node_ids, action_ids=model.actions_under(node_ids)
+        )
         context.update(
+            revision=model.revision,
             budget=budget_table(strategy),
             source_labels=_source_labels(),
             reconciliation=reconciliation(strategy),
             strategy=strategy,
             tree=tree,
-            rollups=selectors.strategies_progress([strategy]),
+            rollups=model.node_rollups,
             actions=shown["actions"],
             action_count=shown["count"],
-            action_rollups=action_rollups(indicators["list"], assessments),
-            indicator_rows=selectors.indicator_rows(indicators["list"], assessments),
+            action_rollups=shown["rollups"],
+            indicator_rows=indicators["rows"],
             indicator_count=indicators["count"],
         )
         return context
@@ -131,9 +109,10 @@ class StrategyBudgetView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        strategy = _public_strategy(kwargs["code"])
+        model = read_model()
+        strategy = selectors.strategy_public(model, kwargs["code"])
         tables = node_budget_tables(strategy)
-        rollups = selectors.strategies_progress([strategy])
+        rollups = model.node_rollups
         rows = [
             (
                 depth,
@@ -142,7 +121,7 @@ class StrategyBudgetView(TemplateView):
                 rollups.get(item.node.pk),
                 cost_per_result(tables[item.node.pk], node=item.node, rollups=rollups),
             )
-            for depth, item in _walk_with_depth(strategy_trees([strategy])[strategy.pk])
+            for depth, item in selectors.tree_walk(model.trees[strategy.pk])
             if item.node.pk in tables
         ]
         context.update(
@@ -163,28 +142,27 @@ class NodeDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        node = selectors.node_public_get(kwargs["code"], kwargs["node"])
-        strategy = node.strategy
+        model = read_model()
+        node = selectors.node_public_get(model, kwargs["code"], kwargs["node"])
+        strategy = selectors.strategy_public(model, kwargs["code"])
         explorer = _explorer(self.request, node=node)
-        tree = strategy_trees([strategy])[strategy.pk]
-        subtree = next(item for item in _walk(tree) if item.node.pk == node.pk)
-        node_ids = [item.node.pk for item in _walk([subtree])]
+        node_ids = model.nodes_below(node.pk)
         indicators = selectors.indicators_shown(
-            node_ids, selectors.actions_shown(node_ids)["actions"]
+            model, node_ids=node_ids, action_ids=model.actions_under(node_ids)
         )
-        assessments = indicator_assessments(indicators["list"])
-        rollups = selectors.strategies_progress([strategy])
+        rollups = model.node_rollups
         budget = budget_table(node=node)
         context.update(
+            revision=model.revision,
             strategy=strategy,
             node=node,
-            ancestors=selectors.node_ancestors(node),
-            children=subtree.children,
+            ancestors=selectors.node_ancestors(model, node),
+            children=selectors.tree_item(model, node).children,
             rollups=rollups,
             budget=budget,
             cost=cost_per_result(budget, node=node, rollups=rollups),
             source_labels=_source_labels(),
-            indicator_rows=selectors.indicator_rows(indicators["list"], assessments),
+            indicator_rows=indicators["rows"],
             indicator_count=indicators["count"],
             explorer=explorer,
         )
@@ -210,29 +188,33 @@ class ActionDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        model = read_model()
         try:
             action = action_public_get(kwargs["code"])
         except Action.DoesNotExist as error:
             raise Http404 from error
-        indicators = list(indicator_list(action_ids=[action.pk]))
-        assessments = indicator_assessments(indicators)
+        shown = selectors.indicators_shown(model, action_ids=[action.pk])
+        indicators, rows = shown["list"], shown["rows"]
         charts = selectors.indicator_charts(indicators)
-        rows = selectors.indicator_rows(indicators, assessments)
         for row in rows:
             row.update(charts[row["indicator"].pk])
         budget = budget_table(action=action)
         context.update(
             budget=budget,
             cost=cost_per_result(
-                budget, action=action, indicators=indicators, assessments=assessments
+                budget,
+                action=action,
+                indicators=indicators,
+                assessments={row["indicator"].pk: row["assessment"] for row in rows},
             ),
             source_labels=_source_labels(),
             budget_lines=budget_lines(
                 action=action, strategy__in=Strategy.objects.public()
             ).order_by("year", "source__code", "flow"),
             action=action,
-            rollup=action_rollups(indicators, assessments).get(action.pk),
+            rollup=model.action_rollup(action.pk),
             indicator_rows=rows,
+            indicator_count=shown["count"],
             timeline=selectors.action_timeline(action, rows),
         )
         return context
@@ -246,20 +228,22 @@ class IndicatorDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        indicator = selectors.indicator_public_get(kwargs["code"])
+        model = read_model()
+        indicator = selectors.indicator_public_get(model, kwargs["code"])
         context["indicator"] = indicator
-        context.update(selectors.indicator_detail(indicator))
+        context.update(selectors.indicator_detail(model, indicator))
         return context
 
 
 def indicator_data_csv(request, code: str) -> HttpResponse:
     """The rows behind an indicator's chart, as CSV (the same as its data table)."""
-    indicator = selectors.indicator_public_get(code)
+    model = read_model()
+    indicator = selectors.indicator_public_get(model, code)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{indicator.code}.csv"'
     writer = csv.writer(response)
     writer.writerow(["indicator", "series", "period_start", "date", "value", "unit"])
-    for row in selectors.indicator_detail(indicator)["series"]:
+    for row in selectors.indicator_detail(model, indicator)["series"]:
         writer.writerow(
             [
                 indicator.code,

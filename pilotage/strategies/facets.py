@@ -7,7 +7,9 @@ every facet, how many actions the query would return with that value toggled: a 
 counts ignore its own selection (multi-select), and a parent term counts the distinct
 actions tagged with it or any of its descendants, never a sum.
 
-Within a facet the values combine with OR, across facets with AND.
+Within a facet the values combine with OR, across facets with AND. The indicator status
+facet (`progress`) reads the statuses from the read model (indicators.readmodel): an action
+matches a status when at least one of its indicators has it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pilotage.indicators.progress import Status
 from pilotage.registry.models import Organisation
 from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
 from pilotage.taxonomies.models import Term, TermAssignment
@@ -41,6 +44,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("type", _("Type"), taxonomy="action-types", source="field"),
     Facet("audience", _("Target audience"), taxonomy="target-audiences", source="m2m"),
     Facet("status", _("Status")),
+    Facet("progress", _("Indicator status")),
     Facet("funding", _("Funding source"), taxonomy="funding-sources", source="assignment"),
     Facet("province", _("Province"), taxonomy="provinces", source="assignment"),
     Facet("lead", _("Lead organisation")),
@@ -101,7 +105,7 @@ class Vocabulary:
             .order_by("order", "code")
         ):
             terms[term.taxonomy.code][term.code] = term
-        strategies = {s.code: s for s in Strategy.objects.public().order_by("-period_start")}
+        strategies = {s.code: s for s in _read_model().strategies}
         leads = {
             organisation.code: organisation
             for organisation in Organisation.objects.filter(
@@ -122,6 +126,8 @@ class Vocabulary:
             return [(code, strategy.title, 0) for code, strategy in self.strategies.items()]
         if key == "status":
             return [(value, str(label), 0) for value, label in ActionStatus.choices]
+        if key == "progress":
+            return [(value, str(label), 0) for value, label in Status.choices]
         return sorted(
             ((code, organisation.name, 0) for code, organisation in self.leads.items()),
             key=lambda item: item[1].lower(),
@@ -140,6 +146,12 @@ class Vocabulary:
                     wanted.add(child.pk)
                     frontier.append(child.pk)
         return wanted
+
+
+def _read_model():
+    from pilotage.indicators.readmodel import read_model
+
+    return read_model()
 
 
 def _facet(key: str) -> Facet:
@@ -231,18 +243,7 @@ def actions_query_parse(
 
 
 def _node_ids_below(node: StrategyNode) -> list[int]:
-    parent_of = dict(
-        StrategyNode.objects.filter(strategy_id=node.strategy_id).values_list("pk", "parent_id")
-    )
-    below = {node.pk}
-    changed = True
-    while changed:
-        changed = False
-        for pk, parent_id in parent_of.items():
-            if parent_id in below and pk not in below:
-                below.add(pk)
-                changed = True
-    return sorted(below)
+    return _read_model().nodes_below(node.pk)
 
 
 def _assigned(taxonomy_term_ids: set[int]) -> models.QuerySet:
@@ -285,6 +286,8 @@ def actions_filter(
             )
         elif key == "status":
             actions = actions.filter(status__in=codes)
+        elif key == "progress":
+            actions = actions.filter(pk__in=sorted(_read_model().actions_with_status(codes)))
         elif key == "lead":
             actions = actions.filter(lead__code__in=codes)
     # An action without dates runs for the whole period of interest.
@@ -336,6 +339,8 @@ def _pairs(key: str, actions: models.QuerySet[Action]) -> Iterable[tuple]:
         )
     if key == "lead":
         return Action.objects.filter(pk__in=ids).values_list("lead__code", "pk")
+    if key == "progress":
+        return _statuses_of(Action.objects.filter(pk__in=ids).values_list("pk", flat=True))
     if key == "audience":
         return Action.target_audiences.through.objects.filter(action_id__in=ids).values_list(
             "term_id", "action_id"
@@ -351,6 +356,17 @@ def _pairs(key: str, actions: models.QuerySet[Action]) -> Iterable[tuple]:
         term__taxonomy__code=facet.taxonomy,
         object_id__in=ids,
     ).values_list("term_id", "object_id")
+
+
+def _statuses_of(action_ids: Iterable[int]) -> list[tuple[str, int]]:
+    """(indicator status, action id) for each status among each action's indicators."""
+    book = _read_model().book
+    pairs = []
+    for action_id in action_ids:
+        indicators = book.indicators_of_action.get(action_id, ())
+        statuses = {book.assessments[i].status for i in indicators}
+        pairs += [(status, action_id) for status in statuses]
+    return pairs
 
 
 def facet_counts(
@@ -395,5 +411,5 @@ def _term_counts(terms: Iterable[Term], records: dict[object, set[int]]) -> dict
 
 
 def node_scope(node: StrategyNode) -> list[int]:
-    """The ids of a node and of every node below it (computed once per page)."""
+    """The ids of a node and of every node below it (from the read model's tree)."""
     return _node_ids_below(node)

@@ -9,8 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from pilotage.accounts.tests.factories import SteeringFactory
+from pilotage.core.formatting import percent_text
 from pilotage.dashboard.charts import series_names
-from pilotage.indicators.models import ObservationState
+from pilotage.indicators.models import Observation, ObservationState
+from pilotage.indicators.services import observation_transition
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.strategies.tests.factories import (
     ActionFactory,
@@ -160,20 +163,25 @@ def test_every_page_type_answers_in_every_language(client, programme, prefix):
         assert f'<html lang="{prefix.strip("/") or "fr"}">' in response.content.decode()
 
 
-def test_progress_kept_in_cache_changes_the_moment_a_value_is_published(client, programme):
-    from pilotage.dashboard.selectors import strategies_progress
-
-    strategy, node = programme["strategy"], programme["node"]
-    before = strategies_progress([strategy])[node.pk]
-    assert strategies_progress([strategy])[node.pk] == before  # from the cache
-    indicator = programme["action"].indicators.get()
-    ObservationFactory(
-        indicator=indicator,
-        period_start=datetime.date(2025, 1, 1),
-        period_end=datetime.date(2025, 6, 30),
-        value=Decimal(58414),
-        state=ObservationState.PUBLISHED,
-        comment="the target, reached",
-    )
-    after = strategies_progress([strategy])[node.pk]
-    assert after.progress > before.progress
+def test_a_value_published_through_the_service_shows_on_every_page_at_the_next_request(
+    client, programme
+):
+    # Given every page read once: the read model built, the trees' fragments cached.
+    urls = ["/", "/strategies/DW/", "/strategies/DW/A1/", "/actions/LAST-MILE/"]
+    before = (Decimal(41000) - 0) / (Decimal(58414) - 0)  # 2024's value, of the way
+    for url in urls:
+        assert percent_text(before) in client.get(url).content.decode(), url
+    assert "status-behind" in client.get("/indicators/HOUSEHOLDS/").content.decode()
+    # When staff validate and publish 2025's value (99 999, past the target of 58 414).
+    steering = SteeringFactory()
+    submitted = Observation.objects.get(indicator__code="HOUSEHOLDS", state="submitted")
+    for transition in ("validate", "publish"):
+        submitted = observation_transition(
+            actor=steering, observation=submitted, transition=transition
+        )
+    # Then every page shows it at once: the target reached, 100 % of the way.
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert percent_text(Decimal(1)) in page and percent_text(before) not in page, url
+    page = client.get("/indicators/HOUSEHOLDS/").content.decode()
+    assert "status-achieved" in page and "99\xa0999" in page
