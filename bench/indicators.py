@@ -223,6 +223,9 @@ def read_model_figures(world: dict) -> None:
     steering = world["steering"]
     last = world["periods"][-1][1]
     read_model()
+    warm = world["indicators"][0]
+    for url in (f"/indicators/{warm.code}/", f"/actions/{warm.action.code}/"):
+        client.get(url)  # templates and URL patterns loaded, as in a running worker
     timings: dict[str, list[float]] = {"indicator": [], "action": []}
     for round_ in range(20):
         indicator = rng.choice(world["indicators"])
