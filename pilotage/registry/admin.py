@@ -184,7 +184,7 @@ class MagnetAdmin(DomainAdmin):
 class RegistryChangeAdmin(RecordAdmin):
     """What the magnet index has followed, for diagnosis."""
 
-    list_display = ["pk", "organisation_id", "created_at"]
+    list_display = ["pk", "organisation_id", "updated_at"]
 
 
 @admin.register(Affiliation)

@@ -9,10 +9,16 @@ founding. A query ORs the values ticked within a facet, ANDs the facets and subt
 is excluded (NOT); every facet value's count is the size of one intersection, ignoring
 the facet's own selection (multi-select counts).
 
-The index lives in each process's memory and follows the database: every write to what
-it indexes records the organisations it touches in `registry.RegistryChange` (signals in
-`registry.apps`), and each query first applies the changes it has not seen yet, so a new
+The index lives in each process's memory and follows the database: every write that
+changes what it reads records the organisations it touches in `registry.RegistryChange`,
+or None when it reaches the vocabulary (signals in `registry.signals`, which say what the
+index reads), and each query first applies the changes it has not seen yet, so a new
 relation counts at the next query, in every worker.
+
+The log keeps what a live process may still need: changes older than a day are pruned
+(`registry_changes_prune`, as changes are written, about hourly), the newest always
+kept. A process that finds changes missing just after the last one it saw, and none it
+saw still kept, has been silent through a pruning: it rebuilds instead of patching.
 
 "As of" a date, only relations running on that date and organisations founded by then
 count.
@@ -28,6 +34,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pyroaring import BitMap
 
@@ -51,6 +58,9 @@ NACE_SECTIONS = {
 }  # fmt: skip
 # Above this many changed organisations, rebuilding is cheaper than patching.
 REBUILD_AFTER = 20_000
+# The log keeps a day of changes; writers prune it once its oldest row is an hour older.
+KEEP = datetime.timedelta(days=1)
+PRUNE_AFTER = KEEP + datetime.timedelta(hours=1)
 
 
 def nace_section(code: str) -> str | None:
@@ -336,15 +346,20 @@ class MagnetIndex:
 
     def refresh(self) -> MagnetIndex:
         """Apply the changes recorded since the index last looked (one small query when
-        nothing changed); a change that is not one organisation's rebuilds it all."""
+        nothing changed); a change that is not one organisation's rebuilds it all, and so
+        do changes pruned before the index saw them."""
         changes = list(
-            RegistryChange.objects.filter(pk__gt=self.change_seen).values_list(
-                "pk", "organisation_id"
-            )
+            RegistryChange.objects.filter(pk__gt=self.change_seen)
+            .order_by("pk")
+            .values_list("pk", "organisation_id")
         )
         if not changes:
             return self
-        if any(pk is None for _change, pk in changes) or len(changes) > REBUILD_AFTER:
+        if (
+            any(pk is None for _change, pk in changes)
+            or len(changes) > REBUILD_AFTER
+            or self._missed_pruned(changes[0][0])
+        ):
             return MagnetIndex.build()
         with self.lock:
             touched = BitMap(pk for _change, pk in changes)
@@ -362,6 +377,15 @@ class MagnetIndex:
             self._add_memberships(touched)
             self.change_seen = max(change for change, _pk in changes)
         return self
+
+    def _missed_pruned(self, first_unseen: int) -> bool:
+        """Whether changes this index has not seen were pruned: ids are missing just after
+        the last one it saw and nothing up to that one is kept (pruning deletes the oldest
+        ids; a rolled-back write leaves a hole too, and rebuilds for nothing)."""
+        return (
+            first_unseen > self.change_seen + 1
+            and not RegistryChange.objects.filter(pk__lte=self.change_seen).exists()
+        )
 
     # -- querying -----------------------------------------------------------------------
 
@@ -508,6 +532,21 @@ class MagnetIndex:
 
 def _as_list(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def registry_changes_prune(
+    *, keep: datetime.timedelta = KEEP, now: datetime.datetime | None = None
+) -> int:
+    """Delete the changes older than `keep`, the newest excepted, so that an index behind
+    them sees the gap; returns how many. Deletes the oldest ids only."""
+    newest = RegistryChange.objects.aggregate(last=models.Max("pk"))["last"]
+    old = RegistryChange.objects.filter(updated_at__lt=(now or timezone.now()) - keep).aggregate(
+        last=models.Max("pk")
+    )["last"]
+    if newest is None or old is None:
+        return 0
+    deleted, _counts = RegistryChange.objects.filter(pk__lte=min(old, newest - 1)).delete()
+    return deleted
 
 
 _INDEX: MagnetIndex | None = None

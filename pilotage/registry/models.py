@@ -413,10 +413,13 @@ class Magnet(TimeStampedModel):
 class RegistryChange(models.Model):
     """A write the magnet index has to follow: the organisation it touched, or none when
     the change reaches beyond one organisation (a term, an event, a strategy's tree),
-    which rebuilds the index. Written by signals (registry.signals) and bulk imports."""
+    which rebuilds the index. Written by signals (registry.signals) and bulk imports,
+    pruned after a day (registry.magnets). A row is never changed: `updated_at` is when
+    it was written, named so that the registry API's data version reads the newest one
+    beside the count, which pruning lowers."""
 
     organisation_id = models.BigIntegerField(_("organisation"), null=True, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("registry change")
