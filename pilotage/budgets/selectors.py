@@ -330,15 +330,12 @@ def cost_per_result(
     assessments: dict | None = None,
 ) -> CostPerResult | None:
     """A node's or an action's budget beside its progress and, for an action, beside each
-    of its counted results. What the caller already has is not read again: `rollups`
-    (the node roll-ups), an action's `indicators` and their `assessments`."""
-    from pilotage.indicators.models import Measure
-    from pilotage.indicators.selectors import (
-        action_rollups,
-        indicator_assessments,
-        indicator_list,
-        node_rollups,
-    )
+    of its counted results. Roll-ups and assessments are the read model's
+    (indicators.readmodel), never computed here; what the caller already has is not read
+    again: `rollups` (the node roll-ups), an action's `indicators` and their
+    `assessments`."""
+    from pilotage.indicators.models import Indicator, Measure
+    from pilotage.indicators.readmodel import read_model
 
     spent = table.total.spent
     if spent is None:
@@ -346,13 +343,15 @@ def cost_per_result(
     flow, amount = spent
     rollup = None
     if action is not None:
+        model = read_model()
         if indicators is None:
-            indicators = list(indicator_list(action_ids=[action.pk]))
+            ids = model.indicator_ids(action_ids=[action.pk])
+            indicators = list(Indicator.objects.filter(pk__in=ids).order_by("code"))
         if assessments is None:
-            assessments = indicator_assessments(indicators)
-        rollup = action_rollups(indicators, assessments).get(action.pk)
+            assessments = {i.pk: model.assessment(i.pk) for i in indicators}
+        rollup = model.action_rollup(action.pk)
     elif node is not None:
-        rollup = (rollups if rollups is not None else node_rollups(node.strategy)).get(node.pk)
+        rollup = (rollups if rollups is not None else read_model().node_rollups).get(node.pk)
     indicators, assessments = indicators or [], assessments or {}
     progress = rollup.progress if rollup is not None else None
     per_point = (amount / (progress * 100)).quantize(Decimal("0.01")) if progress else None

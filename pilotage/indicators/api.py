@@ -5,19 +5,31 @@ header (rel="next")."""
 
 from __future__ import annotations
 
+import bisect
 import datetime
 
+from django.db import models
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from pilotage.accounts.api import PUBLIC, OptionalTokenAuth
 from pilotage.accounts.permissions import is_steering
-from pilotage.core.api import PAGING_KEYS, QueryError, cursor_page, params_check
+from pilotage.core.api import (
+    PAGING_KEYS,
+    QueryError,
+    cursor_decode,
+    cursor_encode,
+    cursor_page,
+    limit_check,
+    params_check,
+)
 from pilotage.indicators import services
 from pilotage.indicators.explain import explanation
 from pilotage.indicators.models import Indicator, Observation
+from pilotage.indicators.progress import Status as IndicatorStatus
+from pilotage.indicators.readmodel import ReadModel, read_model
 from pilotage.indicators.schemas import (
     ErrorOut,
     IndicatorDetailOut,
@@ -28,7 +40,6 @@ from pilotage.indicators.schemas import (
 )
 from pilotage.indicators.selectors import (
     PUBLIC_STATES,
-    indicator_assessments,
     indicator_list_public,
     observation_list_public,
     observation_statuses,
@@ -59,9 +70,9 @@ def indicator_out(indicator: Indicator, assessment) -> dict:
     }
 
 
-def _observation_out(observation: Observation) -> dict:
+def _observation_out(observation: Observation, code: str | None = None) -> dict:
     return {
-        "indicator": observation.indicator.code,
+        "indicator": code or observation.indicator.code,
         "period_start": observation.period_start,
         "period_end": observation.period_end,
         "value": observation.value,
@@ -95,35 +106,103 @@ def _scoped(queryset, prefix: str, *, action=None, strategy=None, indicator=None
     return queryset
 
 
-@router.get("/", response=list[IndicatorOut])
+def statuses_parse(values: list[str], field: str = "status") -> list[str] | None:
+    """Status filter values (`at-risk` or `at_risk`), None when none is given; an unknown
+    one is refused (400), naming the parameter."""
+    if not values:
+        return None
+    statuses = []
+    for value in values:
+        status = value.strip().replace("-", "_")
+        if status not in IndicatorStatus.values:
+            raise _unknown(field, value)
+        statuses.append(status)
+    return statuses
+
+
+def _indicator_ids(model: ReadModel, *, action=None, strategy=None, statuses=None) -> list[int]:
+    """The read model's public indicators of an action or a strategy (its nodes' and its
+    actions' indicators), in code order; an unknown code is refused (400)."""
+    action_ids = node_ids = None
+    if action:
+        found = public_actions().filter(code=action).values_list("pk", flat=True).first()
+        if found is None:
+            raise _unknown("action", action)
+        action_ids = [found]
+    if strategy:
+        found = next((s for s in model.strategies if s.code == strategy), None)
+        if found is None:
+            raise _unknown("strategy", strategy)
+        nodes = [pk for pk, node in model.nodes.items() if node.strategy_id == found.pk]
+        in_strategy = model.actions_under(nodes)
+        if action_ids is not None:  # both: the action's indicators, if it serves the strategy
+            action_ids = [pk for pk in action_ids if pk in in_strategy]
+            nodes = []
+        else:
+            action_ids = sorted(in_strategy)
+        node_ids = nodes
+    return model.indicator_ids(statuses=statuses, action_ids=action_ids, node_ids=node_ids)
+
+
+def indicator_rows_of(ids: list[int]) -> models.QuerySet[Indicator]:
+    """These indicators with what `indicator_out` reads (one query)."""
+    return Indicator.objects.filter(pk__in=ids).select_related("action", "node__strategy")
+
+
+class IndicatorFilter(Schema):
+    """Indicators in any of these statuses (`at-risk` and `at_risk` alike)."""
+
+    status: list[str] = []
+
+
+@router.get("/", response={200: list[IndicatorOut], 400: ErrorOut})
 def indicator_index(
     request,
     response: HttpResponse,
+    filters: Query[IndicatorFilter],
     action: str | None = None,
     strategy: str | None = None,
     cursor: str | None = None,
     limit: int = Query(DEFAULT_LIMIT, ge=1),
 ):
     """Every public indicator with its status and the numbers behind it (published values),
-    by code; filter by action or strategy (its actions' and nodes' indicators)."""
-    params_check(request, ("action", "strategy", *PAGING_KEYS))
-    queryset = _scoped(indicator_list_public(), "", action=action, strategy=strategy)
-    indicators, _next = cursor_page(
-        request, queryset, ("code",), limit=limit, cursor=cursor, response=response
+    by code; filter by action, by strategy (its actions' and nodes' indicators), by status
+    (`status=at-risk`, repeated for several: any of them)."""
+    params_check(request, ("action", "strategy", "status", *PAGING_KEYS))
+    limit_check(limit)
+    model = read_model()
+    ids = _indicator_ids(
+        model,
+        action=action,
+        strategy=strategy,
+        statuses=statuses_parse(filters.status),
     )
-    assessments = indicator_assessments(indicators)
-    return [indicator_out(i, assessments[i.pk]) for i in indicators]
+    codes = [model.book.entries[pk].code for pk in ids]
+    start = bisect.bisect_right(codes, cursor_decode(request, cursor, 1)[0]) if cursor else 0
+    page = ids[start : start + limit]
+    if start + limit < len(ids):
+        following = cursor_encode(request, [codes[start + limit - 1]])
+        query = request.GET.copy()
+        query["cursor"] = following
+        url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        response["Link"] = f'<{url}>; rel="next"'
+    found = {i.pk: i for i in indicator_rows_of(page)}
+    indicators = [found[pk] for pk in page if pk in found]
+    return [indicator_out(i, model.assessment(i.pk)) for i in indicators]
 
 
 @router.get("/{code}", response={200: IndicatorDetailOut, 404: ErrorOut})
 def indicator_detail(request, code: str):
     """One indicator, its status and its published values."""
     params_check(request, ())
-    indicator = get_object_or_404(indicator_list_public(), code=code)
-    assessment = indicator_assessments([indicator])[indicator.pk]
-    values = indicator.observations.filter(state__in=PUBLIC_STATES).select_related("indicator")
-    return indicator_out(indicator, assessment) | {
-        "observations": [_observation_out(o) for o in values]
+    model = read_model()
+    pk = model.by_code.get(code)
+    if pk is None:
+        raise Http404
+    indicator = get_object_or_404(indicator_rows_of([pk]))
+    values = indicator.observations.filter(state__in=PUBLIC_STATES)
+    return indicator_out(indicator, model.assessment(pk)) | {
+        "observations": [_observation_out(o, code=indicator.code) for o in values]
     }
 
 

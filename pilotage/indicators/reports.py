@@ -20,15 +20,10 @@ from pilotage.accounts.permissions import is_steering
 from pilotage.core.audit import acting_as
 from pilotage.core.formatting import percent_text
 from pilotage.core.permissions import require
+from pilotage.indicators.book import ACCEPTED_STATES, ProgressBook
 from pilotage.indicators.campaigns import campaign_coverage
-from pilotage.indicators.models import QuarterlyReport, ReportingCampaign
+from pilotage.indicators.models import Indicator, QuarterlyReport, ReportingCampaign
 from pilotage.indicators.progress import Assessment, Status
-from pilotage.indicators.selectors import (
-    ACCEPTED_STATES,
-    indicator_assessments,
-    indicator_list,
-    node_rollups,
-)
 from pilotage.strategies.models import Strategy, StrategyNode
 
 WATCHED = (Status.AT_RISK, Status.BEHIND)
@@ -59,14 +54,25 @@ def report_snapshot(campaign: ReportingCampaign) -> dict:
         "watch": [],
         "indicators": {},
     }
-    for strategy in strategies.order_by("code"):
-        rollups = node_rollups(strategy, states=ACCEPTED_STATES, as_of=as_of)
-        nodes = StrategyNode.objects.filter(strategy=strategy, level__depth__lte=1).select_related(
-            "level"
-        )
+    strategies = list(strategies.order_by("code"))
+    # The one engine of statuses and roll-ups, on the validated values as of the quarter.
+    book = ProgressBook.from_database(
+        strategy_ids=[strategy.pk for strategy in strategies],
+        states=ACCEPTED_STATES,
+        as_of=as_of,
+    ).compute_all()
+    nodes = (
+        StrategyNode.objects.filter(strategy__in=strategies, level__depth__lte=1)
+        .select_related("level")
+        .order_by("level__depth", "order", "code")
+    )
+    by_strategy: dict[int, list[StrategyNode]] = {strategy.pk: [] for strategy in strategies}
+    for node in nodes:
+        by_strategy[node.strategy_id].append(node)
+    for strategy in strategies:
         rows = []
-        for node in nodes.order_by("level__depth", "order", "code"):
-            rollup = rollups.get(node.pk)
+        for node in by_strategy[strategy.pk]:
+            rollup = book.nodes.get(node.pk)
             if rollup is None or not rollup.total:
                 continue
             rows.append(
@@ -85,12 +91,11 @@ def report_snapshot(campaign: ReportingCampaign) -> dict:
             snapshot["strategies"].append(
                 {"code": strategy.code, "title": strategy.title, "nodes": rows}
             )
-    indicators = list(indicator_list().filter(action__isnull=False).select_related("action"))
-    for indicator, assessment in zip(
-        indicators,
-        indicator_assessments(indicators, states=ACCEPTED_STATES, as_of=as_of).values(),
-        strict=True,
-    ):
+    # The actions' indicators the book holds (those serving these strategies), by code.
+    held = [pk for pk, entry in book.entries.items() if entry.action_id]
+    indicators = Indicator.objects.filter(pk__in=held).select_related("action").order_by("code")
+    for indicator in indicators:
+        assessment = book.assessments[indicator.pk]
         entry = {
             "title": indicator.title,
             "action": indicator.action.code,

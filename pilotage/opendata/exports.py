@@ -29,11 +29,9 @@ from pilotage.budgets.selectors import (
     reconciliation,
 )
 from pilotage.indicators.explain import explanation
-from pilotage.indicators.selectors import (
-    indicator_assessments,
-    indicator_list_public,
-    observation_list_public,
-)
+from pilotage.indicators.models import Indicator
+from pilotage.indicators.readmodel import read_model
+from pilotage.indicators.selectors import indicator_list_public, observation_list_public
 from pilotage.registry.geo import province_features
 from pilotage.registry.models import Organisation
 from pilotage.strategies.facets import public_actions
@@ -172,74 +170,50 @@ def action_records() -> Iterator[tuple]:
         )
 
 
-INDICATOR_COLUMNS = [
-    "code",
-    "title",
-    "kind",
-    "unit",
-    "action",
-    "node",
-    "status",
-    "status_label",
-    "actual",
-    "as_of",
-    "baseline_value",
-    "baseline_date",
-    "target_value",
-    "target_date",
-    "progress",
-    "expected",
-    "ratio",
-    "method",
-    "explanation",
-]
+def _exact(value: Decimal | None) -> Decimal | None:
+    """A computed number without trailing zeros or exponent (45, not 45.0000 nor 4.5E+1),
+    as the API gives it: the writers then format it once."""
+    if value is None:
+        return None
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
 
 
-def indicator_rows(batch: int = 500) -> Iterator[list]:
-    """One row per public indicator with its status and the numbers behind it, batch by
-    batch (keyset on the code) so memory stays flat whatever the number of indicators."""
-    queryset = indicator_list_public().select_related("node__strategy").order_by("code")
-    last = None
-    while True:
-        page = queryset if last is None else queryset.filter(code__gt=last)
-        indicators = list(page[:batch])
-        if not indicators:
-            return
-        assessments = indicator_assessments(indicators)
-        for indicator in indicators:
-            assessment = assessments[indicator.pk]
-            numbers = assessment.as_dict()
-            yield [
+def indicator_records(batch: int = 500) -> Iterator[tuple]:
+    """One row per public indicator with its status and the numbers behind it, typed
+    (None for what is missing), from the read model (the API's statuses); the indicators'
+    own fields batch by batch, in code order, so memory stays flat."""
+    model = read_model()
+    ids = model.indicator_ids()
+    for start in range(0, len(ids), batch):
+        page = ids[start : start + batch]
+        found = Indicator.objects.filter(pk__in=page).select_related("action", "node__strategy")
+        indicators = {indicator.pk: indicator for indicator in found}
+        for pk in page:
+            indicator, assessment = indicators[pk], model.assessment(pk)
+            yield (
                 indicator.code,
                 indicator.title,
                 indicator.kind,
                 indicator.unit,
-                indicator.action.code if indicator.action_id else "",
+                indicator.action.code if indicator.action_id else None,
                 f"{indicator.node.strategy.code}:{indicator.node.code}"
                 if indicator.node_id
-                else "",
-                *(
-                    "" if numbers[column] is None else str(numbers[column])
-                    for column in INDICATOR_COLUMNS[6:18]
-                ),
+                else None,
+                assessment.status,
+                assessment.status_label,
+                _exact(assessment.actual),
+                assessment.as_of,
+                _exact(assessment.baseline_value),
+                assessment.baseline_date,
+                _exact(assessment.target_value),
+                assessment.target_date,
+                _exact(assessment.progress),
+                _exact(assessment.expected),
+                _exact(assessment.ratio),
+                assessment.method,
                 explanation(assessment),
-            ]
-        last = indicators[-1].code
-
-
-def indicator_records() -> Iterator[tuple]:
-    """The indicator rows with typed values (None for what is missing); written as CSV,
-    the same text as the API's."""
-    kinds = [f.type for f in COLLECTIONS["indicators"].fields]
-    parse = {
-        "number": Decimal,
-        "date": datetime.date.fromisoformat,
-    }
-    for row in indicator_rows():
-        yield tuple(
-            None if value == "" else parse.get(kind, str)(value)
-            for kind, value in zip(kinds, row, strict=True)
-        )
+            )
 
 
 def observation_queryset() -> models.QuerySet:
@@ -529,7 +503,7 @@ COLLECTIONS: dict[str, Collection] = {
             ),
             primary_key=("code",),
             records=indicator_records,
-            count=lambda: indicator_list_public().count(),
+            count=lambda: len(read_model().indicator_ids()),
             sources=lambda: [indicator_list_public(), observation_list_public()],
         ),
         Collection(

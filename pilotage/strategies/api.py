@@ -14,13 +14,10 @@ from django.http import Http404, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from pilotage.core.api import QueryError, cursor_page, limit_check, params_check
-from pilotage.indicators.api import indicator_out
+from pilotage.indicators.api import indicator_out, indicator_rows_of
+from pilotage.indicators.progress import RollUp
+from pilotage.indicators.readmodel import read_model
 from pilotage.indicators.schemas import ErrorOut, IndicatorOut
-from pilotage.indicators.selectors import (
-    indicator_assessments,
-    indicator_list_public,
-    node_rollups,
-)
 from pilotage.strategies.facets import (
     InvalidFilter,
     Vocabulary,
@@ -177,15 +174,15 @@ def action_detail(request, code: str):
         action = action_public_get(code)
     except Action.DoesNotExist:
         raise Http404 from None
-    indicators = list(indicator_list_public().filter(action=action).order_by("code"))
-    assessments = indicator_assessments(indicators)
+    model = read_model()
+    indicators = indicator_rows_of(model.indicator_ids(action_ids=[action.pk])).order_by("code")
     return _action_out(action) | {
         "description": action.description,
         "partners": [
             {"organisation": p.organisation.code, "role": p.role} for p in action.partnerships.all()
         ],
         "terms": [f"{term.taxonomy.code}:{term.code}" for term in record_terms(action)],
-        "indicators": [indicator_out(i, assessments[i.pk]) for i in indicators],
+        "indicators": [indicator_out(i, model.assessment(i.pk)) for i in indicators],
     }
 
 
@@ -228,6 +225,7 @@ class NodeOut(Schema):
     depth: int
     parent: str | None
     order: int
+    progress: RollUpOut | None
 
 
 class NodeDetailOut(NodeOut):
@@ -236,7 +234,6 @@ class NodeDetailOut(NodeOut):
     children: list[str]
     actions: list[str]
     indicators: list[str]
-    progress: RollUpOut | None
 
 
 def _strategy_out(strategy) -> dict:
@@ -258,9 +255,22 @@ def _strategy_out(strategy) -> dict:
     }
 
 
-def _node_out(node: StrategyNode, parents: dict[int, str]) -> dict:
+def _rollup_out(rollup: RollUp | None) -> dict | None:
+    if rollup is None:
+        return None
     return {
-        "strategy": node.strategy.code,
+        "progress": None if rollup.progress is None else format(rollup.progress, "f"),
+        "reported": rollup.reported,
+        "total": rollup.total,
+        "assessed": rollup.assessed,
+    }
+
+
+def _node_out(
+    strategy: Strategy, node: StrategyNode, parents: dict[int, str], rollup: RollUp | None
+) -> dict:
+    return {
+        "strategy": strategy.code,
         "code": node.code,
         "title": node.title,
         "description": node.description,
@@ -268,6 +278,7 @@ def _node_out(node: StrategyNode, parents: dict[int, str]) -> dict:
         "depth": node.level.depth,
         "parent": parents.get(node.parent_id),
         "order": node.order,
+        "progress": _rollup_out(rollup),
     }
 
 
@@ -294,14 +305,12 @@ def strategy_detail(request, code: str):
 
 @strategy_router.get("/{code}/nodes/", response={200: list[NodeOut], 400: ErrorOut, 404: ErrorOut})
 def node_index(request, code: str, level: str | None = None, parent: str | None = None):
-    """A strategy's nodes, top-down (level, then order); filter by level or parent code."""
+    """A strategy's nodes, top-down (level, then order), each with its progress (the
+    roll-up of the published values, as on its page); filter by level or parent code."""
     params_check(request, ("level", "parent"))
     strategy = _strategy(code)
-    nodes = list(
-        StrategyNode.objects.with_relations()
-        .filter(strategy=strategy)
-        .order_by("level__depth", "order", "code")
-    )
+    model = read_model()
+    nodes = _nodes_of(model, strategy)
     codes = {node.pk: node.code for node in nodes}
     if level is not None:
         if (
@@ -314,7 +323,7 @@ def node_index(request, code: str, level: str | None = None, parent: str | None 
         if parent not in codes.values():
             raise QueryError("parent", "unknown_value", f"“{parent}” is not a node.")
         nodes = [node for node in nodes if codes.get(node.parent_id) == parent]
-    return [_node_out(node, codes) for node in nodes]
+    return [_node_out(strategy, node, codes, model.node_rollup(node.pk)) for node in nodes]
 
 
 @strategy_router.get(
@@ -325,7 +334,8 @@ def node_detail(request, code: str, node: str):
     progress (the roll-up of the published values, as on its page)."""
     params_check(request, ())
     strategy = _strategy(code)
-    nodes = {n.pk: n for n in StrategyNode.objects.with_relations().filter(strategy=strategy)}
+    model = read_model()
+    nodes = {n.pk: n for n in _nodes_of(model, strategy)}
     found = next((n for n in nodes.values() if n.code == node), None)
     if found is None:
         raise Http404
@@ -337,21 +347,18 @@ def node_detail(request, code: str, node: str):
     children = sorted(
         (n for n in nodes.values() if n.parent_id == found.pk), key=lambda n: (n.order, n.code)
     )
-    rollup = node_rollups(strategy).get(found.pk)
-    return _node_out(found, codes) | {
+    entries = model.book.entries
+    return _node_out(strategy, found, codes, model.node_rollup(found.pk)) | {
         "values": found.values,
         "ancestors": ancestors,
         "children": [child.code for child in children],
         "actions": sorted(found.actions.values_list("code", flat=True)),
-        "indicators": sorted(
-            indicator_list_public().filter(node=found).values_list("code", flat=True)
-        ),
-        "progress": None
-        if rollup is None
-        else {
-            "progress": None if rollup.progress is None else format(rollup.progress, "f"),
-            "reported": rollup.reported,
-            "total": rollup.total,
-            "assessed": rollup.assessed,
-        },
+        "indicators": [entries[pk].code for pk in model.indicator_ids(node_ids=[found.pk])],
     }
+
+
+def _nodes_of(model, strategy: Strategy) -> list[StrategyNode]:
+    """A public strategy's nodes as the read model holds them, top-down (level, then
+    order)."""
+    nodes = [node for node in model.nodes.values() if node.strategy_id == strategy.pk]
+    return sorted(nodes, key=lambda n: (n.level.depth, n.order, n.code))

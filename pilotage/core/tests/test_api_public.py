@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from pilotage.indicators.models import ObservationState as State
-from pilotage.indicators.selectors import indicator_assessments, indicator_list
+from pilotage.indicators.readmodel import read_model
+from pilotage.indicators.selectors import indicator_list_public
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.registry.models import Organisation
 from pilotage.registry.tests.factories import OrganisationFactory
@@ -87,9 +88,9 @@ def test_a_draft_strategy_and_what_serves_only_it_are_never_public(
 
 
 def test_action_detail_gives_its_indicators_with_the_pages_statuses(client, shipped_data):
-    indicator = indicator_list().exclude(action=None).order_by("code").first()
+    indicator = indicator_list_public().exclude(action=None).order_by("code").first()
     body = client.get(f"/api/v1/actions/{indicator.action.code}").json()
-    expected = indicator_assessments([indicator])[indicator.pk]
+    expected = read_model().assessment(indicator.pk)
     found = next(i for i in body["indicators"] if i["code"] == indicator.code)
     assert found["assessment"]["status"] == expected.status
 
@@ -141,7 +142,7 @@ def test_taxonomies_and_their_terms(client, shipped_data):
     "url, total",
     [
         ("/api/v1/organisations/?limit=4", lambda: Organisation.objects.count()),
-        ("/api/v1/indicators/?limit=5", lambda: indicator_list().count()),
+        ("/api/v1/indicators/?limit=5", lambda: indicator_list_public().count()),
         ("/api/v1/observations/?limit=7", None),
         ("/api/v1/actions/?limit=4", None),
     ],

@@ -10,8 +10,9 @@ from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFact
 from pilotage.indicators import services
 from pilotage.indicators.models import Observation
 from pilotage.indicators.models import ObservationState as State
-from pilotage.indicators.selectors import indicator_assessments
+from pilotage.indicators.readmodel import read_model
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
+from pilotage.strategies.tests.factories import ActionFactory, StrategyNodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,13 @@ def key(partner):
     return key
 
 
+@pytest.fixture
+def public_action():
+    action = ActionFactory()
+    action.nodes.add(StrategyNodeFactory())
+    return action
+
+
 def post(client, key, payload):
     return client.post(
         "/api/v1/observations/",
@@ -38,15 +46,15 @@ def post(client, key, payload):
     )
 
 
-def test_the_api_gives_the_same_status_as_the_pages(client):
-    indicator = IndicatorFactory(code="KPI")
+def test_the_api_gives_the_same_status_as_the_pages(client, public_action):
+    indicator = IndicatorFactory(code="KPI", action=public_action)
     ObservationFactory(
         indicator=indicator,
         period_start=datetime.date(2026, 1, 1),
         period_end=datetime.date(2026, 1, 1),
         value=D(45),
     )
-    expected = indicator_assessments([indicator])[indicator.pk]
+    expected = read_model().assessment(indicator.pk)
 
     body = client.get("/api/v1/indicators/KPI").json()
 
@@ -59,8 +67,8 @@ def test_the_api_gives_the_same_status_as_the_pages(client):
     ] == [D(45)]
 
 
-def test_unpublished_values_are_not_in_the_api(client):
-    indicator = IndicatorFactory(code="KPI")
+def test_unpublished_values_are_not_in_the_api(client, public_action):
+    indicator = IndicatorFactory(code="KPI", action=public_action)
     ObservationFactory(indicator=indicator, state=State.SUBMITTED)
     body = client.get("/api/v1/indicators/KPI").json()
     assert body["observations"] == [] and body["assessment"]["status"] == "no_data"

@@ -9,13 +9,16 @@ import pytest
 from django.urls import reverse
 
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
+from pilotage.strategies.tests.factories import ActionFactory, StrategyNodeFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_indicator_export_equals_the_api(client):
+    action = ActionFactory()
+    action.nodes.add(StrategyNodeFactory())
     for code, value in [("A", 45), ("B", 100), ("C", None)]:
-        indicator = IndicatorFactory(code=code)
+        indicator = IndicatorFactory(code=code, action=action)
         if value is not None:
             day = datetime.date(2026, 1, 1)
             ObservationFactory(
