@@ -220,8 +220,9 @@ class MagnetIndex:
         ).order_by("name"):
             for key in ("member_of", "incubated_by"):
                 self._value(key, organisation.code, organisation.name)
-        public_actions = Action.objects.filter(nodes__strategy__in=Strategy.objects.public())
-        for action in public_actions.distinct().order_by("title"):
+        from pilotage.strategies.facets import public_actions
+
+        for action in public_actions().order_by("title"):
             for key in ("laureate_of", "funded_by", "action"):
                 self._value(key, action.code, action.title)
         events = Event.objects.select_related("type").order_by("type__order", "-start_date")
