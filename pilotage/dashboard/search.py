@@ -20,7 +20,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.utils.translation import get_language
 
-from pilotage.indicators.models import Indicator
+from pilotage.indicators.readmodel import public_indicators, read_model
 from pilotage.registry.models import Organisation
 from pilotage.strategies.facets import public_actions
 from pilotage.strategies.models import Strategy, StrategyNode
@@ -65,6 +65,42 @@ def _register_fold(sender, connection, **kwargs):
 class SearchHit:
     kind: str  # strategy, node, action, indicator, organisation
     record: models.Model
+    assessment: object = None  # an indicator's status, from the read model
+
+
+@dataclass
+class SearchGroup:
+    """One kind of record found: a page of its hits, best first, and how many there are."""
+
+    kind: str
+    hits: list[SearchHit]
+    count: int
+    page: int
+    pages: int
+
+    @property
+    def group(self) -> str:
+        """Its name in the address (`?group=actions`)."""
+        return GROUPS[self.kind]
+
+    @property
+    def more(self) -> bool:
+        return self.page < self.pages
+
+
+# Each kind and its name in the address, in the order the page lists them.
+GROUPS = {
+    "strategy": "strategies",
+    "node": "nodes",
+    "action": "actions",
+    "indicator": "indicators",
+    "organisation": "organisations",
+}
+KINDS = {group: kind for kind, group in GROUPS.items()}
+
+
+class InvalidGroup(ValueError):
+    pass
 
 
 def _translated(language: str, *bases: str) -> list[tuple[str, str]]:
@@ -126,13 +162,20 @@ def _matching(queryset: models.QuerySet, columns: list[tuple[str, str]], text: s
     return queryset.filter(condition)
 
 
-def search(text: str, *, limit: int = 20) -> dict[str, list[SearchHit]]:
-    """Public records matching the text, by kind, best first (at most `limit` of each)."""
+def search(
+    text: str, *, group: str | None = None, page: int = 1, limit: int = 20
+) -> dict[str, SearchGroup]:
+    """Public records matching the text, by kind, best first: `limit` of each with the
+    number of matches (two queries a kind); with `group` (`actions` ...), that kind
+    only, its `page`-th page of `limit` (InvalidGroup on an unknown group)."""
+    if group is not None and group not in KINDS:
+        raise InvalidGroup(group)
     text = (text or "").strip()[:MAX_QUERY_LENGTH]
     if not WORD.search(text):
         return {}
     language = (get_language() or "fr")[:2]
     language = language if language in LANGUAGES else "fr"
+    model = read_model()
     public_strategies = Strategy.objects.public()
     actions = public_actions()
     sources = [
@@ -147,9 +190,7 @@ def search(text: str, *, limit: int = 20) -> dict[str, list[SearchHit]]:
         ("action", actions.select_related("lead"), _translated(language, "title", "description")),
         (
             "indicator",
-            Indicator.objects.filter(
-                models.Q(action__in=actions) | models.Q(node__strategy__in=public_strategies)
-            ).select_related("action", "node__strategy"),
+            public_indicators().select_related("action", "node__strategy"),
             _translated(language, "title", "definition"),
         ),
         (
@@ -160,9 +201,32 @@ def search(text: str, *, limit: int = 20) -> dict[str, list[SearchHit]]:
             [("name", "fr"), *_translated(language, "description")],
         ),
     ]
-    hits: dict[str, list[SearchHit]] = {}
+    groups: dict[str, SearchGroup] = {}
     for kind, queryset, columns in sources:
-        records = list(_matching(queryset, columns, text)[:limit])
-        if records:
-            hits[kind] = [SearchHit(kind, record) for record in records]
-    return hits
+        if group is not None and KINDS[group] != kind:
+            continue
+        matching = _matching(queryset, columns, text)
+        count = matching.count()
+        if not count:
+            continue
+        pages = -(-count // limit)
+        start = (page - 1) * limit
+        records = list(matching.order_by(*_ranked(matching), "pk")[start : start + limit])
+        groups[kind] = SearchGroup(
+            kind=kind,
+            hits=[
+                SearchHit(
+                    kind, record, model.assessment(record.pk) if kind == "indicator" else None
+                )
+                for record in records
+            ],
+            count=count,
+            page=page,
+            pages=pages,
+        )
+    return groups
+
+
+def _ranked(queryset: models.QuerySet) -> list[str]:
+    """Best first where the database ranks (PostgreSQL); a stable order for the pages."""
+    return ["-search_rank"] if "search_rank" in queryset.query.annotations else []

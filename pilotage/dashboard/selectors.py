@@ -19,7 +19,7 @@ from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_s
 from pilotage.dashboard.maps import province_map
 from pilotage.indicators.explain import explanation
 from pilotage.indicators.models import Indicator, Observation, ObservationPart
-from pilotage.indicators.readmodel import ReadModel, read_model
+from pilotage.indicators.readmodel import ReadModel
 from pilotage.indicators.selectors import PUBLIC_STATES, indicator_list, observation_values
 from pilotage.registry.magnets import magnet_index
 from pilotage.registry.models import Affiliation, Organisation, Relation
@@ -116,7 +116,7 @@ def actions_shown(model: ReadModel, node_ids: list[int]) -> dict:
                 "action_id"
             )
         )
-        .with_relations()
+        .select_related("lead")
         .order_by("code")[:SHOWN]
     )
     return {
@@ -156,13 +156,16 @@ class Explorer:
         return urlencode(self.query.params())
 
 
-def explorer(params, *, node: StrategyNode | None = None, page_number=1) -> Explorer:
+def explorer(
+    params, *, node: StrategyNode | None = None, page_number=1, model: ReadModel | None = None
+) -> Explorer:
     """Parse the filters (InvalidFilter on a bad one), filter, count, paginate.
 
     An out-of-range page is a 404; the number of queries does not depend on the data."""
-    vocabulary = Vocabulary.load()
+    vocabulary = Vocabulary.load(model)
+    model = vocabulary.model
     query = actions_query_parse(params, vocabulary, node=node)
-    scope = node_scope(node) if node is not None else None
+    scope = node_scope(node, vocabulary) if node is not None else None
     actions = actions_filter(query, vocabulary, scope=scope)
     listed = (
         Action.objects.filter(pk__in=actions.values("pk"))
@@ -174,7 +177,6 @@ def explorer(params, *, node: StrategyNode | None = None, page_number=1) -> Expl
         page = paginator.page(page_number)
     except EmptyPage as error:
         raise Http404 from error
-    model = read_model()
     facets = facet_counts(query, vocabulary, scope=scope)
     by_key = {facet.key: facet for facet in facets}
     provinces = _in_results(by_key.get("province"))

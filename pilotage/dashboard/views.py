@@ -22,7 +22,7 @@ from pilotage.budgets.selectors import (
     reconciliation,
 )
 from pilotage.dashboard import selectors
-from pilotage.dashboard.search import MAX_QUERY_LENGTH, search
+from pilotage.dashboard.search import MAX_QUERY_LENGTH, InvalidGroup, search
 from pilotage.indicators.readmodel import read_model
 from pilotage.registry.magnets import InvalidQuery
 from pilotage.registry.models import Magnet
@@ -40,6 +40,7 @@ def _page_number(request) -> int:
 
 
 def _explorer(request, **kwargs):
+    """The actions explorer of the page (a bad filter is a 400 naming it)."""
     try:
         return selectors.explorer(request.GET, page_number=_page_number(request), **kwargs)
     except InvalidFilter as error:
@@ -145,7 +146,7 @@ class NodeDetailView(TemplateView):
         model = read_model()
         node = selectors.node_public_get(model, kwargs["code"], kwargs["node"])
         strategy = selectors.strategy_public(model, kwargs["code"])
-        explorer = _explorer(self.request, node=node)
+        explorer = _explorer(self.request, node=node, model=model)
         node_ids = model.nodes_below(node.pk)
         indicators = selectors.indicators_shown(
             model, node_ids=node_ids, action_ids=model.actions_under(node_ids)
@@ -176,7 +177,7 @@ class ActionListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["explorer"] = _explorer(self.request)
+        context["explorer"] = _explorer(self.request, model=read_model())
         return context
 
 
@@ -327,11 +328,21 @@ class SearchView(TemplateView):
             raise BadRequest(
                 _("A search is at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH}
             )
-        hits = search(text)
+        group = self.request.GET.get("group") or None
+        page = _page_number(self.request)
+        try:
+            groups = search(text, group=group, page=page if group else 1)
+        except InvalidGroup as error:
+            raise BadRequest(
+                _("“%(value)s” is not a group of results.") % {"value": str(error)[:20]}
+            ) from error
+        if group and page > 1 and not any(found.hits for found in groups.values()):
+            raise Http404
         context.update(
             q=text,
-            hits=hits,
-            hit_count=sum(len(found) for found in hits.values()),
+            group=group,
+            groups=list(groups.values()),
+            hit_count=sum(found.count for found in groups.values()),
         )
         return context
 

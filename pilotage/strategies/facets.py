@@ -18,6 +18,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -27,6 +28,9 @@ from pilotage.indicators.progress import Status
 from pilotage.registry.models import Organisation
 from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
 from pilotage.taxonomies.models import Term, TermAssignment
+
+if TYPE_CHECKING:
+    from pilotage.indicators.readmodel import ReadModel
 
 
 @dataclass(frozen=True)
@@ -89,14 +93,20 @@ class ActionsQuery:
 
 @dataclass
 class Vocabulary:
-    """Every value the facets can take, with labels and term hierarchies (3 queries)."""
+    """Every value the facets can take, with labels and term hierarchies (2 queries), and
+    the read model the strategies, the node scopes and the indicator statuses come from
+    (read once per request)."""
 
     terms: dict[str, dict[str, Term]]  # taxonomy code -> term code -> term
     strategies: dict[str, Strategy]
     leads: dict[str, Organisation]
+    model: ReadModel
 
     @classmethod
-    def load(cls) -> Vocabulary:
+    def load(cls, model: ReadModel | None = None) -> Vocabulary:
+        from pilotage.indicators.readmodel import read_model
+
+        model = model or read_model()
         taxonomies = [facet.taxonomy for facet in FACETS if facet.taxonomy]
         terms: dict[str, dict[str, Term]] = {code: {} for code in taxonomies}
         for term in (
@@ -105,14 +115,14 @@ class Vocabulary:
             .order_by("order", "code")
         ):
             terms[term.taxonomy.code][term.code] = term
-        strategies = {s.code: s for s in _read_model().strategies}
+        strategies = {s.code: s for s in model.strategies}
         leads = {
             organisation.code: organisation
             for organisation in Organisation.objects.filter(
                 led_actions__in=public_actions()
             ).distinct()
         }
-        return cls(terms=terms, strategies=strategies, leads=leads)
+        return cls(terms=terms, strategies=strategies, leads=leads, model=model)
 
     def choices(self, key: str) -> list[tuple[str, str, int]]:
         """(code, label, depth) of every value of a facet, in display order."""
@@ -146,12 +156,6 @@ class Vocabulary:
                     wanted.add(child.pk)
                     frontier.append(child.pk)
         return wanted
-
-
-def _read_model():
-    from pilotage.indicators.readmodel import read_model
-
-    return read_model()
 
 
 def _facet(key: str) -> Facet:
@@ -242,10 +246,6 @@ def actions_query_parse(
     return ActionsQuery(selected=selected, date_from=date_from, date_to=date_to, node=node)
 
 
-def _node_ids_below(node: StrategyNode) -> list[int]:
-    return _read_model().nodes_below(node.pk)
-
-
 def _assigned(taxonomy_term_ids: set[int]) -> models.QuerySet:
     return TermAssignment.objects.filter(
         content_type=ContentType.objects.get_for_model(Action), term_id__in=taxonomy_term_ids
@@ -258,7 +258,7 @@ def actions_filter(
     """The public actions matching the query, each once (one SQL query when evaluated)."""
     actions = public_actions()
     if query.node is not None:
-        node_ids = scope if scope is not None else _node_ids_below(query.node)
+        node_ids = scope if scope is not None else vocabulary.model.nodes_below(query.node.pk)
         actions = actions.filter(
             pk__in=Action.nodes.through.objects.filter(strategynode_id__in=node_ids).values(
                 "action_id"
@@ -287,7 +287,7 @@ def actions_filter(
         elif key == "status":
             actions = actions.filter(status__in=codes)
         elif key == "progress":
-            actions = actions.filter(pk__in=sorted(_read_model().actions_with_status(codes)))
+            actions = actions.filter(pk__in=sorted(vocabulary.model.actions_with_status(codes)))
         elif key == "lead":
             actions = actions.filter(lead__code__in=codes)
     # An action without dates runs for the whole period of interest.
@@ -329,7 +329,7 @@ class FacetCounts:
         return any(value.selected for value in self.values)
 
 
-def _pairs(key: str, actions: models.QuerySet[Action]) -> Iterable[tuple]:
+def _pairs(key: str, actions: models.QuerySet[Action], vocabulary: Vocabulary) -> Iterable[tuple]:
     """(value, action id) for every action of the set and every value it has."""
     facet = _facet(key)
     ids = actions.values("pk")
@@ -340,7 +340,9 @@ def _pairs(key: str, actions: models.QuerySet[Action]) -> Iterable[tuple]:
     if key == "lead":
         return Action.objects.filter(pk__in=ids).values_list("lead__code", "pk")
     if key == "progress":
-        return _statuses_of(Action.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        return _statuses_of(
+            vocabulary.model, Action.objects.filter(pk__in=ids).values_list("pk", flat=True)
+        )
     if key == "audience":
         return Action.target_audiences.through.objects.filter(action_id__in=ids).values_list(
             "term_id", "action_id"
@@ -358,9 +360,9 @@ def _pairs(key: str, actions: models.QuerySet[Action]) -> Iterable[tuple]:
     ).values_list("term_id", "object_id")
 
 
-def _statuses_of(action_ids: Iterable[int]) -> list[tuple[str, int]]:
+def _statuses_of(model: ReadModel, action_ids: Iterable[int]) -> list[tuple[str, int]]:
     """(indicator status, action id) for each status among each action's indicators."""
-    book = _read_model().book
+    book = model.book
     pairs = []
     for action_id in action_ids:
         indicators = book.indicators_of_action.get(action_id, ())
@@ -378,7 +380,7 @@ def facet_counts(
     for facet in FACETS:
         others = actions_filter(query.without(facet.key), vocabulary, scope=scope)
         records: dict[object, set[int]] = defaultdict(set)
-        for value, action_id in _pairs(facet.key, others):
+        for value, action_id in _pairs(facet.key, others, vocabulary):
             if value is not None:
                 records[value].add(action_id)
         selected = set(query.selected.get(facet.key, ()))
@@ -410,6 +412,6 @@ def _term_counts(terms: Iterable[Term], records: dict[object, set[int]]) -> dict
     return {by_pk[pk].code: len(ids) for pk, ids in gathered.items()}
 
 
-def node_scope(node: StrategyNode) -> list[int]:
+def node_scope(node: StrategyNode, vocabulary: Vocabulary) -> list[int]:
     """The ids of a node and of every node below it (from the read model's tree)."""
-    return _node_ids_below(node)
+    return vocabulary.model.nodes_below(node.pk)
