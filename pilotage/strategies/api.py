@@ -90,6 +90,7 @@ class ActionFilters(Schema):
     type: list[str] = []
     audience: list[str] = []
     status: list[str] = []
+    progress: list[str] = []  # an indicator status: actions with an indicator in it
     funding: list[str] = []
     province: list[str] = []
     lead: list[str] = []
