@@ -153,3 +153,41 @@ def test_the_schema_and_docs_are_served(client):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert "cdn." not in docs.content.decode()  # served by Pilotage itself
+
+
+def test_the_status_filter_gives_the_indicators_in_those_statuses(client, public_action):
+    # 0 → 100 from 2024-01-01 to 2028-01-01: on 2026-01-01, 731 of 1461 days are gone,
+    # so the trajectory expects 50.03; on track from 95 % of that (47.53), behind from 85 %
+    # (42.53), at risk below.
+    day = datetime.date(2026, 1, 1)
+    for code, value in [
+        ("A-20", 20),
+        ("A-42", 42),
+        ("B-43", 43),
+        ("B-47", 47),
+        ("C-48", 48),
+        ("D-100", 100),
+        ("E-NONE", None),
+    ]:
+        indicator = IndicatorFactory(code=code, action=public_action)
+        if value is not None:
+            ObservationFactory(
+                indicator=indicator, period_start=day, period_end=day, value=D(value)
+            )
+    hidden = IndicatorFactory(code="A-HIDDEN")  # its action serves no strategy: not public
+    ObservationFactory(indicator=hidden, period_start=day, period_end=day, value=D(1))
+
+    def codes(query):
+        response = client.get(f"/api/v1/indicators/?{query}")
+        assert response.status_code == 200, response.content
+        return [item["code"] for item in response.json()]
+
+    assert codes("status=at-risk") == codes("status=at_risk") == ["A-20", "A-42"]
+    assert codes("status=behind&status=at-risk") == ["A-20", "A-42", "B-43", "B-47"]
+    assert codes("status=on-track&status=achieved") == ["C-48", "D-100"]
+    assert codes("status=no-data") == ["E-NONE"]
+    assert codes("status=at-risk&limit=1") == ["A-20"]
+    assert codes(f"status=at-risk&action={public_action.code}") == ["A-20", "A-42"]
+    refused = client.get("/api/v1/indicators/?status=at-risk&status=doomed")
+    assert refused.status_code == 400
+    assert (refused.json()["code"], refused.json()["field"]) == ("unknown_value", "status")
