@@ -190,7 +190,9 @@ def indicator_records(batch: int = 500) -> Iterator[tuple]:
         found = Indicator.objects.filter(pk__in=page).select_related("action", "node__strategy")
         indicators = {indicator.pk: indicator for indicator in found}
         for pk in page:
-            indicator, assessment = indicators[pk], model.assessment(pk)
+            indicator, assessment = indicators.get(pk), model.assessment(pk)
+            if indicator is None or assessment is None:  # deleted while the file streams
+                continue
             yield (
                 indicator.code,
                 indicator.title,
