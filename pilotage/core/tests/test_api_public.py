@@ -310,3 +310,18 @@ def test_anonymous_clients_are_limited_per_address_and_tokens_are_not(client):
     # The pages are not the API's business.
     assert client.get("/").status_code != 429
     cache.clear()
+
+
+def test_actions_filter_by_the_status_of_their_indicators(client, public_action):
+    other = ActionFactory(code="ACT-OTHER")
+    other.nodes.set(public_action.nodes.all())
+    day = datetime.date(2026, 1, 1)  # 0 → 100 over 2024-2028: 50 expected then
+    for action, value in [(public_action, 20), (other, 60)]:
+        indicator = IndicatorFactory(action=action)
+        ObservationFactory(indicator=indicator, period_start=day, period_end=day, value=D(value))
+
+    at_risk = client.get("/api/v1/actions/?progress=at_risk").json()
+    on_track = client.get("/api/v1/actions/?progress=on_track&progress=at_risk").json()
+
+    assert ([a["code"] for a in at_risk["items"]], at_risk["count"]) == (["ACT-PUBLIC"], 1)
+    assert [a["code"] for a in on_track["items"]] == ["ACT-OTHER", "ACT-PUBLIC"]
