@@ -4,6 +4,7 @@ a 400 naming them; drafts never show; the number of queries does not grow with t
 import datetime
 import random
 import re
+from decimal import Decimal as D
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pilotage.dashboard.selectors import explorer
 from pilotage.dashboard.tests.world import add_actions, build_world, expected_count
+from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.strategies.facets import (
     InvalidFilter,
     Vocabulary,
@@ -188,3 +190,59 @@ def test_the_map_and_the_chart_show_how_the_results_spread():
     everything = explorer(QueryDict(""))
     by_province = {p["code"]: p["count"] for p in everything.map["provinces"]}
     assert by_province["liege"] == expected_count(world, {"province": ["liege"]})
+
+
+# What a 2025 value says of an indicator going from 0 (2024) to 100 (2028): about 50 is
+# expected by the end of 2025.
+BY_VALUE = {D(10): "at_risk", D(45): "behind", D(55): "on_track", D(100): "achieved"}
+
+
+def test_which_actions_are_at_risk_is_answered_on_the_page_and_in_the_api(client):
+    world = build_world(seed=3, actions=24)
+    rng = random.Random(12)  # noqa: S311 (reproducible test data)
+    statuses: dict[str, set[str]] = {}  # action code → its indicators' statuses, by hand
+    for action in world.actions:
+        statuses[action.code] = set()
+        for n in range(rng.randrange(0, 4)):
+            value = rng.choice([*BY_VALUE, None])
+            indicator = IndicatorFactory(
+                action=action,
+                code=f"{action.code}-{n}",
+                baseline_value=D(0),
+                baseline_date=datetime.date(2024, 1, 1),
+                target_value=D(100),
+                target_date=datetime.date(2028, 1, 1),
+            )
+            if value is None:
+                statuses[action.code].add("no_data")
+                continue
+            ObservationFactory(
+                indicator=indicator,
+                period_start=datetime.date(2025, 1, 1),
+                period_end=datetime.date(2025, 12, 31),
+                value=value,
+            )
+            statuses[action.code].add(BY_VALUE[value])
+    at_risk = sorted(code for code, found in statuses.items() if "at_risk" in found)
+    assert 0 < len(at_risk) < len(world.actions)
+
+    page = client.get("/actions/?progress=at_risk").content.decode()
+    api = client.get("/api/v1/actions/?progress=at_risk&limit=100").json()
+
+    assert int(COUNT.search(page).group(1)) == len(at_risk) == api["count"]
+    assert sorted(item["code"] for item in api["items"]) == at_risk
+    # Beside each status, the actions it would give (whatever is ticked: multi-select).
+    facet = next(facet for facet in api["facets"] if facet["key"] == "progress")
+    by_hand = {
+        status: sum(1 for found in statuses.values() if status in found)
+        for status in ("achieved", "on_track", "behind", "at_risk", "no_data")
+    }
+    assert {value["code"]: value["count"] for value in facet["values"]} == {
+        status: count for status, count in by_hand.items() if count
+    }
+    assert "<legend>Statut des indicateurs</legend>" in page
+    # And with another facet: at risk, or behind, among the first strategy's actions.
+    s0 = {a.code for a in world.actions if "S0" in world.truth[a.pk]["strategy"]}
+    either = [c for c in s0 if statuses[c] & {"at_risk", "behind"}]
+    page = client.get("/actions/?strategy=S0&progress=at_risk&progress=behind").content.decode()
+    assert int(COUNT.search(page).group(1)) == len(either)
