@@ -1,6 +1,9 @@
 """What the public pages show, composed from the domain apps' selectors.
 
-Each function costs a fixed number of queries whatever the size of the data (the tests
+Statuses, roll-ups and the strategies' trees come from the read model
+(indicators.readmodel), read once per request and passed along: nothing here computes a
+status or walks the database for a tree. Lists read only the rows they display. Each
+function costs a fixed number of queries whatever the size of the data (the tests
 count them), so a page's speed does not depend on how much a region has loaded.
 """
 

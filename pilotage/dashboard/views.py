@@ -194,6 +194,8 @@ class ActionDetailView(TemplateView):
             action = action_public_get(kwargs["code"])
         except Action.DoesNotExist as error:
             raise Http404 from error
+        if not model.is_public_action(action.pk):
+            raise Http404
         shown = selectors.indicators_shown(model, action_ids=[action.pk])
         indicators, rows = shown["list"], shown["rows"]
         charts = selectors.indicator_charts(indicators)

@@ -40,6 +40,8 @@ PAGES = [
     ("action", "/actions/DW-EPN/"),
     ("indicator", "/indicators/DW-EPN-COUNT/"),
     ("search", "/search/?q=numerique"),
+    ("search-group", "/search/?q=wallonie&group=nodes&page=2"),
+    ("actions-by-status", "/actions/?progress=on_track&progress=no_data"),
     ("coverage", "/reporting/Q4-2024/coverage/"),
     ("registry", "/registry/?type=competitiveness-cluster&not-s3-domains=agri-food"),
     ("organisation", "/registry/MECATECH/"),
