@@ -149,4 +149,3 @@ def test_every_api_list_costs_the_same_queries_at_two_sizes(client):
     large = counts(client)
 
     assert {url: (small[url], large[url]) for url in URLS if small[url] != large[url]} == {}
-    print(small)
