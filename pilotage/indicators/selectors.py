@@ -117,31 +117,3 @@ def observation_statuses(observations: Iterable[Observation]) -> dict[int, Asses
         for o in observations
     }
 
-
-# -- TEMPORARY: what the consumers still call while they move to the read model. ---------
-def indicator_assessments(indicators, *, states=PUBLIC_STATES, as_of=None):
-    indicators = list(indicators)
-    values = observation_values(indicators, states=states)
-    return {i.pk: assess(indicator_spec(i), values.get(i.pk, []), as_of) for i in indicators}
-
-
-def action_rollups(indicators, assessments):
-    from collections import defaultdict
-
-    from pilotage.indicators.book import rollup_item
-    from pilotage.indicators.progress import rollup
-
-    by_action = defaultdict(list)
-    for indicator in indicators:
-        if indicator.action_id:
-            by_action[indicator.action_id].append(
-                rollup_item(indicator.weight, assessments[indicator.pk])
-            )
-    return {action_id: rollup(items) for action_id, items in by_action.items()}
-
-
-def node_rollups(strategy, *, states=PUBLIC_STATES, as_of=None):
-    from pilotage.indicators.book import ProgressBook
-
-    book = ProgressBook.from_database(strategy_ids=[strategy.pk], states=states, as_of=as_of)
-    return book.compute_all().nodes
