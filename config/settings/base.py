@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every read of the read model within a request sees one revision.
+    "pilotage.indicators.readmodel.ReadModelMiddleware",
     # The API: CORS for public reads, rate limits, then ETag/Last-Modified and 304.
     "corsheaders.middleware.CorsMiddleware",
     "pilotage.accounts.api.ApiRateLimitMiddleware",

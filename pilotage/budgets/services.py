@@ -13,6 +13,7 @@ from pilotage.accounts.permissions import is_steering
 from pilotage.budgets.models import BudgetLine, Reallocation, ReallocationState
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
+from pilotage.core.revisions import ChangeKind, changed
 
 
 @transaction.atomic
@@ -27,6 +28,7 @@ def budget_line_save(*, actor, line: BudgetLine) -> BudgetLine:
     with acting_as(actor):
         line.full_clean()
         line.save()
+    changed(ChangeKind.LABEL)  # the public pages show it
     return line
 
 
@@ -39,6 +41,7 @@ def budget_line_delete(*, actor, line: BudgetLine) -> None:
         )
     with acting_as(actor):
         line.delete()
+    changed(ChangeKind.LABEL)  # the public pages show it
 
 
 def _available(line: BudgetLine) -> Decimal:
@@ -135,4 +138,5 @@ def reallocation_decide(
         reallocation.decided_at = timezone.now()
         reallocation.decision_note = note
         reallocation.save()
+    changed(ChangeKind.LABEL)  # the public pages show it
     return reallocation

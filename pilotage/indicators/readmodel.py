@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -190,17 +191,40 @@ class ReadModel:
 
 _lock = threading.Lock()
 _model: ReadModel | None = None
+# Within a request, the model read first serves the whole request (one look at the log).
+_IN_REQUEST = object()
+_of_request: ContextVar = ContextVar("read_model_of_request", default=None)
 
 
 def read_model() -> ReadModel:
-    """This process's read model, brought up to the committed revision."""
+    """This process's read model, brought up to the committed revision (once a request)."""
     global _model
+    found = _of_request.get()
+    if found is not None and found is not _IN_REQUEST:
+        return found
     with _lock:
         if _model is None or is_stale(_model.looked_at):
             _model = ReadModel.build()
         else:
             _model = _model.catch_up()
-        return _model
+        model = _model
+    if found is _IN_REQUEST:
+        _of_request.set(model)
+    return model
+
+
+class ReadModelMiddleware:
+    """Marks a request, so that every `read_model()` within it reads the log once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _of_request.set(_IN_REQUEST)
+        try:
+            return self.get_response(request)
+        finally:
+            _of_request.reset(token)
 
 
 def read_model_reset() -> None:

@@ -10,6 +10,7 @@ from django.http import QueryDict
 
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
+from pilotage.core.revisions import ChangeKind, changed
 from pilotage.indicators.services import observation_record, observation_transition
 from pilotage.registry.geo import province_at
 from pilotage.registry.magnets import InvalidQuery, magnet_index
@@ -36,6 +37,7 @@ def organisation_save(*, actor, organisation: Organisation) -> Organisation:
     with acting_as(actor):
         organisation.full_clean()
         organisation.save()
+    changed(ChangeKind.LABEL)  # the public pages show it
     return organisation
 
 
@@ -54,6 +56,7 @@ def organisation_delete(*, actor, organisation: Organisation) -> None:
     )
     with acting_as(actor):
         organisation.delete()
+    changed(ChangeKind.LABEL)  # the public pages show it
 
 
 def _steering_write(actor, record, message: str):

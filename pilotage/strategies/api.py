@@ -8,12 +8,15 @@ the count here equals the count on the page for the same URL query.
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 
 from pilotage.core.api import QueryError, cursor_page, limit_check, params_check
+from pilotage.core.revisions import cached
 from pilotage.indicators.api import indicator_out, indicator_rows_of
 from pilotage.indicators.progress import RollUp
 from pilotage.indicators.readmodel import read_model
@@ -132,6 +135,23 @@ def action_index(
     limit_check(limit)
     if cursor and page > 1:
         raise QueryError("cursor", "cursor_and_page", "Give a cursor or a page, not both.")
+    # The same answer for every reader until the data change (as the pages): computed
+    # once per revision, language and address.
+    key = "|".join(("api-actions", get_language(), request.get_host(), request.get_full_path()))
+    body, link = cached(
+        hashlib.sha256(key.encode()).hexdigest(),
+        read_model().revision,
+        lambda: _action_index(request, page=page, cursor=cursor, limit=limit),
+        timeout=60,
+    )
+    if link:
+        response["Link"] = link
+    return body
+
+
+def _action_index(request, *, page: int, cursor: str | None, limit: int) -> tuple[dict, str]:
+    """The actions API's answer and its `Link` header."""
+    response = HttpResponse()
     vocabulary = Vocabulary.load()
     query = actions_query_parse(request.GET, vocabulary)
     actions = actions_filter(query, vocabulary)
@@ -150,7 +170,7 @@ def action_index(
         )
     else:
         items, following = paginator.page(page).object_list, None
-    return {
+    body = {
         "count": paginator.count,
         "page": page,
         "pages": paginator.num_pages,
@@ -165,6 +185,7 @@ def action_index(
             for facet in facet_counts(query, vocabulary)
         ],
     }
+    return body, response.get("Link", "")
 
 
 @router.get("/{code}", response={200: ActionDetailOut, 400: ErrorOut, 404: ErrorOut})

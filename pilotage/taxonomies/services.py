@@ -9,6 +9,7 @@ from django.db import models, transaction
 
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
+from pilotage.core.revisions import ChangeKind, changed
 from pilotage.taxonomies.models import Taxonomy, Term, TermAssignment
 from pilotage.taxonomies.permissions import can_change_taxonomy
 
@@ -34,7 +35,9 @@ def record_terms_set(
     """Make `terms` the record's terms of one taxonomy, leaving its other taxonomies alone."""
     require(can_tag(actor, record), "You may not change this record's terms.")
     with acting_as(actor):
-        return record_terms_apply(record=record, taxonomy=taxonomy, terms=terms)
+        terms = record_terms_apply(record=record, taxonomy=taxonomy, terms=terms)
+    changed(ChangeKind.LABEL)  # the public pages show its terms
+    return terms
 
 
 def record_terms_apply(
@@ -67,6 +70,7 @@ def taxonomy_save(*, actor, taxonomy: Taxonomy) -> Taxonomy:
     with acting_as(actor):
         taxonomy.full_clean()
         taxonomy.save()
+    changed(ChangeKind.LABEL)  # the public pages show it
     return taxonomy
 
 
@@ -76,6 +80,7 @@ def term_save(*, actor, term: Term) -> Term:
     with acting_as(actor):
         term.full_clean()
         term.save()
+    changed(ChangeKind.LABEL)  # the public pages show it
     return term
 
 
@@ -84,6 +89,7 @@ def term_delete(*, actor, term: Term) -> None:
     require(can_change_taxonomy(actor, term.taxonomy), "Only steering staff change taxonomies.")
     with acting_as(actor):
         term.delete()
+    changed(ChangeKind.LABEL)  # the public pages show it
 
 
 @transaction.atomic
@@ -94,6 +100,7 @@ def taxonomy_delete(*, actor, taxonomy: Taxonomy) -> None:
         for term in sorted(taxonomy.terms.all(), key=_depth, reverse=True):
             term.delete()
         taxonomy.delete()
+    changed(ChangeKind.LABEL)  # the public pages show it
 
 
 def _depth(term: Term) -> int:

@@ -185,3 +185,18 @@ def test_a_value_published_through_the_service_shows_on_every_page_at_the_next_r
         assert percent_text(Decimal(1)) in page and percent_text(before) not in page, url
     page = client.get("/indicators/HOUSEHOLDS/").content.decode()
     assert "status-achieved" in page and "99\xa0999" in page
+
+
+def test_a_page_kept_for_its_revision_follows_a_text_changed_through_a_service(client, programme):
+    from pilotage.strategies.services import action_update
+
+    action = programme["action"]
+    assert "Le dernier kilomètre" not in client.get(f"/actions/{action.code}/").content.decode()
+    client.get("/strategies/DW/")  # kept too
+
+    action_update(actor=SteeringFactory(), action=action, title_fr="Le dernier kilomètre")
+
+    assert "Le dernier kilomètre" in client.get(f"/actions/{action.code}/").content.decode()
+    assert "Le dernier kilomètre" in client.get("/strategies/DW/").content.decode()
+    # Another language is another page: kept apart.
+    assert client.get(f"/en/actions/{action.code}/").content.decode().startswith("<!DOCTYPE")
