@@ -150,31 +150,17 @@ PILOTAGE_API_RATE_LIMIT = env.int("PILOTAGE_API_RATE_LIMIT", default=120)
 PILOTAGE_API_RATE_LIMIT_TOKEN = env.int("PILOTAGE_API_RATE_LIMIT_TOKEN", default=1200)
 PILOTAGE_API_MAX_LIMIT = 500
 # What each part of the API reads, for its ETag and Last-Modified (longest prefix wins;
-# a part not listed gets neither).
-_STRATEGIES = ["strategies.Strategy", "strategies.StrategyLevel", "strategies.StrategyNode"]
-_ACTIONS = [
-    "strategies.Action",
-    "strategies.ActionPartner",
-    "registry.Organisation",
-    "taxonomies.Term",
-    "taxonomies.TermAssignment",
-]
-_INDICATORS = ["indicators.Indicator", "indicators.Target", "indicators.Observation"]
+# a part not listed gets neither). What the read model serves moves with the change log
+# its services write (core.revisions): one small aggregate, not a count of every value.
 PILOTAGE_API_FRESHNESS = {
-    "/api/v1/strategies/": _STRATEGIES + _ACTIONS + _INDICATORS,
-    "/api/v1/actions/": _STRATEGIES + _ACTIONS + _INDICATORS,
-    "/api/v1/indicators/": [*_STRATEGIES, "strategies.Action", *_INDICATORS],
-    "/api/v1/observations/": [*_STRATEGIES, "strategies.Action", *_INDICATORS],
+    "/api/v1/strategies/": ["core.Change"],
+    "/api/v1/actions/": ["core.Change"],
+    "/api/v1/indicators/": ["core.Change"],
+    "/api/v1/observations/": ["core.Change"],
     "/api/v1/organisations/": ["registry.Organisation", "taxonomies.Term"],
     "/api/v1/taxonomies/": ["taxonomies.Taxonomy", "taxonomies.Term"],
     # Execution sets the budget beside progress: values move its answer too.
-    "/api/v1/budgets/": [
-        *_STRATEGIES,
-        "strategies.Action",
-        *_INDICATORS,
-        "budgets.BudgetLine",
-        "budgets.Reallocation",
-    ],
+    "/api/v1/budgets/": ["core.Change", "budgets.BudgetLine", "budgets.Reallocation"],
     # Every write the magnet index follows adds a RegistryChange: its count says it all.
     "/api/v1/registry/": ["registry.RegistryChange", "registry.Magnet"],
 }

@@ -156,13 +156,15 @@ def _models_for(path: str) -> list[type[models.Model]] | None:
 
 def data_version(path: str) -> tuple[str, object]:
     """A digest of what the answer to `path` depends on, and when that last changed: per
-    model the newest `updated_at` and the row count (a deletion changes it too)."""
+    model the newest `updated_at` (a log's `created_at`) and the row count (a deletion
+    changes it too)."""
     parts = []
     newest = None
     for model in _models_for(path) or ():
-        stamped = any(f.name == "updated_at" for f in model._meta.get_fields())
+        names = {f.name for f in model._meta.get_fields()}
+        stamp = next((name for name in ("updated_at", "created_at") if name in names), None)
         figures = model._default_manager.aggregate(
-            n=models.Count("pk"), **({"m": models.Max("updated_at")} if stamped else {})
+            n=models.Count("pk"), **({"m": models.Max(stamp)} if stamp else {})
         )
         changed = figures.get("m")
         parts.append(f"{model._meta.label}:{figures['n']}:{changed.isoformat() if changed else ''}")

@@ -8,9 +8,12 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
+from pilotage.accounts.tests.factories import SteeringFactory
+from pilotage.core.revisions import ChangeKind, changed
 from pilotage.indicators.models import ObservationState as State
 from pilotage.indicators.readmodel import read_model
 from pilotage.indicators.selectors import indicator_list_public
+from pilotage.indicators.services import observation_record, observation_transition
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.registry.models import Organisation
 from pilotage.registry.tests.factories import OrganisationFactory
@@ -231,6 +234,7 @@ def test_a_malformed_body_is_a_422(client):
 
 def test_etag_and_last_modified_answer_304_until_the_data_change(client, public_action):
     indicator = IndicatorFactory(code="KPI", action=public_action)
+    changed(ChangeKind.STRUCTURE)  # what the factories wrote, logged as a loader would
     url = "/api/v1/indicators/"
     first = client.get(url)
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
@@ -238,7 +242,18 @@ def test_etag_and_last_modified_answer_304_until_the_data_change(client, public_
     assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
     # Another query string is another answer.
     assert client.get(url + "?limit=1", headers={"If-None-Match": etag}).status_code == 200
-    ObservationFactory(indicator=indicator)
+    steering = SteeringFactory()
+    observation = observation_record(
+        actor=steering,
+        indicator=indicator,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+        value=D(5),
+    )
+    for transition in ("submit", "validate", "publish"):
+        observation = observation_transition(
+            actor=steering, observation=observation, transition=transition
+        )
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["ETag"] != etag
 
