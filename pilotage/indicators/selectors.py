@@ -116,4 +116,3 @@ def observation_statuses(observations: Iterable[Observation]) -> dict[int, Asses
         )
         for o in observations
     }
-

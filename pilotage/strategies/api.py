@@ -138,6 +138,7 @@ def action_index(
     # The same answer for every reader until the data change (as the pages): computed
     # once per revision, language and address.
     key = "|".join(("api-actions", get_language(), request.get_host(), request.get_full_path()))
+
     def answer():
         body, link = _action_index(request, page=page, cursor=cursor, limit=limit)
         return ActionPageOut.model_validate(body), link  # validated once, kept validated
