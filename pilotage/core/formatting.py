@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
 from decimal import Decimal
 
 from django.utils import formats
+from django.utils.translation import get_language
 
 
 def _trimmed(value: Decimal) -> Decimal:
@@ -24,6 +27,17 @@ def percent_text(share: Decimal | None) -> str:
     if share is None:
         return "–"
     return f"{number_text(Decimal(share) * 100, 1)} %"
+
+
+def short_date(value: datetime.date) -> str:
+    """31/03/2026 in French, 03/31/2026 in English: the locale's short date."""
+    return _short_date(value, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_date(value: datetime.date, language: str | None) -> str:
+    # Pages list hundreds of dates, mostly the same quarters: format each once.
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
 MILLION = Decimal(1_000_000)

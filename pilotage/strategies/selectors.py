@@ -53,10 +53,24 @@ def strategy_public_get(code: str) -> Strategy:
 
 
 def action_public_get(code: str) -> Action:
-    """One action by code, with what its page shows (raises Action.DoesNotExist)."""
-    return (
-        Action.objects.with_relations()
-        .filter(nodes__strategy__in=Strategy.objects.public())
-        .distinct()
+    """One public action by code (the read model decides), with what its page shows:
+    only the nodes of public strategies (raises Action.DoesNotExist)."""
+    from pilotage.indicators.readmodel import read_model
+
+    action = (
+        Action.objects.select_related("type", "lead")
+        .prefetch_related(
+            "target_audiences",
+            "partnerships__organisation",
+            models.Prefetch(
+                "nodes",
+                queryset=StrategyNode.objects.filter(
+                    strategy__in=Strategy.objects.public()
+                ).select_related("strategy"),
+            ),
+        )
         .get(code=code)
     )
+    if not read_model().is_public_action(action.pk):
+        raise Action.DoesNotExist
+    return action

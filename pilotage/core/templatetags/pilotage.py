@@ -1,7 +1,10 @@
 from django import template
+from django.template.defaultfilters import floatformat
 from django.urls import translate_url
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
-from pilotage.core.formatting import money_text, money_unit, percent_text
+from pilotage.core.formatting import money_text, money_unit, percent_text, short_date
 
 register = template.Library()
 
@@ -48,3 +51,35 @@ def euros(amount) -> str:
         return ""
     unit = money_unit([amount])
     return f"{money_text(amount, unit)}\u00a0{unit}"
+
+
+@register.filter
+def series_rows(series, unit: str = ""):
+    """`series|series_rows:unit`: the rows of a chart's data table (period, series,
+    value), written in one pass: a chart's table can hold hundreds of rows."""
+    names = {
+        "actual": _("Reported value"),
+        "target": _("Target trajectory"),
+        "baseline": _("Baseline"),
+    }
+
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}{}</th><td>{}</td><td class="number">{} {}</td></tr>',
+        (
+            (
+                format_html("{} – ", short_date(row.period_start)) if row.period_start else "",
+                short_date(row.date),
+                names.get(row.series, names["baseline"]),
+                floatformat(row.value, "-2g"),
+                unit,
+            )
+            for row in series
+        ),
+    )
+
+
+@register.filter(name="short_date")
+def short_date_filter(value) -> str:
+    """`day|short_date`: the locale's short date, as `date:"SHORT_DATE_FORMAT"`."""
+    return short_date(value) if value else ""
