@@ -200,3 +200,21 @@ def test_a_page_kept_for_its_revision_follows_a_text_changed_through_a_service(c
     assert "Le dernier kilomètre" in client.get("/strategies/DW/").content.decode()
     # Another language is another page: kept apart.
     assert client.get(f"/en/actions/{action.code}/").content.decode().startswith("<!DOCTYPE")
+
+
+def test_an_action_page_lists_only_the_nodes_of_public_strategies(client):
+    public = StrategyFactory(code="PUB")
+    draft = StrategyFactory(code="DRAFT", status="draft")
+    shown = StrategyNodeFactory(
+        strategy=public, level=StrategyLevelFactory(strategy=public), title_fr="Axe publié"
+    )
+    hidden = StrategyNodeFactory(
+        strategy=draft, level=StrategyLevelFactory(strategy=draft), title_fr="Axe en projet"
+    )
+    action = ActionFactory(code="BOTH")
+    action.nodes.add(shown, hidden)
+
+    page = client.get("/actions/BOTH/").content.decode()
+
+    assert "Axe publié" in page and "Axe en projet" not in page
+    assert client.get("/api/v1/actions/BOTH").json()["nodes"] == ["PUB:" + shown.code]
