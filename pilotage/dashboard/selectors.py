@@ -295,21 +295,13 @@ def action_timeline(action: Action, indicator_rows: list[dict]) -> list[Timeline
         events.append(TimelineEvent(action.start_date, _("Start of the action"), "start"))
     if action.end_date:
         events.append(TimelineEvent(action.end_date, _("End of the action"), "end"))
+    text = _("%(indicator)s: %(value)s %(unit)s")  # translated once, not per value
     for row in indicator_rows:
+        title, unit = row["indicator"].title, row["indicator"].unit
         for point in row.get("series", []):
             if point.series == "actual":
-                events.append(
-                    TimelineEvent(
-                        point.date,
-                        _("%(indicator)s: %(value)s %(unit)s")
-                        % {
-                            "indicator": row["indicator"].title,
-                            "value": number_text(point.value),
-                            "unit": row["indicator"].unit,
-                        },
-                        "value",
-                    )
-                )
+                label = text % {"indicator": title, "value": number_text(point.value), "unit": unit}
+                events.append(TimelineEvent(point.date, label, "value"))
     return sorted(events, key=lambda event: event.date)
 
 

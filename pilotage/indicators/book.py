@@ -232,8 +232,8 @@ class ProgressBook:
         book._subtrees()
         return book
 
-    def _load_entries(self, indicators, *, many: bool = True) -> None:
-        """Each indicator's definition and targets (two queries)."""
+    def _load_entries(self, indicators, *, many: bool = True) -> list[int]:
+        """Each indicator's definition and targets (two queries); returns their ids."""
         from pilotage.indicators.models import Target
 
         milestones: dict[int, list] = defaultdict(list)
@@ -241,7 +241,9 @@ class ProgressBook:
             indicator_id__in=indicators.values("pk")
         ).values_list("indicator_id", "period_end", "value"):
             milestones[indicator_id].append((end, value))
+        loaded = []
         for row in _rows(indicators.values(*SPEC_FIELDS), many=many):
+            loaded.append(row["pk"])
             entry = Entry(
                 code=row["code"],
                 action_id=row["action_id"],
@@ -272,6 +274,7 @@ class ProgressBook:
                 self.indicators_of_node[entry.node_id].append(row["pk"])
             for code in (entry.formula or {}).get("of", []):
                 self.dependents[code].append(row["pk"])
+        return loaded
 
     def _forget(self, indicator_id: int) -> None:
         """Take an indicator out of the indexes before it is read again."""
@@ -359,22 +362,26 @@ class ProgressBook:
         node above, deepest first. An indicator this book does not hold changes only the
         formulas using it. Returns how many items it recomputed."""
         ids = set(indicator_ids)
-        codes = dict(Indicator.objects.filter(pk__in=ids).values_list("pk", "code"))
         held = [pk for pk in ids if pk in self.entries]
         actions_before = {self.entries[pk].action_id for pk in held}
         nodes_before = {self.entries[pk].node_id for pk in held}
-        for pk in held:
-            if pk not in codes:  # deleted
+        codes = {pk: self.entries[pk].code for pk in held}
+        reread: list[int] = []
+        if held:
+            queryset = Indicator.objects.filter(pk__in=held)
+            reread = self._load_entries(queryset, many=len(held) > 500)
+            for pk in set(held) - set(reread):  # deleted
                 self._forget(pk)
                 self.summaries.pop(pk, None)
                 self.assessments.pop(pk, None)
-        reread = [pk for pk in held if pk in codes]
-        if reread:
-            queryset = Indicator.objects.filter(pk__in=reread)
-            self._load_entries(queryset, many=len(reread) > 500)
-            self._load_summaries(queryset, reread)
+                codes.pop(pk)
+            if reread:
+                self._load_summaries(queryset, reread)
+        outside = ids - set(held)
+        if outside and self.dependents:  # components of this book's formulas, elsewhere
+            codes |= dict(Indicator.objects.filter(pk__in=outside).values_list("pk", "code"))
         touched = set(reread)
-        for code in [codes[pk] for pk in ids if pk in codes]:
+        for code in codes.values():
             for computed_id in self.dependents.get(code, []):
                 self.summaries[computed_id] = summarise(self._formula_values(computed_id))
                 touched.add(computed_id)
