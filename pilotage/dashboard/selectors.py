@@ -12,9 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Prefetch
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pilotage.core.formatting import number_text
@@ -271,14 +275,43 @@ def _taxonomy_name(taxonomy) -> str:
     return taxonomy.label or taxonomy.title
 
 
-def indicator_charts(indicators: list[Indicator]) -> dict[int, dict]:
-    """Each indicator's chart and series, by id, from one query for all their values."""
-    values = observation_values(indicators)
-    charts = {}
-    for indicator in indicators:
-        series = indicator_series(indicator, values.get(indicator.pk, []))
-        charts[indicator.pk] = {"series": series, "chart": indicator_chart(indicator, series)}
-    return charts
+def indicator_charts(model: ReadModel, rows: list[dict]) -> None:
+    """Give each indicator row its series (one query for all their values) and its
+    chart, rendered once per version of its indicator and language: after one value is
+    published, only that indicator's chart is drawn again."""
+    values = observation_values([row["indicator"] for row in rows])
+    language = get_language()
+    keys = {
+        row["indicator"].pk: (
+            f"pilotage:chart:{row['indicator'].pk}:"
+            f"{model.indicator_version(row['indicator'].pk)}:{language}"
+        )
+        for row in rows
+    }
+    kept = cache.get_many(list(keys.values()))
+    for row in rows:
+        indicator = row["indicator"]
+        row["series"] = indicator_series(indicator, values.get(indicator.pk, []))
+        html = kept.get(keys[indicator.pk])
+        if html is None:
+            chart = indicator_chart(indicator, row["series"])
+            html = (
+                render_to_string(
+                    "dashboard/partials/chart.html",
+                    {
+                        "chart": chart,
+                        "chart_id": f"chart-{indicator.code}",
+                        "caption": indicator.title,
+                        "series": row["series"],
+                        "unit": indicator.unit,
+                        "download": reverse("dashboard:indicator-data", args=[indicator.code]),
+                    },
+                )
+                if chart
+                else ""
+            )
+            cache.set(keys[indicator.pk], html, 3600)
+        row["chart_html"] = html
 
 
 @dataclass(frozen=True)

@@ -198,9 +198,7 @@ class ActionDetailView(TemplateView):
             raise Http404
         shown = selectors.indicators_shown(model, action_ids=[action.pk])
         indicators, rows = shown["list"], shown["rows"]
-        charts = selectors.indicator_charts(indicators)
-        for row in rows:
-            row.update(charts[row["indicator"].pk])
+        selectors.indicator_charts(model, rows)
         budget = budget_table(action=action)
         context.update(
             budget=budget,

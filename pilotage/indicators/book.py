@@ -200,6 +200,7 @@ class ProgressBook:
     # indicators anywhere below it or on it, each once.
     actions_below: dict[int, set[int]] = field(default_factory=dict)
     indicators_below: dict[int, list[int]] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)  # the indicators the last refresh recomputed
 
     # -- loading ------------------------------------------------------------------------
 
@@ -385,6 +386,7 @@ class ProgressBook:
             for computed_id in self.dependents.get(code, []):
                 self.summaries[computed_id] = summarise(self._formula_values(computed_id))
                 touched.add(computed_id)
+        self.touched = touched
         action_ids = {a for a in actions_before if a}
         node_ids = {n for n in nodes_before if n}
         for pk in touched:

@@ -60,13 +60,15 @@ class ReadModel:
     looked_at: object = None  # when the change log was last read
     applied: set[int] = field(default_factory=set)  # change ids applied, near the revision
     by_code: dict[str, int] = field(default_factory=dict)  # public indicator code → id
+    built: int = 0  # the revision it was built at
+    versions: dict[int, int] = field(default_factory=dict)  # indicator → revision it moved at
 
     # -- building and following the changes --------------------------------------------
 
     @classmethod
     def build(cls) -> ReadModel:
         revision = current_revision()
-        model = cls(revision=revision, book=None, strategies=[], trees={}, nodes={})
+        model = cls(revision=revision, book=None, strategies=[], trees={}, nodes={}, built=revision)
         # What the revision already holds (a row below it may still commit later).
         model.applied = {pk for pk, *_ in changes_after(revision) if pk <= revision}
         model._load_trees()
@@ -108,15 +110,22 @@ class ReadModel:
             return ReadModel.build()
         if ChangeKind.LABEL in kinds:
             self._load_trees()
+        self.revision = max(self.revision, *(pk for pk, _kind, _id in rows))
         if indicator_ids:
             self.book.refresh(indicator_ids)
             self._index()
-        self.revision = max(self.revision, *(pk for pk, _kind, _id in rows))
+            for pk in self.book.touched:
+                self.versions[pk] = self.revision
         self.applied |= {pk for pk, *_ in rows}
         self.applied = {pk for pk in self.applied if pk > self.revision - 2 * LOOKBACK}
         return self
 
     # -- reading ------------------------------------------------------------------------
+
+    def indicator_version(self, indicator_id: int) -> int:
+        """The revision at which this indicator (its definition, targets or values) last
+        moved: what a fragment showing only it can be kept under."""
+        return self.versions.get(indicator_id, self.built)
 
     def assessment(self, indicator_id: int) -> Assessment | None:
         return self.book.assessments.get(indicator_id)

@@ -218,3 +218,30 @@ def test_an_action_page_lists_only_the_nodes_of_public_strategies(client):
 
     assert "Axe publié" in page and "Axe en projet" not in page
     assert client.get("/api/v1/actions/BOTH").json()["nodes"] == ["PUB:" + shown.code]
+
+
+def test_an_action_page_draws_again_only_the_chart_of_the_indicator_that_moved(client, programme):
+    from django.core.cache import cache
+
+    from pilotage.core.revisions import ChangeKind, changed
+
+    action = programme["action"]
+    other = IndicatorFactory(action=action, code="OTHER", title_fr="Autre indicateur")
+    ObservationFactory(indicator=other, value=Decimal(7))
+    changed(ChangeKind.STRUCTURE)  # what the factories wrote, logged as a loader would
+    assert "Autre indicateur" in client.get(f"/actions/{action.code}/").content.decode()
+    kept = {key for key in cache._cache if ":chart:" in key}  # LocMem's own keys
+    assert len(kept) == 2
+
+    steering = SteeringFactory()
+    submitted = Observation.objects.get(indicator__code="HOUSEHOLDS", state="submitted")
+    for transition in ("validate", "publish"):
+        submitted = observation_transition(
+            actor=steering, observation=submitted, transition=transition
+        )
+    page = client.get(f"/actions/{action.code}/").content.decode()
+
+    assert "99\xa0999" in page  # the new value in the redrawn chart's table
+    now = {key for key in cache._cache if ":chart:" in key}
+    assert len(now - kept) == 1  # one chart drawn again, the other one kept
+    assert any(f":chart:{other.pk}:" in key for key in now & kept)

@@ -267,3 +267,15 @@ def test_flows_and_averages_are_summed_exactly(tree):
 
     assert book.assessments[flow.pk].actual == D("0.6")  # not 0.6000000000000001
     assert book.assessments[flow.pk].status == "achieved"
+
+
+def test_a_published_value_moves_the_version_of_its_indicator_only(tree):
+    model = read_model()
+    changed_one, other = tree["indicators"][1], tree["indicators"][0]
+    before = model.indicator_version(changed_one.pk), model.indicator_version(other.pk)
+
+    publish(tree["steering"], changed_one, 90, END)
+
+    model = read_model()
+    assert model.indicator_version(changed_one.pk) == model.revision > before[0]
+    assert model.indicator_version(other.pk) == before[1]
