@@ -229,6 +229,12 @@ def read_model_figures(world: dict) -> None:
     timings: dict[str, list[float]] = {"indicator": [], "action": []}
     for round_ in range(20):
         indicator = rng.choice(world["indicators"])
+        pages = (
+            ("indicator", f"/indicators/{indicator.code}/"),
+            ("action", f"/actions/{indicator.action.code}/"),
+        )
+        for _page, url in pages:
+            client.get(url)  # as visitors saw them before the publication
         day = last + datetime.timedelta(days=round_ + 1)
         value = Decimal(rng.randint(100000, 999999))
         observation = services.observation_record(
@@ -240,10 +246,7 @@ def read_model_figures(world: dict) -> None:
             )
         with translation.override("fr"):
             shown = number_text(value)  # as the French pages write it
-        for page, url in (
-            ("indicator", f"/indicators/{indicator.code}/"),
-            ("action", f"/actions/{indicator.action.code}/"),
-        ):
+        for page, url in pages:
             started = time.perf_counter()  # the publication has committed
             body = client.get(url).content.decode()
             timings[page].append(time.perf_counter() - started)
