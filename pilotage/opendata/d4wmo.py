@@ -1,5 +1,5 @@
 """Data4Wallonia interoperability: Pilotage's public records in the D4WMO-AP model
-(Digital Wallonia's data model, ../shared/standards/d4wmo-ap-asis-1.0.0/), and back.
+(Digital Wallonia's data model, standards/d4wmo-ap-asis-1.0.0/), and back.
 
 Exported: the top nodes of public strategies as d4w:Ambition, the nodes below as
 d4w:Program, public actions as d4w:ActionPlan with their organisations' roles

@@ -1,4 +1,4 @@
-"""The open-data catalogue in DCAT-AP 3.0 (../shared/standards/dcat-ap-3.0.0/): every
+"""The open-data catalogue in DCAT-AP 3.0 (standards/dcat-ap-3.0.0/): every
 collection Pilotage exports as a dcat:Dataset, each of its formats as a dcat:Distribution
 (format, media type, download URL, licence, dates), and the bulk zip with its data
 package as one more dataset. Titles and descriptions in French and English; IRIs under
