@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -22,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pilotage.core.formatting import number_text
+from pilotage.core.revisions import cached
 from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_series
 from pilotage.dashboard.maps import province_map
 from pilotage.indicators.explain import explanation
@@ -280,38 +280,31 @@ def indicator_charts(model: ReadModel, rows: list[dict]) -> None:
     chart, rendered once per version of its indicator and language: after one value is
     published, only that indicator's chart is drawn again."""
     values = observation_values([row["indicator"] for row in rows])
-    language = get_language()
-    keys = {
-        row["indicator"].pk: (
-            f"pilotage:chart:{row['indicator'].pk}:"
-            f"{model.indicator_version(row['indicator'].pk)}:{language}"
-        )
-        for row in rows
-    }
-    kept = cache.get_many(list(keys.values()))
     for row in rows:
         indicator = row["indicator"]
         row["series"] = indicator_series(indicator, values.get(indicator.pk, []))
-        html = kept.get(keys[indicator.pk])
-        if html is None:
-            chart = indicator_chart(indicator, row["series"])
-            html = (
-                render_to_string(
-                    "dashboard/partials/chart.html",
-                    {
-                        "chart": chart,
-                        "chart_id": f"chart-{indicator.code}",
-                        "caption": indicator.title,
-                        "series": row["series"],
-                        "unit": indicator.unit,
-                        "download": reverse("dashboard:indicator-data", args=[indicator.code]),
-                    },
-                )
-                if chart
-                else ""
-            )
-            cache.set(keys[indicator.pk], html, 3600)
-        row["chart_html"] = html
+        row["chart_html"] = cached(
+            f"chart:{indicator.pk}:{get_language()}",
+            model.indicator_version(indicator.pk),
+            lambda indicator=indicator, series=row["series"]: _chart_html(indicator, series),
+        )
+
+
+def _chart_html(indicator: Indicator, series: list) -> str:
+    chart = indicator_chart(indicator, series)
+    if chart is None:
+        return ""
+    return render_to_string(
+        "dashboard/partials/chart.html",
+        {
+            "chart": chart,
+            "chart_id": f"chart-{indicator.code}",
+            "caption": indicator.title,
+            "series": series,
+            "unit": indicator.unit,
+            "download": reverse("dashboard:indicator-data", args=[indicator.code]),
+        },
+    )
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ def test_a_change_of_structure_rebuilds(tree):
     assert tree["ambition"].pk not in rebuilt.nodes
 
 
-def test_an_action_title_moves_the_revision_without_recomputing(tree, django_assert_num_queries):
+def test_an_action_title_moves_the_revision_without_recomputing(tree):
     model = read_model()
     action = tree["indicators"][0].action
     strategy_services.action_update(actor=tree["steering"], action=action, title_fr="Nouveau")
