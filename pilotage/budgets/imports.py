@@ -26,18 +26,40 @@ from pilotage.accounts.permissions import is_steering
 from pilotage.budgets.loaders import UNITS
 from pilotage.budgets.models import BudgetLine, Flow
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import (
-    DataError,
-    DataFileError,
-    SheetRow,
-    spreadsheet_rows,
-    upsert,
-)
+from pilotage.core.datafiles import DataError, DataFileError, upsert
 from pilotage.core.permissions import require
+from pilotage.core.spreadsheets import Column, SheetRow, columns, no_data, read_table
 from pilotage.strategies.models import Action, Strategy, StrategyNode
 from pilotage.taxonomies.models import Term
 
-REQUIRED = ("code", "strategy", "source", "amount")
+COLUMNS = columns(
+    Column("code", {"fr": "code", "nl": "code", "de": "Code", "en": "code"}, required=True),
+    Column(
+        "strategy",
+        {"fr": "stratégie", "nl": "strategie", "de": "Strategie", "en": "strategy"},
+        required=True,
+    ),
+    Column("node", {"fr": "nœud", "nl": "knooppunt", "de": "Knoten", "en": "node"}),
+    Column("action", {"fr": "action", "nl": "actie", "de": "Maßnahme", "en": "action"}),
+    Column("label", {"fr": "libellé", "nl": "omschrijving", "de": "Bezeichnung", "en": "label"}),
+    Column("year", {"fr": "année", "nl": "jaar", "de": "Jahr", "en": "year"}),
+    Column(
+        "source",
+        {"fr": "source", "nl": "bron", "de": "Quelle", "en": "source"},
+        required=True,
+    ),
+    Column("flow", {"fr": "flux", "nl": "stroom", "de": "Fluss", "en": "flow"}),
+    Column(
+        "amount",
+        {"fr": "montant", "nl": "bedrag", "de": "Betrag", "en": "amount"},
+        required=True,
+    ),
+    Column("unit", {"fr": "unité", "nl": "eenheid", "de": "Einheit", "en": "unit"}),
+    Column("total", {"fr": "total", "nl": "totaal", "de": "Summe", "en": "total"}),
+    Column("precision", {"fr": "précision", "nl": "precisie", "de": "Genauigkeit"}),
+    Column("document", {"fr": "document", "nl": "document", "de": "Dokument"}),
+    Column("parts", {"fr": "parties", "nl": "delen", "de": "Teile", "en": "parts"}),
+)
 YES = {"yes", "oui", "ja", "true", "1"}
 NO = {"no", "non", "nee", "nein", "false", "0", ""}
 CENT = Decimal("0.01")
@@ -146,21 +168,19 @@ def budget_lines_import(
     """Import budget lines; returns how many were (or would be) created, updated or left
     unchanged. Raises DataFileError with every problem, writing nothing."""
     require(is_steering(actor), _("Only steering staff import budgets."))
-    rows = spreadsheet_rows(name, content)
-    header = set(rows[0][1]) if rows else set()
-    missing = [column for column in REQUIRED if column not in header]
-    if missing:
-        raise DataFileError(
-            [DataError(name, _("row 1"), _("missing column"), column) for column in missing]
-        )
+    table = read_table(name, content, COLUMNS)
+    rows = list(table.records())
+    if not rows:
+        raise no_data(table)
+    table.settle_decimal_mark(rows, ("amount", "precision"))
     known = _Lookups()
-    errors: list[DataError] = []
+    errors: list[DataError] = table.errors
     stats: Counter = Counter()
     seen: dict[str, int] = {}
     parts: dict[str, tuple[SheetRow, list[str]]] = {}
     with transaction.atomic(), acting_as(actor):
-        for number, cells in rows:
-            _line_row(SheetRow(name, number, cells, errors), known, seen, stats, parts)
+        for row in rows:
+            _line_row(row, known, seen, stats, parts)
         # Once every line exists: the parts each declared total lists.
         for code, (row, listed) in parts.items():
             found = dict(BudgetLine.objects.filter(code__in=listed).values_list("code", "pk"))

@@ -6,20 +6,14 @@ in one transaction, so a bad file never leaves half its records behind.
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
 from django.db import models
-from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 LANGUAGES = ("fr", "nl", "de", "en")
@@ -33,18 +27,30 @@ class DataError:
     record: str
     reason: str
     column: str = ""
+    # Spreadsheets also say which sheet, and the value as it was read.
+    sheet: str = ""
+    value: str = ""
 
     def __str__(self) -> str:
         where = ", ".join(
-            part for part in (self.record, f"column {self.column!r}" if self.column else "") if part
+            part
+            for part in (
+                f"sheet {self.sheet!r}" if self.sheet else "",
+                self.record,
+                f"column {self.column!r}" if self.column else "",
+                f"value {self.value!r}" if self.value else "",
+            )
+            if part
         )
         return f"{self.file}: {where}: {self.reason}" if where else f"{self.file}: {self.reason}"
 
     def as_dict(self) -> dict:
         return {
             "file": self.file,
+            "sheet": self.sheet,
             "record": self.record,
             "column": self.column,
+            "value": self.value,
             "reason": self.reason,
         }
 
@@ -173,79 +179,3 @@ def _differs(current: Any, new: Any) -> bool:
     if isinstance(current, models.Model) or isinstance(new, models.Model):
         return getattr(current, "pk", None) != getattr(new, "pk", None)
     return current != new
-
-
-def spreadsheet_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """The rows of an uploaded CSV (UTF-8, comma or semicolon) or XLSX file, each with its
-    number in the sheet (the header is row 1) and its cells as text by column name; blank
-    rows are skipped but still counted. Unreadable files raise DataFileError."""
-    if name.lower().endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise DataFileError(
-                [DataError(name, "", _("not a readable XLSX file: %(error)s") % {"error": error})]
-            ) from error
-        values = list(workbook.active.iter_rows(values_only=True))
-        text_rows = [
-            [
-                ""
-                if v is None
-                else (v.isoformat()[:10] if isinstance(v, datetime.date) else str(v))
-                for v in row
-            ]
-            for row in values
-        ]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise DataFileError([DataError(name, "", _("not UTF-8 text"))]) from error
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
-        except csv.Error:
-            dialect = csv.excel
-        text_rows = list(csv.reader(io.StringIO(text), dialect))
-    if not text_rows:
-        raise DataFileError([DataError(name, "", _("the file is empty"))])
-    header = [cell.strip() for cell in text_rows[0]]
-    return [
-        (number, dict(zip(header, row, strict=False)))
-        for number, row in enumerate(text_rows[1:], start=2)
-        if any(cell.strip() for cell in row)
-    ]
-
-
-class SheetRow:
-    """One row of an uploaded spreadsheet being checked: its cells, and the problems
-    found, by column (imports report them all, then write nothing)."""
-
-    def __init__(self, name: str, number: int, cells: dict[str, str], errors: list):
-        self.name, self.number, self.cells, self.errors = name, number, cells, errors
-        self.record = _("row %(number)d") % {"number": number}
-
-    def text(self, column: str) -> str:
-        return (self.cells.get(column) or "").strip()
-
-    def problem(self, column: str, reason: str) -> None:
-        self.errors.append(DataError(self.name, self.record, reason, column))
-
-    def date(self, column: str) -> datetime.date | None:
-        text = self.text(column)
-        if not text:
-            return None
-        try:
-            return datetime.date.fromisoformat(text)
-        except ValueError:
-            self.problem(column, _("%(text)r is not a date (YYYY-MM-DD)") % {"text": text})
-            return None
-
-    def decimal(self, column: str) -> Decimal | None:
-        text = self.text(column).replace(",", ".")
-        if not text:
-            return None
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            self.problem(column, _("%(text)r is not a number") % {"text": text})
-            return None

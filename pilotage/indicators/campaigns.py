@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from pilotage.accounts.models import Role, User
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError, spreadsheet_rows
+from pilotage.core.datafiles import DataError, DataFileError
 from pilotage.core.permissions import require
 from pilotage.indicators import services
 from pilotage.indicators.models import (
@@ -340,7 +340,13 @@ def template_xlsx(campaign: ReportingCampaign, items: list[DueItem]) -> bytes:
 
 
 def _read_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    return spreadsheet_rows(name, content)
+    from pilotage.core.spreadsheets import Column, columns, read_table
+
+    wanted = columns(
+        Column("indicator", required=True), *(Column(key) for key in COLUMNS if key != "indicator")
+    )
+    table = read_table(name, content, wanted)
+    return [(row.number, {key: row.text(key) for key in row.cells}) for row in table.records()]
 
 
 def _decimal(text: str) -> Decimal | None:

@@ -27,8 +27,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError, SheetRow, spreadsheet_rows
+from pilotage.core.datafiles import DataError, DataFileError
 from pilotage.core.permissions import require
+from pilotage.core.spreadsheets import Column, SheetRow, columns, no_data, read_table
 from pilotage.registry.models import (
     RELATION_TARGETS,
     Affiliation,
@@ -49,6 +50,55 @@ from pilotage.taxonomies.models import Taxonomy, Term
 from pilotage.taxonomies.services import record_terms_apply
 
 KINDS = ("organisations", "persons", "relations")
+
+
+def _column(key: str, fr: str, nl: str, de: str, en: str = "", required: bool = False) -> Column:
+    return Column(key, {"fr": fr, "nl": nl, "de": de, "en": en or key}, required=required)
+
+
+COLUMNS = {
+    "organisations": columns(
+        _column("code", "code", "code", "Code"),
+        _column("name", "nom", "naam", "Name", required=True),
+        _column(
+            "enterprise_number", "numéro d'entreprise", "ondernemingsnummer", "Unternehmensnummer"
+        ),
+        _column("type", "type", "type", "Typ"),
+        _column("street", "rue", "straat", "Straße"),
+        _column("postcode", "code postal", "postcode", "Postleitzahl"),
+        _column("locality", "localité", "plaats", "Ort"),
+        _column("latitude", "latitude", "breedtegraad", "Breitengrad"),
+        _column("longitude", "longitude", "lengtegraad", "Längengrad"),
+        _column("province", "province", "provincie", "Provinz"),
+        _column("nace_code", "code NACE", "NACE-code", "NACE-Code"),
+        _column("founded_on", "fondée le", "opgericht op", "gegründet am"),
+        _column("size_band", "taille", "grootteklasse", "Größenklasse"),
+        _column("website", "site web", "website", "Website"),
+        _column("description", "description", "beschrijving", "Beschreibung"),
+    ),
+    "persons": columns(
+        _column("code", "code", "code", "Code", required=True),
+        _column("given_name", "prénom", "voornaam", "Vorname"),
+        _column("family_name", "nom de famille", "achternaam", "Nachname"),
+        _column("email", "courriel", "e-mail", "E-Mail"),
+        _column("job_title", "fonction", "functie", "Funktion"),
+        _column(
+            "display_refusal", "refus d'affichage", "weigering van weergave", "Anzeige verweigert"
+        ),
+        _column("organisation", "organisation", "organisatie", "Organisation"),
+        _column("affiliation", "affiliation", "band", "Zugehörigkeit"),
+    ),
+    "relations": columns(
+        _column("organisation", "organisation", "organisatie", "Organisation", required=True),
+        _column("kind", "type de relation", "soort", "Art", required=True),
+        _column("target", "cible", "doel", "Ziel"),
+        _column("role", "rôle", "rol", "Rolle"),
+        _column("start_date", "date de début", "begindatum", "Beginn"),
+        _column("end_date", "date de fin", "einddatum", "Ende"),
+        _column("amount", "montant", "bedrag", "Betrag"),
+    ),
+}
+NUMERIC = {"organisations": ("latitude", "longitude"), "relations": ("amount",)}
 YES = {"yes", "oui", "ja", "true", "1", "y"}
 NO = {"no", "non", "nee", "nein", "false", "0", "n", ""}
 
@@ -266,15 +316,19 @@ def registry_import(
     require(can_create_organisation(actor), _("Only steering staff import into the registry."))
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    rows = spreadsheet_rows(name, content)
+    table = read_table(name, content, COLUMNS[kind])
+    rows = list(table.records())
+    if not rows:
+        raise no_data(table)
+    table.settle_decimal_mark(rows, NUMERIC.get(kind, ()))
     terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
-    errors: list[DataError] = []
+    errors: list[DataError] = table.errors
     stats: Counter = Counter()
     seen: dict = {}
     touched: set[int] = set()
     with transaction.atomic(), acting_as(actor):
-        for number, cells in rows:
-            ROWS[kind](SheetRow(name, number, cells, errors), terms, seen, stats, touched)
+        for row in rows:
+            ROWS[kind](row, terms, seen, stats, touched)
         if errors or dry_run:
             transaction.set_rollback(True)  # the checks ran on real writes; none stays
         else:

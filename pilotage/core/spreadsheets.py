@@ -1,0 +1,680 @@
+"""The one spreadsheet reader: every upload and import reads its files through here.
+
+Files come the way Belgian administrations save them: CSV from Excel in Windows-1252 with
+semicolons, from LibreOffice in UTF-8 with commas, a title block above the header, blank
+lines, trailing empty columns; XLSX whose active sheet is the instructions, with numbers
+formatted as percentages and dates, and formulas. The reader finds the header by the
+columns the importer asks for (in any of the four languages), reads every cell as the
+person who typed it meant it, and names every problem by file, sheet, row, column and the
+value read. It never guesses: a value two conventions read differently is refused with
+both readings.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from pilotage.core.datafiles import DataError, DataFileError
+
+LANGUAGES = ("fr", "nl", "de", "en")
+DELIMITERS = (";", ",", "\t")
+# How far down a title block may push the header.
+HEADER_SEARCH_ROWS = 30
+# Excel keeps 15 significant digits: more are the binary float's noise, not the value.
+EXCEL_DIGITS = 15
+
+
+# --- numbers -------------------------------------------------------------------------
+
+# Thousands are grouped with a space, a no-break or narrow no-break space, a thin space or
+# an apostrophe; a dot or a comma groups them too when the other one is the decimal mark.
+GROUPING = " \u00a0\u202f\u2009'\u2019"
+_GROUPING_RUN = re.compile(f"[{GROUPING}]+")
+_SHAPE = re.compile(r"^[+-]?[0-9][0-9.,]*$|^[+-]?[.,][0-9]+$")
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number as read, and whether it was written or shown as a percentage."""
+
+    value: Decimal
+    percent: bool = False
+
+    def __str__(self) -> str:
+        return f"{plain(self.value)} %" if self.percent else plain(self.value)
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is the reason, for the user."""
+
+
+class Ambiguous(CellError):
+    """A number two conventions read differently ("1.234": 1234 or 1.234)."""
+
+    def __init__(self, text: str, readings: tuple[Decimal, Decimal]):
+        self.readings = readings
+        super().__init__(
+            _(
+                "%(text)s can be read as %(first)s or as %(second)s: write it without a "
+                "thousands separator, or with a decimal comma"
+            )
+            % {"text": text, "first": plain(readings[0]), "second": plain(readings[1])}
+        )
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 5000000.5, 45, 0.125."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def decimal_mark_of(text: str) -> str | None:
+    """The decimal mark a written number shows without doubt, or None.
+
+    "12,5" and "1.234,5" show a comma, "3.75" and "1,234,567" a dot; "1.234", "1 234"
+    or "12" show none."""
+    try:
+        digits, _percent = _strip(text)
+    except CellError:
+        return None
+    commas, dots = digits.count(","), digits.count(".")
+    if commas and dots:
+        return "," if digits.rfind(",") > digits.rfind(".") else "."
+    for mark, other, count in ((",", ".", commas), (".", ",", dots)):
+        if count > 1:
+            return other
+        if count == 1 and not _could_group(digits, mark):
+            return mark
+    return None
+
+
+def read_number(text: str, *, decimal_mark: str | None = None) -> Number | None:
+    """Read a number as people write it: "5 000 000", "1.234,5", "1,234.5", "12,5 %".
+
+    `decimal_mark` is the mark the file (or the reader's language) settles; without it,
+    a lone "1.234" or "1,234" is refused as ambiguous. Empty text is None."""
+    if text is None or not str(text).strip():
+        return None
+    digits, percent = _strip(str(text))
+    commas, dots = digits.count(","), digits.count(".")
+    if commas and dots:
+        mark = "," if digits.rfind(",") > digits.rfind(".") else "."
+    elif commas > 1 or dots > 1:
+        mark = "." if commas else ","  # the repeated one groups thousands
+    elif commas or dots:
+        mark = "," if commas else "."
+        if _could_group(digits, mark):
+            grouped = _decimal(digits.replace(mark, ""), text)
+            decimal = _decimal(digits.replace(mark, "."), text)
+            if decimal_mark is None:
+                raise Ambiguous(str(text).strip(), (grouped, decimal))
+            return Number(decimal if decimal_mark == mark else grouped, percent)
+    else:
+        return Number(_decimal(digits, text), percent)
+    whole, _sep, fraction = digits.rpartition(mark) if mark in digits else (digits, "", "")
+    grouping = "." if mark == "," else ","
+    if grouping in fraction or mark in whole:
+        raise CellError(_("%(text)s is not a number") % {"text": str(text).strip()})
+    if grouping in whole and not _well_grouped(whole.split(grouping)):
+        raise CellError(_("%(text)s: thousands are grouped by three") % {"text": str(text).strip()})
+    whole = whole.replace(grouping, "")
+    return Number(_decimal(f"{whole}.{fraction}" if fraction else whole, text), percent)
+
+
+def _strip(text: str) -> tuple[str, bool]:
+    """The digits, marks and sign of a written number (grouping spaces checked and
+    removed), and whether it ends with a percent sign."""
+    text = text.strip()
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+    groups = _GROUPING_RUN.split(text)
+    if len(groups) > 1:
+        # "5 000 000" and "1 234,5": groups of three after the first.
+        sign = groups[0][:1] if groups[0][:1] in "+-" else ""
+        head = groups[0][len(sign) :]
+        tail = groups[-1]
+        last = re.match(r"^(\d{3})([.,]\d+)?$", tail)
+        if not (
+            head.isdigit()
+            and len(head) <= 3
+            and all(len(g) == 3 and g.isdigit() for g in groups[1:-1])
+            and last
+        ):
+            raise CellError(_("%(text)s is not a number") % {"text": text})
+        text = sign + head + "".join(groups[1:])
+    if not _SHAPE.match(text):
+        raise CellError(_("%(text)s is not a number") % {"text": text})
+    return text, percent
+
+
+def _could_group(digits: str, mark: str) -> bool:
+    """Whether one mark could be a thousands separator: "1.234", "-12,500" (not "0.123",
+    "12.5" or "1234.567")."""
+    whole, _sep, fraction = digits.lstrip("+-").partition(mark)
+    return len(fraction) == 3 and 1 <= len(whole) <= 3 and whole[0] != "0"
+
+
+def _well_grouped(groups: list[str]) -> bool:
+    head = groups[0].lstrip("+-")
+    return 1 <= len(head) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
+def _decimal(digits: str, text) -> Decimal:
+    try:
+        return Decimal(digits)
+    except InvalidOperation as error:
+        raise CellError(_("%(text)s is not a number") % {"text": str(text).strip()}) from error
+
+
+def language_decimal_mark(language: str | None = None) -> str:
+    """The decimal mark of a language: a comma in French, Dutch and German."""
+    return "." if (language or get_language() or "fr")[:2] == "en" else ","
+
+
+def excel_number(value: float | int) -> Decimal:
+    """A number stored by Excel, to its 15 significant digits (0.1+0.2 shows 0.3)."""
+    if isinstance(value, int):
+        return Decimal(value)
+    return Decimal(f"{value:.{EXCEL_DIGITS}g}")
+
+
+def number_for_unit(number: Number, *, unit: str, percentage: bool) -> Decimal:
+    """The value an indicator stores for what was read: "45 %" is 45 on an indicator
+    measured in percent; a percentage given for any other unit is refused."""
+    if not number.percent:
+        return number.value
+    if percentage or unit.strip() in ("%", "pct", "percent", "pourcent"):
+        return number.value
+    raise CellError(
+        _("%(text)s is a percentage, but this indicator is measured in %(unit)s")
+        % {"text": str(number), "unit": unit or _("units")}
+    )
+
+
+# --- dates ---------------------------------------------------------------------------
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: .*)?$")
+_SERIAL = re.compile(r"^\d{1,7}(?:[.,]\d+)?$")
+EPOCHS = {1900: datetime.date(1899, 12, 30), 1904: datetime.date(1904, 1, 1)}
+
+
+def read_date(value, *, epoch: int = 1900) -> datetime.date | None:
+    """A date as ISO (2026-07-01), day first (01/07/2026, 01.07.2026, 1-7-2026), or an
+    Excel serial number (46204 in the 1900 system). Empty is None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, Number):
+        return _serial(value.value, epoch, str(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        if match := _ISO.match(text):
+            year, month, day = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+        if match := _DAY_FIRST.match(text):
+            day, month, year = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+    except ValueError as error:
+        raise CellError(_("%(text)s is not a day of the calendar") % {"text": text}) from error
+    if _SERIAL.match(text):
+        return _serial(Decimal(text.replace(",", ".")), epoch, text)
+    raise CellError(_("%(text)s is not a date (write 2026-07-01 or 01/07/2026)") % {"text": text})
+
+
+def _serial(number: Decimal, epoch: int, text: str) -> datetime.date:
+    # Excel's serials: days since its epoch (the time of day is a fraction, dropped).
+    if not 1 <= number < 2958466:
+        raise CellError(_("%(text)s is not a date") % {"text": text})
+    return EPOCHS[epoch] + datetime.timedelta(days=int(number))
+
+
+# --- columns and headers -------------------------------------------------------------
+
+
+def _folded(text: str) -> str:
+    """A header as compared: no accents, case, spaces or underscores ("Période début" ==
+    "periode_debut")."""
+    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s_\-]+", "_", text.strip().casefold()).strip("_")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column an importer reads: its key, its header in each language, whether every
+    file must have it."""
+
+    key: str
+    labels: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+
+    def label(self, language: str | None = None) -> str:
+        language = (language or get_language() or "fr")[:2]
+        return self.labels.get(language) or self.labels.get("en") or self.key
+
+    def names(self) -> set[str]:
+        return {_folded(self.key), *(_folded(label) for label in self.labels.values())}
+
+
+def columns(*specs: Column) -> dict[str, Column]:
+    return {spec.key: spec for spec in specs}
+
+
+# --- the table -----------------------------------------------------------------------
+
+
+class Missing:
+    """A formula cell with no saved value: refused by name, never read as empty."""
+
+    def __init__(self, cell: str):
+        self.cell = cell
+
+    def __str__(self) -> str:
+        return ""
+
+
+@dataclass
+class Table:
+    """A sheet found by its header: each data row with its number as the spreadsheet
+    shows it, and the cells by column key (other columns by their header as written)."""
+
+    file: str
+    sheet: str = ""
+    header_row: int = 1
+    keys: list[str] = field(default_factory=list)
+    rows: Iterable[tuple[int, list]] = ()
+    notes: list[str] = field(default_factory=list)
+    epoch: int = 1900
+    decimal_mark: str | None = None
+    errors: list[DataError] = field(default_factory=list)
+
+    def records(self) -> Iterator[SheetRow]:
+        for number, cells in self.rows:
+            yield SheetRow(self, number, cells)
+
+    def settle_decimal_mark(self, rows: list[SheetRow], keys: Iterable[str]) -> None:
+        """The file's decimal mark, from the numbers that show one without doubt; when
+        they disagree or none shows one, ambiguous numbers are refused."""
+        if self.decimal_mark is not None:
+            return
+        marks = {
+            decimal_mark_of(cell)
+            for row in rows
+            for key in keys
+            if isinstance(cell := row.raw(key), str) and cell.strip()
+        } - {None}
+        if len(marks) == 1:
+            self.decimal_mark = marks.pop()
+
+
+class SheetRow:
+    """One data row being checked: its cells, read as numbers, dates or text, and every
+    problem found, named by file, sheet, row, column and value."""
+
+    def __init__(self, table: Table, number: int, cells: list):
+        self.table, self.number = table, number
+        self.cells = dict(zip(table.keys, cells, strict=False))
+        self.errors = table.errors
+        self.record = _("row %(number)d") % {"number": number}
+        for key, cell in self.cells.items():
+            if isinstance(cell, Missing):
+                self.problem(
+                    key,
+                    _(
+                        "cell %(cell)s holds a formula with no saved value: open the file in "
+                        "Excel or LibreOffice and save it, or paste the values"
+                    )
+                    % {"cell": cell.cell},
+                )
+
+    def raw(self, key: str):
+        return self.cells.get(key)
+
+    def text(self, key: str) -> str:
+        cell = self.cells.get(key)
+        if cell is None or isinstance(cell, Missing):
+            return ""
+        if isinstance(cell, datetime.date):
+            return cell.isoformat()[:10]
+        return str(cell).strip()
+
+    def problem(self, key: str, reason: str, value=None) -> None:
+        shown = self.text(key) if value is None else str(value)
+        self.errors.append(
+            DataError(
+                self.table.file,
+                self.record,
+                str(reason),
+                key,
+                sheet=self.table.sheet,
+                value=shown,
+            )
+        )
+
+    def numeric(self, key: str) -> Number | None:
+        cell = self.cells.get(key)
+        if isinstance(cell, Number) or cell is None or isinstance(cell, Missing):
+            return cell if isinstance(cell, Number) else None
+        if isinstance(cell, datetime.date):
+            self.problem(key, _("a date, where a number is expected"))
+            return None
+        try:
+            return read_number(cell, decimal_mark=self.table.decimal_mark)
+        except CellError as error:
+            self.problem(key, str(error))
+            return None
+
+    def decimal(self, key: str) -> Decimal | None:
+        """A plain number: a percentage is refused (the column is not in percent)."""
+        number = self.numeric(key)
+        if number is not None and number.percent:
+            self.problem(key, _("a percentage, where a plain number is expected"))
+            return None
+        return number.value if number is not None else None
+
+    def date(self, key: str) -> datetime.date | None:
+        try:
+            return read_date(self.cells.get(key) or None, epoch=self.table.epoch)
+        except CellError as error:
+            self.problem(key, str(error))
+            return None
+
+
+def read_table(
+    name: str,
+    content: bytes,
+    wanted: dict[str, Column],
+    *,
+    sheet: str | None = None,
+) -> Table:
+    """The table of an uploaded CSV or XLSX file, found by its header.
+
+    Every required column of `wanted` must be in the header (by key or by its label in any
+    language); other columns keep their header as written (breakdowns, terms). Raises
+    DataFileError when no header is found, naming the columns looked for."""
+    if not content:
+        raise DataFileError([DataError(name, "", _("the file is empty"))])
+    if name.lower().endswith((".xlsx", ".xlsm")) or content[:4] == b"PK\x03\x04":
+        table = _xlsx_table(name, content, wanted, sheet)
+    else:
+        table = _csv_table(name, iter(_decoded_lines(name, content, notes := [])), wanted)
+        table.notes[:0] = notes
+    table.rows = list(table.rows)
+    return table
+
+
+def stream_csv(name: str, lines: Iterable[str], wanted: dict[str, Column]) -> Table:
+    """A CSV table whose rows are read as they are used (a bulk import of a big file)."""
+    return _csv_table(name, iter(lines), wanted)
+
+
+def decoded(content: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in: UTF-8 (with or without
+    BOM), else Windows-1252 (Excel's "CSV (semicolon)" on Windows), else Latin-1."""
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return content.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte")
+
+
+def encoding_note(encoding: str) -> str:
+    if encoding == "utf-8-sig":
+        return ""
+    label = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}[encoding]
+    return _("The file was read as %(encoding)s (not UTF-8).") % {"encoding": label}
+
+
+def _decoded_lines(name: str, content: bytes, notes: list[str]) -> list[str]:
+    text, encoding = decoded(content)
+    if note := encoding_note(encoding):
+        notes.append(note)
+    return text.splitlines(keepends=True)
+
+
+def _header_match(
+    name: str, sheet: str, number: int, cells: list[str], wanted: dict[str, Column]
+) -> list[str] | None:
+    """The header's keys when these cells are the header, else None. A row naming two or
+    more of the wanted columns is the header: a required one missing is then refused by
+    name, rather than the header searched further down."""
+    names = {name: spec.key for spec in wanted.values() for name in spec.names()}
+    keys = [names.get(_folded(cell), str(cell or "").strip()) for cell in cells]
+    known = {key for key in keys if key in wanted}
+    missing = [spec for spec in wanted.values() if spec.required and spec.key not in known]
+    if not missing and known:
+        while keys and not keys[-1]:
+            keys.pop()  # trailing empty columns
+        return keys
+    if len(known) >= min(2, len(wanted)) and missing:
+        raise DataFileError(
+            DataError(
+                name,
+                _("row %(number)d") % {"number": number},
+                _("missing column (%(labels)s)")
+                % {"labels": ", ".join(sorted(set(spec.labels.values()) | {spec.key}))},
+                spec.key,
+                sheet=sheet,
+            )
+            for spec in missing
+        )
+    return None
+
+
+def _no_header(name: str, sheet: str, wanted: dict[str, Column], first: list) -> DataFileError:
+    required = [spec for spec in wanted.values() if spec.required]
+    return DataFileError(
+        [
+            DataError(
+                name,
+                "",
+                _(
+                    "no header row with the columns %(columns)s in the first %(count)d rows; "
+                    "the first row reads: %(first)s"
+                )
+                % {
+                    "columns": ", ".join(spec.label() for spec in required),
+                    "count": HEADER_SEARCH_ROWS,
+                    "first": " | ".join(str(cell) for cell in first if cell) or _("(empty)"),
+                },
+                sheet=sheet,
+            )
+        ]
+    )
+
+
+def _csv_table(name: str, lines: Iterator[str], wanted: dict[str, Column]) -> Table:
+    """Find the header line and its delimiter among the first lines (never from a data
+    row), then read the rest with that delimiter."""
+    labels = {label for spec in wanted.values() for label in spec.names()}
+    first: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        # The delimiter is the one that splits this line into the most known columns.
+        split = [next(csv.reader([line], delimiter=d), []) for d in DELIMITERS]
+        first = first or split[0]
+        best = max(split, key=lambda cells: sum(_folded(cell) in labels for cell in cells))
+        keys = _header_match(name, "", number, best, wanted)
+        if keys is not None:
+            table = Table(name, header_row=number, keys=keys)
+            if number > 1:
+                table.notes.append(
+                    _("The header is on row %(row)d; the rows above it are not read.")
+                    % {"row": number}
+                )
+            table.rows = _csv_rows(table, lines, DELIMITERS[split.index(best)], number)
+            return table
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    raise _no_header(name, "", wanted, first)
+
+
+def _csv_rows(table: Table, lines: Iterator[str], delimiter: str, header_row: int):
+    reader = csv.reader(lines, delimiter=delimiter)
+    width = len(table.keys)
+    number = header_row
+    for cells in reader:
+        number = header_row + reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            table.errors.append(
+                DataError(
+                    table.file,
+                    _("row %(number)d") % {"number": number},
+                    _("a value beyond the last column of the header"),
+                    value=next(cell for cell in cells[width:] if cell.strip()),
+                )
+            )
+        yield number, cells[:width]
+
+
+def _xlsx_table(name: str, content: bytes, wanted: dict[str, Column], only: str | None) -> Table:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        values = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise DataFileError(
+            [DataError(name, "", _("not a readable XLSX file: %(error)s") % {"error": error})]
+        ) from error
+    epoch = 1904 if values.epoch.year == 1904 else 1900
+    # The data sheet is the one with the header, whichever sheet is active.
+    names = values.sheetnames
+    active = values.active.title if values.active is not None else names[0]
+    order = [active] + [n for n in names if n != active] if only is None else [only]
+    first: list = []
+    for title in order:
+        if title not in names:
+            break
+        head = list(values[title].iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
+        for number, cells in enumerate(head, start=1):
+            texts = ["" if c is None else str(c) for c in cells]
+            if not first and any(texts):
+                first = texts
+            keys = _header_match(name, title, number, texts, wanted)
+            if keys is None:
+                continue
+            table = Table(name, sheet=title, header_row=number, keys=keys, epoch=epoch)
+            if title != active:
+                table.notes.append(
+                    _("The data were read from the sheet %(sheet)s.") % {"sheet": title}
+                )
+            width = len(keys)
+            letters = [get_column_letter(index + 1) for index in range(width)]
+            table.rows = _xlsx_rows(values[title], formulas[title], number, width, letters)
+            # XLSX numbers are typed: no decimal mark to settle.
+            table.decimal_mark = "."
+            return table
+    raise _no_header(name, order[0] if order else "", wanted, first)
+
+
+def _xlsx_rows(values, formulas, header_row: int, width: int, letters: list[str]):
+    pairs = zip(
+        values.iter_rows(min_row=header_row + 1, max_col=width),
+        formulas.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
+        strict=False,
+    )
+    for number, (cells, written) in enumerate(pairs, start=header_row + 1):
+        row = []
+        for index, cell in enumerate(cells):
+            value = getattr(cell, "value", None)
+            source = written[index] if index < len(written) else None
+            if value is None and isinstance(source, str) and source.startswith("="):
+                row.append(Missing(f"{letters[index]}{number}"))
+            else:
+                row.append(_xlsx_value(value, getattr(cell, "number_format", "General")))
+        if any(cell not in (None, "") for cell in row):
+            yield number, row
+
+
+def _xlsx_value(value, number_format: str):
+    """A cell as its reader sees it: numbers typed (a percent format shows 0.45 as 45 %),
+    dates as dates, text as text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return Number(Decimal(int(value)))
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float):
+        number = excel_number(value)
+        if "%" in (number_format or ""):
+            return Number(excel_number(float(number * 100)), percent=True)
+        return Number(number)
+    if isinstance(value, datetime.time):
+        return str(value)
+    return str(value)
+
+
+# --- the report before anything is written -------------------------------------------
+
+
+@dataclass
+class Planned:
+    """What one row will do: create, change (with before and after) or leave alone."""
+
+    record: str
+    key: str
+    action: str  # "created", "updated", "unchanged", "empty"
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an upload or import, dry run or not: per row, and counted."""
+
+    file: str
+    dry_run: bool = False
+    rows: list[Planned] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, record: str, key: str, action: str, changes: dict | None = None) -> None:
+        self.rows.append(Planned(record, key, action, changes or {}))
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {key: self.count(key) for key in ("created", "updated", "unchanged")}
+
+    def __getitem__(self, action: str) -> int:
+        return self.count(action)
+
+
+def no_data(table: Table) -> DataFileError:
+    """An upload without a data row is refused: "0 values" is never a success."""
+    return DataFileError(
+        [
+            DataError(
+                table.file,
+                "",
+                _("the file has a header on row %(row)d but no data row under it")
+                % {"row": table.header_row},
+                sheet=table.sheet,
+            )
+        ]
+    )
