@@ -182,6 +182,15 @@ def language_decimal_mark(language: str | None = None) -> str:
     return "." if (language or get_language() or "fr")[:2] == "en" else ","
 
 
+def written(value: Decimal | None, language: str | None = None) -> str:
+    """A number written the way `read_number` reads it back in this language: no
+    thousands separator, the language's decimal mark, no trailing zeros (5000000,5)."""
+    if value is None:
+        return ""
+    text = plain(value)
+    return text.replace(".", ",") if language_decimal_mark(language) == "," else text
+
+
 def excel_number(value: float | int) -> Decimal:
     """A number stored by Excel, to its 15 significant digits (0.1+0.2 shows 0.3)."""
     if isinstance(value, int):
