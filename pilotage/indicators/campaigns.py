@@ -12,15 +12,17 @@ import csv
 import datetime
 import io
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
 from pilotage.accounts.models import Role, User
@@ -28,6 +30,21 @@ from pilotage.accounts.permissions import is_steering
 from pilotage.core.audit import acting_as
 from pilotage.core.datafiles import DataError, DataFileError
 from pilotage.core.permissions import require
+from pilotage.core.spreadsheets import (
+    LANGUAGES,
+    CellError,
+    Column,
+    ImportReport,
+    Number,
+    SheetRow,
+    columns,
+    decimal_mark_of,
+    no_data,
+    number_for_unit,
+    plain,
+    read_table,
+    written,
+)
 from pilotage.indicators import services
 from pilotage.indicators.models import (
     CampaignState,
@@ -39,21 +56,6 @@ from pilotage.indicators.models import (
 )
 from pilotage.strategies.models import Action, ActionStatus
 from pilotage.taxonomies.models import Term
-
-COLUMNS = [
-    "indicator",
-    "title",
-    "unit",
-    "period_start",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "comment",
-    "state",
-]
-# Columns the uploader fills in; the others describe the row and are checked or ignored.
-NUMERIC = ("value", "numerator", "denominator")
 
 
 @dataclass
@@ -262,258 +264,440 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
 
 # --- the spreadsheet round trip ------------------------------------------------------
 
+# The template's columns by key (the English name, also read as a header), with the
+# label a partner sees: messages the catalogues translate in fr, nl and de.
+LABELS = {
+    "indicator": gettext_noop("indicator"),
+    "title": gettext_noop("title"),
+    "unit": gettext_noop("unit"),
+    "period_start": gettext_noop("start of period"),
+    "period_end": gettext_noop("end of period"),
+    "value": gettext_noop("value"),
+    "numerator": gettext_noop("numerator"),
+    "denominator": gettext_noop("denominator"),
+    "comment": gettext_noop("comment"),
+    "state": gettext_noop("state"),
+}
+COLUMNS = list(LABELS)
+# Columns the uploader fills in; the others describe the row and are checked or ignored.
+NUMERIC = ("value", "numerator", "denominator")
+# What the model keeps of a number: a value equal to this precision changes nothing.
+PLACES = Decimal(1).scaleb(-4)
 
-def _breakdown_columns(items: list[DueItem]) -> list[str]:
-    """ "provinces:namur" columns, for the breakdowns already given in the campaign."""
-    columns = set()
-    for item in items:
-        if item.observation is not None:
-            for part in item.observation.parts.select_related("term__taxonomy"):
-                columns.add(f"{part.term.taxonomy.code}:{part.term.code}")
-    return sorted(columns)
+
+def upload_columns() -> dict[str, Column]:
+    """The columns an upload reads, each under its key or its label in any language."""
+    labels: dict[str, dict[str, str]] = {key: {} for key in LABELS}
+    for language in LANGUAGES:
+        with translation.override(language):
+            for key, message in LABELS.items():
+                labels[key][language] = _(message)
+    return columns(*(Column(key, labels[key], required=key == "indicator") for key in LABELS))
 
 
-def template_rows(items: list[DueItem]) -> tuple[list[str], list[list]]:
-    """The header and one row per due indicator, prefilled with what is stored."""
-    breakdown = _breakdown_columns(items)
-    rows = []
-    for item in items:
-        observation = item.observation
-        parts = {}
-        if observation is not None:
-            parts = {
-                f"{part.term.taxonomy.code}:{part.term.code}": part.value
-                for part in observation.parts.select_related("term__taxonomy")
-            }
-        rows.append(
-            [
-                item.indicator.code,
-                item.indicator.title,
-                item.indicator.unit,
-                "",
-                "",
-                _shown_value(item.indicator, observation),
-                observation.numerator if observation and observation.numerator is not None else "",
-                observation.denominator
-                if observation and observation.denominator is not None
-                else "",
-                observation.comment if observation else "",
-                item.state,
-                *[parts.get(column, "") for column in breakdown],
-            ]
+def _language(language: str | None) -> str:
+    return (language or translation.get_language() or "fr")[:2]
+
+
+def _term_column(term: Term) -> str:
+    return f"{term.taxonomy.code}:{term.code}"
+
+
+def _parts(observation: Observation | None) -> dict[str, Decimal]:
+    if observation is None:
+        return {}
+    return {
+        _term_column(part.term): part.value
+        for part in observation.parts.select_related("term__taxonomy")
+    }
+
+
+def _in_percent(indicator: Indicator) -> bool:
+    """Whether the indicator takes a percentage ("45 %" is 45) rather than refusing it."""
+    try:
+        number_for_unit(
+            Number(Decimal(1), percent=True),
+            unit=indicator.unit,
+            percentage=indicator.measure == Measure.PERCENTAGE,
         )
-    return COLUMNS + breakdown, rows
+    except CellError:
+        return False
+    return True
+
+
+def template_rows(
+    campaign: ReportingCampaign, items: list[DueItem], language: str | None = None
+) -> tuple[list[str], list[tuple[DueItem, list]]]:
+    """The header in the partner's language and one row per due indicator, prefilled with
+    what is stored: numbers as Decimals and dates as dates, for each writer to write."""
+    language = _language(language)
+    parts = {item.indicator.pk: _parts(item.observation) for item in items}
+    breakdown = sorted({column for stored in parts.values() for column in stored})
+    wanted = upload_columns()
+    with translation.override(language):
+        header = [capfirst(wanted[key].label(language)) for key in COLUMNS]
+        rows = []
+        for item in items:
+            observation = item.observation
+            state = ObservationState(item.state).label if observation else _("Missing")
+            rows.append(
+                (
+                    item,
+                    [
+                        item.indicator.code,
+                        item.indicator.title,
+                        item.indicator.unit,
+                        campaign.period_start,
+                        campaign.period_end,
+                        _shown_value(item.indicator, observation),
+                        observation.numerator if observation else None,
+                        observation.denominator if observation else None,
+                        observation.comment if observation else "",
+                        str(state),
+                        *[parts[item.indicator.pk].get(column) for column in breakdown],
+                    ],
+                )
+            )
+    return header + breakdown, rows
 
 
 def _shown_value(indicator: Indicator, observation: Observation | None):
     """The value column: a text indicator's text, otherwise the number."""
     if observation is None:
-        return ""
+        return None
     if indicator.measure == Measure.TEXT:
         return observation.text_value
     return observation.value
 
 
-def template_csv(campaign: ReportingCampaign, items: list[DueItem]) -> str:
-    header, rows = template_rows(items)
+def _written(value: Decimal, language: str) -> str:
+    """A number as the template writes it: `written`, with a fourth decimal when the text
+    would otherwise read both ways ("1,234" is written "1,2340")."""
+    text = written(value, language)
+    if ("," in text or "." in text) and decimal_mark_of(text) is None:
+        text += "0"
+    return text
+
+
+def template_csv(
+    campaign: ReportingCampaign, items: list[DueItem], language: str | None = None
+) -> str:
+    """The template as Excel in Belgium opens it: semicolons, a UTF-8 byte order mark,
+    numbers with the language's decimal mark."""
+    language = _language(language)
+    header, rows = template_rows(campaign, items, language)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
-    for row in rows:
-        row[3], row[4] = campaign.period_start.isoformat(), campaign.period_end.isoformat()
-        writer.writerow(["" if value is None else value for value in row])
+    for _item, row in rows:
+        writer.writerow(
+            [
+                _written(value, language)
+                if isinstance(value, Decimal)
+                else value.isoformat()
+                if isinstance(value, datetime.date)
+                else ("" if value is None else value)
+                for value in row
+            ]
+        )
     return buffer.getvalue()
 
 
-def template_xlsx(campaign: ReportingCampaign, items: list[DueItem]) -> bytes:
-    header, rows = template_rows(items)
+def template_xlsx(
+    campaign: ReportingCampaign, items: list[DueItem], language: str | None = None
+) -> bytes:
+    """The template as a workbook: typed numbers and dates; an indicator in percent shows
+    its value as a percentage (45 %), the way a partner types it."""
+    header, rows = template_rows(campaign, items, _language(language))
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = campaign.code[:31]
+    sheet.title = "".join("-" if c in "[]:*?/\\" else c for c in campaign.code)[:31] or "data"
     sheet.append(header)
-    for row in rows:
-        row[3], row[4] = campaign.period_start, campaign.period_end
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    value_column = COLUMNS.index("value")
+    for item, row in rows:
+        sheet.append([_cell(value) for value in row])
+        cells = sheet[sheet.max_row]
+        for index in (COLUMNS.index("period_start"), COLUMNS.index("period_end")):
+            cells[index].number_format = "DD/MM/YYYY"
+        value = row[value_column]
+        if isinstance(value, Decimal) and _in_percent(item.indicator):
+            cells[value_column].value = _cell(value / 100)
+            cells[value_column].number_format = "0%" if value == int(value) else "0.00##%"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _read_rows(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    from pilotage.core.spreadsheets import Column, columns, read_table
-
-    wanted = columns(
-        Column("indicator", required=True), *(Column(key) for key in COLUMNS if key != "indicator")
-    )
-    table = read_table(name, content, wanted)
-    return [(row.number, {key: row.text(key) for key in row.cells}) for row in table.records()]
+def _cell(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
-def _decimal(text: str) -> Decimal | None:
-    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
-        return None
-    # Spreadsheets in French write 12,5.
-    return Decimal(text.replace(",", "."))
+@dataclass
+class _Plan:
+    """One row checked: what it gives, and what it will do to the stored value."""
+
+    row: SheetRow
+    item: DueItem
+    numbers: dict[str, Decimal | None]
+    text: str
+    comment: str
+    breakdown: dict[Term, Decimal]
+    action: str = "empty"
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @transaction.atomic
-def campaign_upload(*, actor, campaign: ReportingCampaign, name: str, content: bytes) -> Counter:
-    """Record and submit the values of an uploaded template, all or nothing."""
+def campaign_upload(
+    *, actor, campaign: ReportingCampaign, name: str, content: bytes, dry_run: bool = False
+) -> ImportReport:
+    """Record and submit the values of an uploaded template, all or nothing.
+
+    Every row is checked before anything is written; a refusal raises DataFileError with
+    every problem. The report says, per row, what was (or, in a dry run, would be)
+    created, updated, left unchanged or found empty."""
     if campaign.state != CampaignState.OPEN:
         raise ValidationError(_("This campaign is closed."), code="closed")
     due = {item.indicator.code: item for item in due_for(actor, campaign)}
-    rows = _read_rows(name, content)
-    terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
-    errors, plans, seen = [], [], {}
-    for number, row in rows:
-        record = _("row %(number)d") % {"number": number}
-        code = (row.get("indicator") or "").strip()
-        if code in seen:
-            errors.append(
-                DataError(
-                    name, record, _("duplicate of row %(row)d") % {"row": seen[code]}, "indicator"
-                )
-            )
-            continue
-        seen[code] = number
-        if code not in due:
-            reason = (
-                _("unknown indicator %(code)r") % {"code": code}
-                if not Indicator.objects.filter(code=code).exists()
-                else _("%(code)s is not yours to report in this campaign") % {"code": code}
-            )
-            errors.append(DataError(name, record, reason, "indicator"))
-            continue
-        for column, expected in (
-            ("period_start", campaign.period_start),
-            ("period_end", campaign.period_end),
-        ):
-            given = (row.get(column) or "").strip()
-            if given and given != expected.isoformat():
-                errors.append(
-                    DataError(
-                        name,
-                        record,
-                        _("%(given)s is outside the campaign's period (%(start)s to %(end)s)")
-                        % {
-                            "given": given,
-                            "start": campaign.period_start,
-                            "end": campaign.period_end,
-                        },
-                        column,
-                    )
-                )
-        item = due[code]
-        measure = item.indicator.measure
-        # A text indicator's text goes in the value column; every other value is a number.
-        text = (row.get("value") or "").strip() if measure == Measure.TEXT else ""
-        numbers = {}
-        for column in NUMERIC:
-            if column == "value" and measure == Measure.TEXT:
-                continue
-            try:
-                numbers[column] = _decimal(row.get(column, ""))
-            except InvalidOperation:
-                errors.append(
-                    DataError(
-                        name,
-                        record,
-                        _("%(text)r is not a number") % {"text": row.get(column)},
-                        column,
-                    )
-                )
-        breakdown = {}
-        for column, cell in row.items():
-            if column and ":" in column and (cell or "").strip():
-                term = terms.get(tuple(column.split(":", 1)))
-                if term is None:
-                    errors.append(DataError(name, record, _("unknown term"), column))
-                    continue
-                try:
-                    breakdown[term] = _decimal(cell)
-                except InvalidOperation:
-                    errors.append(
-                        DataError(
-                            name, record, _("%(text)r is not a number") % {"text": cell}, column
-                        )
-                    )
-        if (
-            breakdown
-            and numbers.get("value") is not None
-            and sum(breakdown.values()) != numbers["value"]
-        ):
-            errors.append(
+    table = read_table(name, content, upload_columns())
+    if not {"value", "numerator"} & set(table.keys):
+        raise DataFileError(
+            [
                 DataError(
                     name,
-                    record,
-                    _("the parts add up to %(parts)s, not to %(total)s")
-                    % {"parts": sum(breakdown.values()), "total": numbers["value"]},
+                    _("row %(number)d") % {"number": table.header_row},
+                    _("no value column (%(labels)s)")
+                    % {"labels": ", ".join(sorted(set(upload_columns()["value"].labels.values())))},
                     "value",
+                    sheet=table.sheet,
                 )
+            ]
+        )
+    rows = list(table.records())
+    if not rows:
+        raise no_data(table)
+    breakdown_keys = [key for key in table.keys if ":" in key]
+    table.settle_decimal_mark(
+        [row for row in rows if _measure(due, row) != Measure.TEXT], [*NUMERIC, *breakdown_keys]
+    )
+    terms = _terms(breakdown_keys)
+    plans, seen = [], {}
+    for row in rows:
+        plan = _row_plan(row, campaign, due, seen, terms, breakdown_keys)
+        if plan is not None:
+            plans.append(plan)
+    if table.errors:
+        raise DataFileError(table.errors)
+    if all(plan.action == "empty" for plan in plans):
+        raise DataFileError(
+            [
+                DataError(
+                    name,
+                    "",
+                    _("no row gives a value: fill in the value column of at least one row"),
+                    "value",
+                    sheet=table.sheet,
+                )
+            ]
+        )
+    report = ImportReport(name, dry_run=dry_run, notes=list(table.notes))
+    for plan in plans:
+        if plan.action in ("created", "updated"):
+            _write(actor, campaign, plan)
+        report.add(plan.row.record, plan.item.indicator.code, plan.action, plan.changes)
+    if table.errors:
+        raise DataFileError(table.errors)  # the transaction is rolled back: nothing is written
+    if dry_run:
+        transaction.set_rollback(True)
+    return report
+
+
+def _measure(due: dict[str, DueItem], row: SheetRow) -> str | None:
+    item = due.get(row.text("indicator"))
+    return item.indicator.measure if item else None
+
+
+def _terms(keys: list[str]) -> dict[tuple[str, str], Term]:
+    pairs = [tuple(part.strip() for part in key.split(":", 1)) for key in keys]
+    if not pairs:
+        return {}
+    found = Term.objects.select_related("taxonomy").filter(
+        taxonomy__code__in={scheme for scheme, _code in pairs}, code__in={c for _s, c in pairs}
+    )
+    return {(term.taxonomy.code, term.code): term for term in found}
+
+
+def _row_plan(
+    row: SheetRow,
+    campaign: ReportingCampaign,
+    due: dict[str, DueItem],
+    seen: dict[str, int],
+    terms: dict[tuple[str, str], Term],
+    breakdown_keys: list[str],
+) -> _Plan | None:
+    """Check one row; its problems go to the table's errors."""
+    code = row.text("indicator")
+    if not code:
+        row.problem("indicator", _("indicator code missing"))
+        return None
+    if code in seen:
+        row.problem("indicator", _("duplicate of row %(row)d") % {"row": seen[code]})
+        return None
+    seen[code] = row.number
+    if code not in due:
+        row.problem(
+            "indicator",
+            _("unknown indicator %(code)r") % {"code": code}
+            if not Indicator.objects.filter(code=code).exists()
+            else _("%(code)s is not yours to report in this campaign") % {"code": code},
+        )
+        return None
+    for key, expected in (
+        ("period_start", campaign.period_start),
+        ("period_end", campaign.period_end),
+    ):
+        given = row.date(key)
+        if given is not None and given != expected:
+            row.problem(
+                key,
+                _("%(given)s is outside the campaign's period (%(start)s to %(end)s)")
+                % {
+                    "given": given.isoformat(),
+                    "start": campaign.period_start.isoformat(),
+                    "end": campaign.period_end.isoformat(),
+                },
             )
-        errors += [
-            DataError(name, record, reason, column)
-            for column, reason in _measure_problems(item.indicator, numbers, text, breakdown)
-        ]
-        comment = (row.get("comment") or "").strip()
-        if (
-            item.observation is not None
-            and item.observation.state in services.LOCKED_STATES
-            and _differs(item, numbers, comment, text)
-        ):
-            errors.append(
-                DataError(name, record, _("this period is validated and locked"), "value")
-            )
-        plans.append((record, item, numbers, text, comment, breakdown))
-    if errors:
-        raise DataFileError(errors)
-    stats: Counter = Counter()
-    for record, item, numbers, text, comment, breakdown in plans:
-        if numbers.get("value") is None and numbers.get("numerator") is None and not text:
-            stats["empty"] += 1
+    item = due[code]
+    indicator = item.indicator
+    # A text indicator's text goes in the value column; every other value is a number.
+    text = row.text("value") if indicator.measure == Measure.TEXT else ""
+    numbers: dict[str, Decimal | None] = {}
+    if indicator.measure != Measure.TEXT:
+        numbers["value"] = _for_indicator(row, "value", indicator)
+    numbers["numerator"] = row.decimal("numerator")
+    numbers["denominator"] = row.decimal("denominator")
+    breakdown = {}
+    for key in breakdown_keys:
+        if not row.text(key):
             continue
-        if item.observation is not None and not _differs(item, numbers, comment, text):
-            stats["unchanged"] += 1
+        term = terms.get(tuple(part.strip() for part in key.split(":", 1)))
+        if term is None:
+            row.problem(key, _("unknown term"))
             continue
+        part = _for_indicator(row, key, indicator)
+        if part is not None:
+            breakdown[term] = part
+    value = numbers.get("value")
+    if breakdown and value is not None and sum(breakdown.values()) != value:
+        row.problem(
+            "value",
+            _("the parts add up to %(parts)s, not to %(total)s")
+            % {"parts": plain(sum(breakdown.values())), "total": plain(value)},
+        )
+    for column, reason in _measure_problems(indicator, numbers, text, breakdown):
+        row.problem(column, reason)
+    plan = _Plan(row, item, numbers, text, row.text("comment"), breakdown)
+    if value is None and numbers["numerator"] is None and not text:
+        return plan  # empty: the row gives nothing
+    plan.changes = _changes(plan)
+    if item.observation is None:
+        plan.action = "created"
+    elif plan.changes:
+        plan.action = "updated"
+        if item.observation.state in services.LOCKED_STATES:
+            row.problem("value", _("this period is validated and locked"))
+    else:
+        plan.action = "unchanged"
+    return plan
+
+
+def _for_indicator(row: SheetRow, key: str, indicator: Indicator) -> Decimal | None:
+    """A number for this indicator: its unit decides whether "45 %" is 45 or refused."""
+    number = row.numeric(key)
+    if number is None:
+        return None
+    try:
+        return number_for_unit(
+            number, unit=indicator.unit, percentage=indicator.measure == Measure.PERCENTAGE
+        )
+    except CellError as error:
+        row.problem(key, str(error))
+        return None
+
+
+def _normal(value):
+    """A value as stored: a number to the model's four decimal places, a text stripped."""
+    if isinstance(value, Decimal):
         try:
-            observation = services.observation_record(
-                actor=actor,
-                indicator=item.indicator,
-                period_start=campaign.period_start,
-                period_end=campaign.period_end,
-                value=numbers.get("value"),
-                numerator=numbers.get("numerator"),
-                denominator=numbers.get("denominator"),
-                text_value=text,
-                comment=comment,
-                breakdown=breakdown or None,
-            )
-            services.observation_transition(
-                actor=actor, observation=observation, transition="submit"
-            )
-        except ValidationError as error:  # what only the model knows: still row and column
-            errors += _row_errors(name, record, error)
-            continue
-        stats["submitted"] += 1
-    if errors:
-        raise DataFileError(errors)  # the transaction is rolled back: nothing is written
-    return stats
+            return value.quantize(PLACES)
+        except InvalidOperation:  # more digits than any field keeps: the model refuses it
+            return value
+    return (value or "").strip() if isinstance(value, str) or value is None else value
+
+
+def _shown(value) -> str:
+    return written(value) if isinstance(value, Decimal) else (value or "")
+
+
+def _changes(plan: _Plan) -> dict[str, tuple[str, str]]:
+    """{column: (before, after)} for what the row changes, compared as stored."""
+    observation, indicator = plan.item.observation, plan.item.indicator
+    after: dict[str, object] = {"comment": plan.comment}
+    before: dict[str, object] = {"comment": observation.comment if observation else ""}
+    if indicator.measure == Measure.TEXT:
+        after["value"] = plan.text
+        before["value"] = observation.text_value if observation else ""
+    else:
+        if plan.numbers.get("numerator") is None:  # else the value follows from the ratio
+            after["value"] = plan.numbers.get("value")
+            before["value"] = observation.value if observation else None
+        for column in ("numerator", "denominator"):
+            stored = getattr(observation, column) if observation else None
+            if stored is not None or plan.numbers.get(column) is not None:
+                after[column], before[column] = plan.numbers.get(column), stored
+    if plan.breakdown:
+        stored_parts = _parts(observation)
+        given = {_term_column(term): value for term, value in plan.breakdown.items()}
+        for column in sorted(set(stored_parts) | set(given)):
+            after[column], before[column] = given.get(column), stored_parts.get(column)
+    return {
+        column: (_shown(before[column]), _shown(after[column]))
+        for column in after
+        if _normal(before[column]) != _normal(after[column])
+    }
+
+
+def _write(actor, campaign: ReportingCampaign, plan: _Plan) -> None:
+    """Record and submit one row's value; what only the model refuses is a problem of the
+    row, still named by its column."""
+    try:
+        observation = services.observation_record(
+            actor=actor,
+            indicator=plan.item.indicator,
+            period_start=campaign.period_start,
+            period_end=campaign.period_end,
+            value=plan.numbers.get("value"),
+            numerator=plan.numbers.get("numerator"),
+            denominator=plan.numbers.get("denominator"),
+            text_value=plan.text,
+            comment=plan.comment,
+            breakdown=plan.breakdown or None,
+        )
+        services.observation_transition(actor=actor, observation=observation, transition="submit")
+    except ValidationError as error:
+        messages = (
+            error.message_dict.items() if hasattr(error, "error_dict") else [("", error.messages)]
+        )
+        for field_name, texts in messages:
+            for message in texts:
+                plan.row.problem(FIELD_COLUMNS.get(field_name, "value"), message)
 
 
 # Where a model field's problem shows in the template.
 FIELD_COLUMNS = {"value": "value", "text_value": "value", "numerator": "numerator"}
 FIELD_COLUMNS |= {"denominator": "denominator", "comment": "comment"}
-
-
-def _row_errors(name: str, record: str, error: ValidationError) -> list[DataError]:
-    if not hasattr(error, "error_dict"):
-        return [DataError(name, record, message, "value") for message in error.messages]
-    return [
-        DataError(name, record, message, FIELD_COLUMNS.get(field, ""))
-        for field, messages in error.message_dict.items()
-        for message in messages
-    ]
 
 
 def _measure_problems(indicator: Indicator, numbers: dict, text: str, breakdown: dict):
@@ -526,10 +710,7 @@ def _measure_problems(indicator: Indicator, numbers: dict, text: str, breakdown:
                 yield (
                     column,
                     _("%(code)s is not a percentage: leave %(column)s empty")
-                    % {
-                        "code": indicator.code,
-                        "column": column,
-                    },
+                    % {"code": indicator.code, "column": column},
                 )
     else:
         if numerator is not None and denominator is None:
@@ -543,31 +724,11 @@ def _measure_problems(indicator: Indicator, numbers: dict, text: str, breakdown:
         yield (
             "value",
             _("%(code)s is a yes or no: 1 or 0, not %(value)s")
-            % {
-                "code": indicator.code,
-                "value": value,
-            },
+            % {"code": indicator.code, "value": plain(value)},
         )
     if measure in (Measure.TEXT, Measure.BOOLEAN):
         for term in breakdown:
             yield (
-                f"{term.taxonomy.code}:{term.code}",
+                _term_column(term),
                 _("%(code)s has no breakdown") % {"code": indicator.code},
             )
-
-
-def _differs(item: DueItem, numbers: dict, comment: str, text: str = "") -> bool:
-    """Whether a row changes the stored value (an unchanged row writes nothing)."""
-    observation = item.observation
-    if item.indicator.measure == Measure.TEXT:
-        if (observation.text_value or "") != text:
-            return True
-    elif observation.numerator is not None or numbers.get("numerator") is not None:
-        if (observation.numerator, observation.denominator) != (
-            numbers.get("numerator"),
-            numbers.get("denominator"),
-        ):
-            return True
-    elif observation.value != numbers.get("value"):
-        return True
-    return (observation.comment or "") != comment
