@@ -313,6 +313,9 @@ class Table:
     decimal_mark: str | None = None
     errors: list[DataError] = field(default_factory=list)
 
+    def close(self) -> None:
+        """Release the file a streamed table reads (nothing to do for one in memory)."""
+
     def records(self) -> Iterator[SheetRow]:
         for number, cells in self.rows:
             yield SheetRow(self, number, cells)
@@ -428,9 +431,46 @@ def read_table(
     return table
 
 
-def stream_csv(name: str, lines: Iterable[str], wanted: dict[str, Column]) -> Table:
-    """A CSV table whose rows are read as they are used (a bulk import of a big file)."""
-    return _csv_table(name, iter(lines), wanted)
+def open_table(name: str, path, wanted: dict[str, Column]) -> Table:
+    """The table of a big file on disk, its rows read as they are used: memory stays flat
+    whatever the file's length. Close it with `table.close()`."""
+    with open(path, "rb") as raw:
+        head = raw.read(4)
+    if name.lower().endswith((".xlsx", ".xlsm")) or head == b"PK\x03\x04":
+        return _xlsx_table(name, path, wanted, None)
+    encoding = file_encoding(path)
+    source = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed by the table)
+    try:
+        table = _csv_table(name, source, wanted)
+    except DataFileError:
+        source.close()
+        raise
+    if note := encoding_note(encoding):
+        table.notes.insert(0, note)
+    table.close = source.close
+    return table
+
+
+def file_encoding(path) -> str:
+    """The encoding of a CSV file on disk, read through once in chunks (see `decoded`)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as raw:
+        try:
+            for chunk in iter(lambda: raw.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+        raw.seek(0)
+        try:
+            for chunk in iter(lambda: raw.read(1 << 20), b""):
+                chunk.decode("cp1252")  # a single-byte code: chunks split safely
+            return "cp1252"
+        except UnicodeDecodeError:
+            return "latin-1"
 
 
 def decoded(content: bytes) -> tuple[str, str]:
@@ -556,13 +596,15 @@ def _csv_rows(table: Table, lines: Iterator[str], delimiter: str, header_row: in
         yield number, cells[:width]
 
 
-def _xlsx_table(name: str, content: bytes, wanted: dict[str, Column], only: str | None) -> Table:
+def _xlsx_table(name: str, content, wanted: dict[str, Column], only: str | None) -> Table:
+    """`content` is the file's bytes or its path."""
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
     try:
-        values = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        source = (lambda: io.BytesIO(content)) if isinstance(content, bytes) else (lambda: content)
+        values = load_workbook(source(), read_only=True, data_only=True)
+        formulas = load_workbook(source(), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise DataFileError(
             [DataError(name, "", _("not a readable XLSX file: %(error)s") % {"error": error})]
@@ -594,6 +636,7 @@ def _xlsx_table(name: str, content: bytes, wanted: dict[str, Column], only: str 
             table.rows = _xlsx_rows(values[title], formulas[title], number, width, letters)
             # XLSX numbers are typed: no decimal mark to settle.
             table.decimal_mark = "."
+            table.close = lambda: (values.close(), formulas.close())
             return table
     raise _no_header(name, order[0] if order else "", wanted, first)
 
@@ -659,11 +702,15 @@ class ImportReport:
     dry_run: bool = False
     rows: list[Planned] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # A bulk import counts in SQL and lists only a sample of its rows.
+    totals: dict[str, int] | None = None
 
     def add(self, record: str, key: str, action: str, changes: dict | None = None) -> None:
         self.rows.append(Planned(record, key, action, changes or {}))
 
     def count(self, action: str) -> int:
+        if self.totals is not None:
+            return self.totals.get(action, 0)
         return sum(1 for row in self.rows if row.action == action)
 
     @property
