@@ -8,14 +8,15 @@ writes nothing.
 
 Columns (a header row, any order; empty cells are empty values): code, strategy, node,
 action, label, year, source, flow (planned, revised, committed or paid; default
-planned), amount, unit (€, k€ or M€; default €), total (yes/no: a declared total),
+planned), amount (as people write it: "1 234,5", "1.234,5", "1,5 M€"), unit (€, k€ or
+M€; default €, or the one written after the amount), total (yes/no: a declared total),
 precision (in the row's unit; default 0.01), document, parts (a declared total's parts,
 codes separated by `|`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -26,9 +27,17 @@ from pilotage.accounts.permissions import is_steering
 from pilotage.budgets.loaders import UNITS
 from pilotage.budgets.models import BudgetLine, Flow
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError, upsert
+from pilotage.core.datafiles import DataError, DataFileError, record_assign, shown
 from pilotage.core.permissions import require
-from pilotage.core.spreadsheets import Column, SheetRow, columns, no_data, read_table
+from pilotage.core.revisions import ChangeKind, changed
+from pilotage.core.spreadsheets import (
+    Column,
+    ImportReport,
+    SheetRow,
+    columns,
+    no_data,
+    read_table,
+)
 from pilotage.strategies.models import Action, Strategy, StrategyNode
 from pilotage.taxonomies.models import Term
 
@@ -63,6 +72,31 @@ COLUMNS = columns(
 YES = {"yes", "oui", "ja", "true", "1"}
 NO = {"no", "non", "nee", "nein", "false", "0", ""}
 CENT = Decimal("0.01")
+# A unit written after the amount: "1 234,50 €", "1,5 M€", "250 k€", "12 EUR".
+_UNIT_AFTER = re.compile(r"^(?P<number>.*?)\s*(?P<unit>[kKM]?\s?(?:€|EUR))$")
+# The file's columns by the fields they fill, for the report and the model's errors.
+FIELD_COLUMNS = {"label_fr": "label", "is_declared_total": "total", "__all__": "node"}
+
+
+def _unit(text: str) -> str | None:
+    """ "€", "k€", "M€" as written ("K€", "k €", "MEUR" too); None for anything else."""
+    compact = text.replace(" ", "").replace("EUR", "€")
+    compact = "k€" if compact == "K€" else compact
+    return compact if compact in UNITS else None
+
+
+def _units_after_amounts(rows: list[SheetRow]) -> dict[int, str]:
+    """Take the unit written after an amount off the cell ("1,5 M€" reads 1,5), so that
+    the number is read like any other; returns the units found by row number."""
+    found = {}
+    for row in rows:
+        cell = row.raw("amount")
+        if isinstance(cell, str) and (match := _UNIT_AFTER.match(cell.strip())):
+            unit = _unit(match["unit"])
+            if unit is not None and match["number"].strip():
+                row.cells["amount"] = match["number"].strip()
+                found[row.number] = unit
+    return found
 
 
 class _Lookups:
@@ -77,7 +111,8 @@ class _Lookups:
         self.sources = {t.code: t for t in Term.objects.filter(taxonomy__code="funding-sources")}
 
 
-def _line_row(row: SheetRow, known: _Lookups, seen: dict, stats: Counter, parts: dict) -> None:
+def _line_values(row: SheetRow, known: _Lookups, seen: dict, units: dict) -> dict | None:
+    """The fields of the line a row describes, or None when it has a problem (named)."""
     problems_before = len(row.errors)
     code = row.text("code")
     if not code:
@@ -112,10 +147,16 @@ def _line_row(row: SheetRow, known: _Lookups, seen: dict, stats: Counter, parts:
             _("%(text)r is not a flow (%(flows)s)")
             % {"text": flow, "flows": ", ".join(Flow.values)},
         )
-    unit = row.text("unit") or "€"
-    if unit not in UNITS:
-        row.problem("unit", _("%(text)r is not a unit (€, k€ or M€)") % {"text": unit})
+    unit = _unit(row.text("unit")) if row.text("unit") else units.get(row.number, "€")
+    if unit is None:
+        row.problem("unit", _("%(text)r is not a unit (€, k€ or M€)") % {"text": row.text("unit")})
         unit = "€"
+    elif row.number in units and units[row.number] != unit:
+        row.problem(
+            "amount",
+            _("the amount is in %(written)s, the unit column says %(unit)s")
+            % {"written": units[row.number], "unit": unit},
+        )
     amount = row.decimal("amount")
     if amount is None and row.text("amount") == "":
         row.problem("amount", _("a line needs an amount"))
@@ -131,17 +172,17 @@ def _line_row(row: SheetRow, known: _Lookups, seen: dict, stats: Counter, parts:
     if total not in YES | NO:
         row.problem("total", _("%(text)r is not yes or no") % {"text": row.text("total")})
     precision = row.decimal("precision")
-    listed = [part.strip() for part in row.text("parts").split("|") if part.strip()]
-    if listed and total not in YES:
+    if row.text("parts") and total not in YES:
         row.problem("parts", _("only a declared total lists parts"))
     if len(row.errors) > problems_before or amount is None:
-        return
+        return None
     scale = UNITS[unit]
-    values = {
+    return {
         "strategy": strategy,
         "node": node,
         "action": action,
-        "label": row.text("label"),
+        # The file's label is the French one, as the data files' first language.
+        "label_fr": row.text("label"),
         "year": year,
         "source": source,
         "flow": flow,
@@ -150,49 +191,82 @@ def _line_row(row: SheetRow, known: _Lookups, seen: dict, stats: Counter, parts:
         "precision": ((precision if precision is not None else CENT) * scale).quantize(CENT),
         "document": row.text("document"),
     }
+
+
+def _line_write(row: SheetRow, code: str, values: dict) -> tuple[BudgetLine, str, dict] | None:
+    """Create or change the line; saved only when a value really differs."""
+    line = BudgetLine.objects.filter(code=code).first()
+    status = "created" if line is None else "updated"
+    line = line or BudgetLine(code=code)
+    published = line.amount if line.pk else None
+    changes = record_assign(line, values)
+    if line.pk and not changes:
+        return line, "unchanged", {}
+    if published is not None and line.revised_amount is not None and "amount" in changes:
+        # A corrected published amount keeps the reallocations approved on it.
+        line.revised_amount += line.amount - published
     try:
-        _line, status = upsert(BudgetLine, {"code": code}, values)
+        line.full_clean()
     except ValidationError as error:
         for field, messages in error.message_dict.items():
-            column = {"__all__": "node", "is_declared_total": "total"}.get(field, field)
-            row.problem(column, " ".join(messages))
-        return
-    stats[status] += 1
-    if listed:
-        parts[code] = (row, listed)
+            row.problem(FIELD_COLUMNS.get(field, field), " ".join(messages))
+        return None
+    line.save()
+    shown_changes = {
+        FIELD_COLUMNS.get(field, field): (shown(before), shown(after))
+        for field, (before, after) in changes.items()
+    }
+    return line, status, shown_changes if status == "updated" else {}
 
 
-def budget_lines_import(
-    *, actor, name: str, content: bytes, dry_run: bool = False
-) -> dict[str, int]:
-    """Import budget lines; returns how many were (or would be) created, updated or left
-    unchanged. Raises DataFileError with every problem, writing nothing."""
+def budget_lines_import(*, actor, name: str, content: bytes, dry_run: bool = False) -> ImportReport:
+    """Import budget lines; the report says, row by row, what was (or would be) created,
+    changed (before and after) or left alone. Raises DataFileError with every problem,
+    writing nothing."""
     require(is_steering(actor), _("Only steering staff import budgets."))
     table = read_table(name, content, COLUMNS)
     rows = list(table.records())
     if not rows:
         raise no_data(table)
+    units = _units_after_amounts(rows)
     table.settle_decimal_mark(rows, ("amount", "precision"))
     known = _Lookups()
     errors: list[DataError] = table.errors
-    stats: Counter = Counter()
+    report = ImportReport(name, dry_run=dry_run, notes=list(table.notes))
     seen: dict[str, int] = {}
-    parts: dict[str, tuple[SheetRow, list[str]]] = {}
+    planned: dict[str, list] = {}  # code: [row, line, status, changes]
     with transaction.atomic(), acting_as(actor):
         for row in rows:
-            _line_row(row, known, seen, stats, parts)
+            values = _line_values(row, known, seen, units)
+            if values is None:
+                continue
+            code = row.text("code")
+            written = _line_write(row, code, values)
+            if written is not None:
+                planned[code] = [row, *written]
         # Once every line exists: the parts each declared total lists.
-        for code, (row, listed) in parts.items():
+        for code, (row, line, status, changes) in planned.items():
+            listed = [part.strip() for part in row.text("parts").split("|") if part.strip()]
+            if not listed:
+                continue
             found = dict(BudgetLine.objects.filter(code__in=listed).values_list("code", "pk"))
             unknown = [part for part in listed if part not in found]
             if unknown:
                 row.problem("parts", _("unknown line %(code)r") % {"code": unknown[0]})
                 continue
-            total = BudgetLine.objects.get(code=code)
-            if set(total.components.values_list("pk", flat=True)) != set(found.values()):
-                total.components.set(found.values())
+            current = dict(line.components.values_list("code", "pk"))
+            if set(current.values()) != set(found.values()):
+                line.components.set(found.values())
+                if status == "unchanged":
+                    planned[code][2] = "updated"
+                if status != "created":
+                    changes["parts"] = ("|".join(sorted(current)), "|".join(listed))
+        for row, line, status, changes in planned.values():
+            report.add(row.record, line.code, status, changes)
         if errors or dry_run:
             transaction.set_rollback(True)  # the checks ran on real writes; none stays
+        elif report["created"] or report["updated"]:
+            changed(ChangeKind.LABEL)  # the public pages show them
     if errors:
         raise DataFileError(errors)
-    return {key: stats[key] for key in ("created", "updated", "unchanged")}
+    return report

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -157,25 +160,132 @@ def upsert(
     Returns the record and "created", "updated" or "unchanged", so a second load of the
     same files writes nothing and adds nothing to the audit trail.
     """
+    record, status, _changes = upsert_changes(model, lookup, values)
+    return record, status
+
+
+def upsert_changes(
+    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
+) -> tuple[models.Model, str, dict[str, tuple[Any, Any]]]:
+    """`upsert`, also returning what changed: {field: (before, after)} as stored."""
     record = model.objects.filter(**lookup).first()
     if record is None:
-        record = model(**lookup, **values)
+        record = model(**lookup)
+        record_assign(record, values)
         record.full_clean()
         record.save()
-        return record, "created"
-    changed = False
-    for field, value in values.items():
-        if _differs(getattr(record, field), value):
-            setattr(record, field, value)
-            changed = True
-    if not changed:
-        return record, "unchanged"
+        return record, "created", {}
+    changes = record_assign(record, values)
+    if not changes:
+        return record, "unchanged", {}
     record.full_clean()
     record.save()
-    return record, "updated"
+    return record, "updated", changes
 
 
-def _differs(current: Any, new: Any) -> bool:
+def record_assign(record: models.Model, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Give `record` the values that really differ from what it holds, as the database
+    will store them; returns {field: (before, after)} for those only.
+
+    Values are compared after normalisation (a decimal to its field's places, None and ""
+    on a text field, a related record by its key), and the normalised value is what is
+    assigned: the audit trail then records no change that changes nothing
+    ("50.466900 → 50.4669", "166.00 → 166")."""
+    changes = {}
+    for name, value in values.items():
+        field = _field(record, name)
+        new = normalised(field, value)
+        if field is not None and field.many_to_one and field.attname != name:
+            # A related record by its key: a new record has none to read yet.
+            key = new.pk if isinstance(new, models.Model) else new
+            if getattr(record, field.attname) != key:
+                current = getattr(record, name) if getattr(record, field.attname) else None
+                setattr(record, name, new)
+                changes[name] = (current, new)
+            continue
+        current = getattr(record, name)
+        if _differs(field, current, new):
+            setattr(record, name, new)
+            changes[name] = (current, new)
+    return changes
+
+
+def normalised(field: models.Field | None, value: Any) -> Any:
+    """A value as `field` stores and reads it back: a decimal quantized to the field's
+    places, a text field's None as "" (unless the field keeps None), a text as text."""
+    if field is None or isinstance(value, models.Model) or field.is_relation:
+        return value
+    if value is None or value == "":
+        if not field.empty_strings_allowed:
+            return None
+        return value if field.null else ""
+    if isinstance(field, models.DecimalField):
+        value = field.to_python(value)
+        return value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    try:
+        return field.to_python(value)
+    except DjangoValidationError:
+        return value  # full_clean names the problem
+
+
+def _field(record: models.Model, name: str) -> models.Field | None:
+    try:
+        field = record._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _differs(field: models.Field | None, current: Any, new: Any) -> bool:
     if isinstance(current, models.Model) or isinstance(new, models.Model):
         return getattr(current, "pk", None) != getattr(new, "pk", None)
+    if field is not None and field.empty_strings_allowed and not field.is_relation:
+        # An empty translation is empty whether it was stored as None or as "".
+        current = "" if current is None else current
+        new = "" if new is None else new
+    # Decimals compare by value: their places are the field's (see `normalised`).
     return current != new
+
+
+def shown(value: Any) -> str:
+    """A stored value as a report shows it: a record by its code, a decimal without
+    trailing zeros, nothing as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, models.Model):
+        return str(getattr(value, "code", None) or value)
+    if isinstance(value, Decimal):
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def report_lines(report, *, verbosity: int = 1) -> list[str]:
+    """An import's report for the command line: its notes, each changed row with its
+    before and after (each created or unchanged one too from verbosity 2), then the
+    counts, in the future tense for a dry run."""
+    lines = list(report.notes)
+    for row in report.rows:
+        if row.action == "updated":
+            changes = "; ".join(
+                f"{column}: {before!r} → {after!r}"
+                for column, (before, after) in row.changes.items()
+            )
+            lines.append(f"{row.record} ({row.key}): {row.action}: {changes}")
+        elif verbosity >= 2:
+            lines.append(f"{row.record} ({row.key}): {row.action}")
+    verb = "would be" if report.dry_run else "were"
+    counts = ", ".join(f"{count} {verb} {what}" for what, count in report.counts.items())
+    lines.append(f"{counts}." + (" Nothing was written (dry run)." if report.dry_run else ""))
+    return lines
+
+
+def problem_lines(error: DataFileError) -> str:
+    """A refusal for the command line: how many problems, then each on its line."""
+    count = len(error.errors)
+    head = f"Nothing was written: {count} problem{'s' if count != 1 else ''}."
+    return "\n".join([head, *(str(problem) for problem in error.errors)])

@@ -19,17 +19,25 @@ Columns (a header row, any order; empty cells are empty values):
 
 from __future__ import annotations
 
-from collections import Counter
-
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError
+from pilotage.core.datafiles import DataError, DataFileError, record_assign, shown
 from pilotage.core.permissions import require
-from pilotage.core.spreadsheets import Column, SheetRow, columns, no_data, read_table
+from pilotage.core.revisions import ChangeKind, changed
+from pilotage.core.spreadsheets import (
+    Column,
+    ImportReport,
+    Number,
+    SheetRow,
+    columns,
+    no_data,
+    read_table,
+)
 from pilotage.registry.models import (
     RELATION_TARGETS,
     Affiliation,
@@ -46,7 +54,7 @@ from pilotage.registry.services import organisation_locate
 from pilotage.registry.signals import registry_changed
 from pilotage.registry.validators import enterprise_number_normalise
 from pilotage.strategies.models import Action
-from pilotage.taxonomies.models import Taxonomy, Term
+from pilotage.taxonomies.models import Taxonomy, Term, TermAssignment
 from pilotage.taxonomies.services import record_terms_apply
 
 KINDS = ("organisations", "persons", "relations")
@@ -120,11 +128,30 @@ def _validation_problems(row: SheetRow, error: ValidationError, columns: dict[st
         row.problem(columns.get(field, field), " ".join(messages))
 
 
-def _organisation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
+def _shown_changes(changes: dict, columns: dict[str, str] | None = None) -> dict:
+    columns = columns or {}
+    return {
+        columns.get(field, field): (shown(before), shown(after))
+        for field, (before, after) in changes.items()
+    }
+
+
+def _enterprise_number(row: SheetRow) -> str:
+    """The number as written; a number cell of nine digits lost its leading 0 in Excel."""
+    cell = row.raw("enterprise_number")
+    if isinstance(cell, Number) and not cell.percent and len(row.text("enterprise_number")) == 9:
+        return "0" + row.text("enterprise_number")
+    return row.text("enterprise_number")
+
+
+def _organisation_row(
+    row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set
+) -> None:
+    problems = len(row.errors)  # the file's problems so far: this row's come after
     number = None
     if row.text("enterprise_number"):
         try:
-            number = enterprise_number_normalise(row.text("enterprise_number"))
+            number = enterprise_number_normalise(_enterprise_number(row))
         except ValidationError as error:
             row.problem("enterprise_number", " ".join(error.messages))
         else:
@@ -141,26 +168,25 @@ def _organisation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, to
         code = f"BE{number}" if number else slugify(row.text("name"))[:100]
     if existing is None:
         existing = Organisation.objects.filter(code=code).first()
-    organisation = existing or Organisation(code=code)
-    before = {f.attname: getattr(organisation, f.attname) for f in Organisation._meta.fields}
-    organisation.code = code
-    organisation.name = row.text("name")
-    organisation.enterprise_number = number
-    for column in ("street", "postcode", "locality", "nace_code", "website"):
-        setattr(organisation, column, row.text(column))
-    if row.text("description"):
-        organisation.description_fr = row.text("description")
-    organisation.founded_on = row.date("founded_on")
     size = row.text("size_band")
     if size and size not in SizeBand.values:
         row.problem("size_band", _("%(text)r is not a size (%(sizes)s)") % {
             "text": size, "sizes": ", ".join(SizeBand.values)
         })  # fmt: skip
-    organisation.size_band = size if size in SizeBand.values else ""
-    organisation.latitude, organisation.longitude = (
-        row.decimal("latitude"),
-        row.decimal("longitude"),
-    )
+    values = {
+        "code": code,
+        "name": row.text("name"),
+        "enterprise_number": number,
+        **{column: row.text(column) for column in ("street", "postcode", "locality")},
+        **{column: row.text(column) for column in ("nace_code", "website")},
+        "founded_on": row.date("founded_on"),
+        "size_band": size if size in SizeBand.values else "",
+        "latitude": row.decimal("latitude"),
+        "longitude": row.decimal("longitude"),
+    }
+    if row.text("description"):
+        # The file's description is the French one; the other languages are kept.
+        values["description_fr"] = row.text("description")
     for column, taxonomy in (("type", "organisation-types"), ("province", "provinces")):
         value = row.text(column)
         term = terms.get((taxonomy, value)) if value else None
@@ -168,8 +194,13 @@ def _organisation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, to
             row.problem(column, _("unknown term %(code)r in %(taxonomy)s") % {
                 "code": value, "taxonomy": taxonomy
             })  # fmt: skip
-        setattr(organisation, column, term)
-    organisation_locate(organisation)
+        values[column] = term
+    if values["province"] is None and values["latitude"] is not None:
+        # A located organisation without a province gets the one its point lies in.
+        located = Organisation(latitude=values["latitude"], longitude=values["longitude"])
+        if located.longitude is not None:
+            organisation_locate(located)
+            values["province"] = located.province
     tags = {}
     for column in row.cells:
         if column and column.startswith("terms:"):
@@ -181,31 +212,43 @@ def _organisation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, to
                     "code": code, "taxonomy": taxonomy
                 })  # fmt: skip
             tags[taxonomy] = [terms[(taxonomy, code)] for code in codes if code not in unknown]
-    try:
-        organisation.full_clean(validate_unique=False)
-    except ValidationError as error:
-        _validation_problems(row, error, {})
-    if row.errors:
+    organisation = existing or Organisation()
+    changes = record_assign(organisation, values)
+    if existing is None or changes:
+        try:
+            organisation.full_clean(validate_unique=False)
+        except ValidationError as error:
+            _validation_problems(row, error, {"description_fr": "description"})
+    if len(row.errors) > problems:
         return
-    after = {f.attname: getattr(organisation, f.attname) for f in Organisation._meta.fields}
-    changed = before != after
-    organisation.save()
+    if existing is None or changes:
+        organisation.save()
+    shown_changes = _shown_changes(changes, {"description_fr": "description"})
+    content_type = ContentType.objects.get_for_model(Organisation)
     for taxonomy, chosen in tags.items():
         current = set(
-            Term.objects.filter(
-                assignments__object_id=organisation.pk, taxonomy__code=taxonomy
-            ).values_list("pk", flat=True)
+            TermAssignment.objects.filter(
+                content_type=content_type,
+                object_id=organisation.pk,
+                term__taxonomy__code=taxonomy,
+            ).values_list("term__code", flat=True)
         )
-        if current != {term.pk for term in chosen}:
+        if current != {term.code for term in chosen}:
             record_terms_apply(
                 record=organisation, taxonomy=Taxonomy.objects.get(code=taxonomy), terms=chosen
             )
-            changed = True
-    stats["created" if existing is None else "updated" if changed else "unchanged"] += 1
-    touched.add(organisation.pk)
+            shown_changes[f"terms:{taxonomy}"] = (
+                "|".join(sorted(current)),
+                "|".join(term.code for term in chosen),
+            )
+    status = "created" if existing is None else "updated" if shown_changes else "unchanged"
+    report.add(row.record, code, status, shown_changes if status == "updated" else {})
+    if status != "unchanged":
+        touched.add(organisation.pk)
 
 
-def _person_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
+def _person_row(row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set) -> None:
+    problems = len(row.errors)  # the file's problems so far: this row's come after
     code = row.text("code")
     if not code:
         row.problem("code", _("a code is needed"))
@@ -223,38 +266,44 @@ def _person_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touched:
     kind = row.text("affiliation") or AffiliationKind.CONTACT
     if kind not in AffiliationKind.values:
         row.problem("affiliation", _("%(text)r is not employee or contact") % {"text": kind})
-    if row.errors:
+    if len(row.errors) > problems:
         return
     existing = Person.objects.filter(code=code).first()
     person = existing or Person(code=code)
     # Only an explicit "no" lifts the refusal: being shown needs consent.
-    values = {
-        "given_name": row.text("given_name"),
-        "family_name": row.text("family_name"),
-        "email": row.text("email"),
-        "job_title": row.text("job_title"),
-        "display_refusal": refusal not in NO - {""},
-    }
-    changed = any(getattr(person, field) != value for field, value in values.items())
-    for field, value in values.items():
-        setattr(person, field, value)
-    try:
-        person.full_clean(validate_unique=False)
-    except ValidationError as error:
-        _validation_problems(row, error, {})
-        return
-    if changed or existing is None:
+    changes = record_assign(
+        person,
+        {
+            "given_name": row.text("given_name"),
+            "family_name": row.text("family_name"),
+            "email": row.text("email"),
+            "job_title": row.text("job_title"),
+            "display_refusal": refusal not in NO - {""},
+        },
+    )
+    if existing is None or changes:
+        try:
+            person.full_clean(validate_unique=False)
+        except ValidationError as error:
+            _validation_problems(row, error, {})
+            return
         person.save()
+    shown_changes = _shown_changes(changes)
     if organisation is not None:
         _affiliation, new = Affiliation.objects.get_or_create(
             person=person, organisation=organisation, kind=kind
         )
-        changed = changed or new
-        touched.add(organisation.pk)
-    stats["created" if existing is None else "updated" if changed else "unchanged"] += 1
+        if new:
+            shown_changes["organisation"] = ("", organisation.code)
+            touched.add(organisation.pk)
+    status = "created" if existing is None else "updated" if shown_changes else "unchanged"
+    report.add(row.record, code, status, shown_changes if status == "updated" else {})
 
 
-def _relation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touched: set) -> None:
+def _relation_row(
+    row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set
+) -> None:
+    problems = len(row.errors)  # the file's problems so far: this row's come after
     organisation = _organisation_by_reference(row.text("organisation"))
     if organisation is None:
         row.problem(
@@ -285,24 +334,23 @@ def _relation_row(row: SheetRow, terms: dict, seen: dict, stats: Counter, touche
                 "model": model._meta.verbose_name, "reference": reference
             })  # fmt: skip
     start, end, amount = row.date("start_date"), row.date("end_date"), row.decimal("amount")
-    if row.errors:
+    if len(row.errors) > problems:
         return
     key = {"organisation": organisation, "kind": kind, target_field: target, "start_date": start}
     existing = Relation.objects.filter(**key).first()
     relation = existing or Relation(**key)
-    values = {"role": row.text("role"), "end_date": end, "amount": amount}
-    changed = any(getattr(relation, field) != value for field, value in values.items())
-    for field, value in values.items():
-        setattr(relation, field, value)
-    try:
-        relation.full_clean(validate_unique=False)
-    except ValidationError as error:
-        _validation_problems(row, error, {"amount": "amount", "end_date": "end_date"})
-        return
-    if changed or existing is None:
+    changes = record_assign(relation, {"role": row.text("role"), "end_date": end, "amount": amount})
+    if existing is None or changes:
+        try:
+            relation.full_clean(validate_unique=False)
+        except ValidationError as error:
+            _validation_problems(row, error, {"amount": "amount", "end_date": "end_date"})
+            return
         relation.save()
-    touched.add(organisation.pk)
-    stats["created" if existing is None else "updated" if changed else "unchanged"] += 1
+        touched.add(organisation.pk)
+    status = "created" if existing is None else "updated" if changes else "unchanged"
+    record = f"{organisation.code} {kind} {shown(target)}"
+    report.add(row.record, record, status, _shown_changes(changes) if existing else {})
 
 
 ROWS = {"organisations": _organisation_row, "persons": _person_row, "relations": _relation_row}
@@ -310,9 +358,10 @@ ROWS = {"organisations": _organisation_row, "persons": _person_row, "relations":
 
 def registry_import(
     *, actor, kind: str, name: str, content: bytes, dry_run: bool = False
-) -> dict[str, int]:
-    """Import a file of `kind`; returns how many records were (or would be) created,
-    updated or left unchanged. Raises DataFileError with every problem, writing nothing."""
+) -> ImportReport:
+    """Import a file of `kind`; the report says, row by row, what was (or would be)
+    created, changed (before and after) or left alone. Raises DataFileError with every
+    problem, writing nothing."""
     require(can_create_organisation(actor), _("Only steering staff import into the registry."))
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -323,16 +372,17 @@ def registry_import(
     table.settle_decimal_mark(rows, NUMERIC.get(kind, ()))
     terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
     errors: list[DataError] = table.errors
-    stats: Counter = Counter()
+    report = ImportReport(name, dry_run=dry_run, notes=list(table.notes))
     seen: dict = {}
     touched: set[int] = set()
     with transaction.atomic(), acting_as(actor):
         for row in rows:
-            ROWS[kind](row, terms, seen, stats, touched)
+            ROWS[kind](row, terms, seen, report, touched)
         if errors or dry_run:
             transaction.set_rollback(True)  # the checks ran on real writes; none stays
-        else:
+        elif report["created"] or report["updated"]:
             registry_changed(touched)
+            changed(ChangeKind.LABEL)  # the public pages show them
     if errors:
         raise DataFileError(errors)
-    return {key: stats[key] for key in ("created", "updated", "unchanged")}
+    return report

@@ -52,12 +52,12 @@ def test_a_file_of_lines_is_imported_once_and_its_total_reconciled(plan):
     steering = SteeringFactory()
     counts = budget_lines_import(actor=steering, name="budget.csv", content=GOOD)
 
-    assert counts == {"created": 3, "updated": 0, "unchanged": 0}
+    assert counts.counts == {"created": 3, "updated": 0, "unchanged": 0}
     assert budget_totals(plan)["total"] == D("1750000.00")  # the total is not added
     (total,) = reconciliation(plan)
     assert (total.parts, total.difference) == (2, 0)
     again = budget_lines_import(actor=steering, name="budget.csv", content=GOOD)
-    assert again == {"created": 0, "updated": 0, "unchanged": 3}
+    assert again.counts == {"created": 0, "updated": 0, "unchanged": 3}
 
 
 def test_every_bad_row_is_named_with_its_column_and_nothing_is_written(plan):
@@ -103,7 +103,7 @@ def test_an_xlsx_file_and_a_dry_run(plan):
         actor=SteeringFactory(), name="budget.xlsx", content=buffer.getvalue(), dry_run=True
     )
 
-    assert counts == {"created": 1, "updated": 0, "unchanged": 0}
+    assert counts.counts == {"created": 1, "updated": 0, "unchanged": 0}
     assert not BudgetLine.objects.exists()
 
 

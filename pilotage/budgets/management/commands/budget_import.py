@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from pilotage.budgets.imports import budget_lines_import
-from pilotage.core.datafiles import DataFileError
+from pilotage.core.datafiles import DataFileError, problem_lines, report_lines
 from pilotage.core.management.actors import command_actor
 
 
@@ -21,12 +21,10 @@ class Command(BaseCommand):
         user = command_actor(actor)
         path = Path(file)
         try:
-            counts = budget_lines_import(
+            report = budget_lines_import(
                 actor=user, name=path.name, content=path.read_bytes(), dry_run=dry_run
             )
         except DataFileError as error:
-            raise CommandError("\n".join(str(problem) for problem in error.errors)) from error
-        verb = "would be" if dry_run else "were"
-        self.stdout.write(
-            ", ".join(f"{count} {verb} {what}" for what, count in counts.items()) + "."
-        )
+            raise CommandError(problem_lines(error)) from error
+        for line in report_lines(report, verbosity=options["verbosity"]):
+            self.stdout.write(line)
