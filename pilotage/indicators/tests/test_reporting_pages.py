@@ -101,7 +101,8 @@ def test_the_template_downloads_as_xlsx_and_csv(client, setup):
     xlsx = client.get(url("campaign-template", campaign, "xlsx"))
     csv = client.get(url("campaign-template", campaign, "csv"))
     assert xlsx.content[:2] == b"PK"  # a zip, as every XLSX
-    assert csv.content.decode().splitlines()[1].startswith("OWN-A,")
+    # As Excel in Belgium opens it: a byte order mark, semicolons.
+    assert csv.content.decode("utf-8-sig").splitlines()[1].startswith("OWN-A;")
     assert client.get(url("campaign-template", campaign, "exe")).status_code == 404
 
 
