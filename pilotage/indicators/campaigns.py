@@ -1,9 +1,13 @@
 """Reporting campaigns: what is due, who reported on time, reminders, and the spreadsheet
 round trip (a prefilled template to download, the same file to upload back).
 
-An upload is refused whole when any row is wrong, with the file, row, column and reason
-of every problem; a row equal to what is stored changes nothing, so exporting then
-re-importing a template writes nothing.
+Uploads are read by `core.spreadsheets`, the one reader: CSV or XLSX as Excel and
+LibreOffice save them, headers in any of the four languages, numbers and dates as people
+write them, a percentage meaning what the indicator's unit says. An upload is refused
+whole when any row is wrong, with the file, sheet, row, column, value and reason of every
+problem; it can be checked first (a dry run) for what each row would create, change or
+leave alone. A row equal to what is stored (to the model's four decimals) changes nothing,
+so exporting then re-importing a template, in any language, writes nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pilotage.core.spreadsheets import (
     CellError,
     Column,
     ImportReport,
+    Missing,
     Number,
     SheetRow,
     columns,
@@ -539,6 +544,8 @@ def _row_plan(
 ) -> _Plan | None:
     """Check one row; its problems go to the table's errors."""
     code = row.text("indicator")
+    if isinstance(row.raw("indicator"), Missing):
+        return None  # the formula without a saved value is the row's problem
     if not code:
         row.problem("indicator", _("indicator code missing"))
         return None

@@ -193,15 +193,18 @@ def test_formulas_without_saved_values_are_refused_by_cell(campaign, partner, in
     sheet.append(["COUNT", 4, "ok"])
     sheet.append(["AMT", "=B2*2", "calculé"])
     sheet.append(["PCT", "=SUM(B2:B3)", ""])
+    sheet.append(['=CONCAT("T", "XT")', "Fait", ""])
 
     errors = refused(partner, campaign, "q3.xlsx", xlsx_bytes(workbook))
 
     assert [(e.sheet, e.record, e.column) for e in errors] == [
         ("Valeurs", "row 3", "value"),
         ("Valeurs", "row 4", "value"),
+        ("Valeurs", "row 5", "indicator"),  # not also "indicator code missing"
     ]
     assert "cell B3 holds a formula with no saved value" in errors[0].reason
     assert "cell B4" in errors[1].reason
+    assert "cell A5" in errors[2].reason
 
 
 def test_the_data_sheet_is_found_whichever_sheet_is_active(campaign, partner, indicators):
@@ -519,6 +522,25 @@ def test_the_workbook_template_shows_percentages_as_percentages(campaign, partne
     assert rows["AMT"][5].value == 1.234
     assert rows["COUNT"][3].value == datetime.datetime(2026, 7, 1)
     assert rows["COUNT"][9].value == "Eingereicht"
+
+
+def test_a_dry_run_names_the_parts_a_breakdown_changes(campaign, partner, reported):
+    content = csv_bytes(
+        [
+            ["indicator", "value", "provinces:namur", "provinces:liege"],
+            ["COUNT", "1234", "1100", "134"],
+        ]
+    )
+
+    report = upload(partner, campaign, "q3.csv", content, dry_run=True)
+
+    [row] = report.rows
+    assert (row.action, row.changes) == (
+        "updated",
+        {"provinces:liege": ("234", "134"), "provinces:namur": ("1000", "1100")},
+    )
+    parts = Observation.objects.get(indicator__code="COUNT").parts.values_list("value", flat=True)
+    assert sorted(parts) == [D(234), D(1000)]
 
 
 def test_a_template_with_nothing_filled_in_is_refused(campaign, partner, indicators):
