@@ -23,7 +23,7 @@ from pilotage.budgets.imports import budget_lines_import
 from pilotage.budgets.models import BudgetLine, Reallocation, ReallocationState
 from pilotage.budgets.selectors import budget_table
 from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RoleInlineMixin
-from pilotage.core.datafiles import DataFileError
+from pilotage.core.uploads import UploadForm, imported_message, upload_run
 from pilotage.taxonomies.models import Term
 
 
@@ -84,9 +84,8 @@ class ReallocationInInline(_ReallocationInline):
         return obj.from_line
 
 
-class BudgetImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV or XLSX file"))
-    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
+class BudgetImportForm(UploadForm):
+    pass
 
 
 @admin.register(BudgetLine)
@@ -138,39 +137,27 @@ class BudgetLineAdmin(DomainAdmin):
         return super().changelist_view(request, extra)
 
     def import_view(self, request):
-        """Upload budget lines; every problem is listed by row and column, and nothing
-        is written if there is any."""
+        """Check, then import, budget lines: the report lists each line created, changed
+        (before and after) or left alone, or every problem, and nothing is written if
+        there is any."""
         if not is_steering(request.user):
             raise PermissionDenied
         form = BudgetImportForm(request.POST or None, request.FILES or None)
-        problems, counts = [], None
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            dry_run = form.cleaned_data["dry_run"]
-            try:
-                counts = budget_lines_import(
-                    actor=request.user, name=upload.name, content=upload.read(), dry_run=dry_run
-                )
-            except DataFileError as error:
-                problems = error.errors
-            else:
-                if not dry_run:
-                    self.message_user(
-                        request,
-                        _(
-                            "Imported: %(created)d created, %(updated)d updated, "
-                            "%(unchanged)d unchanged."
-                        )
-                        % counts,
-                    )
-                    return redirect("admin:budgets_budgetline_changelist")
+        result = upload_run(
+            request,
+            form,
+            kind="budgets",
+            run=lambda **file: budget_lines_import(actor=request.user, **file),
+        )
+        if result.done:
+            self.message_user(request, imported_message(result.report))
+            return redirect("admin:budgets_budgetline_changelist")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import budget lines"),
             "form": form,
-            "problems": problems,
-            "counts": counts,
             "opts": self.model._meta,
+            **result.context(),
         }
         return TemplateResponse(request, "admin/budgets/budgetline/import.html", context)
 

@@ -38,6 +38,7 @@ from pilotage.core.spreadsheets import (
     no_data,
     read_table,
 )
+from pilotage.registry.geo import province_at
 from pilotage.registry.models import (
     RELATION_TARGETS,
     Affiliation,
@@ -50,7 +51,6 @@ from pilotage.registry.models import (
     SizeBand,
 )
 from pilotage.registry.permissions import can_create_organisation
-from pilotage.registry.services import organisation_locate
 from pilotage.registry.signals import registry_changed
 from pilotage.registry.validators import enterprise_number_normalise
 from pilotage.strategies.models import Action
@@ -195,12 +195,10 @@ def _organisation_row(
                 "code": value, "taxonomy": taxonomy
             })  # fmt: skip
         values[column] = term
-    if values["province"] is None and values["latitude"] is not None:
+    if values["province"] is None and None not in (values["latitude"], values["longitude"]):
         # A located organisation without a province gets the one its point lies in.
-        located = Organisation(latitude=values["latitude"], longitude=values["longitude"])
-        if located.longitude is not None:
-            organisation_locate(located)
-            values["province"] = located.province
+        code = province_at(float(values["latitude"]), float(values["longitude"]))
+        values["province"] = terms.get(("provinces", code))
     tags = {}
     for column in row.cells:
         if column and column.startswith("terms:"):

@@ -152,10 +152,15 @@ def test_budget_lines_are_imported_from_the_back_office_all_or_nothing(client, l
     assert not BudgetLine.objects.filter(code__startswith="UP-").exists()
 
     checked = client.post(
-        url, {"file": SimpleUploadedFile("b.csv", (header + good).encode()), "dry_run": "on"}
+        url, {"file": SimpleUploadedFile("b.csv", (header + good).encode()), "check": "1"}
     )
-    assert checked.context["counts"]["created"] == 1
+    assert checked.context["report"].counts == {"created": 1, "updated": 0, "unchanged": 0}
     assert not BudgetLine.objects.filter(code__startswith="UP-").exists()
+    # The checked file is imported without a second upload.
+    kept = client.post(url, {"import_checked": checked.context["checked"]})
+    assert kept.status_code == 302
+    assert BudgetLine.objects.get(code="UP-1").amount == D("12.50")
+    BudgetLine.objects.filter(code="UP-1").delete()
 
     done = client.post(url, {"file": SimpleUploadedFile("b.csv", (header + good).encode())})
     assert done.status_code == 302

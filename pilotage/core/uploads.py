@@ -1,0 +1,104 @@
+"""A back-office spreadsheet upload: check the file first, then import what was checked.
+
+"Check" runs the import as a dry run and shows its report (created, changed with before
+and after, left alone, or every problem) with nothing written; the checked file is kept
+in the session, so "Import the checked file" needs no second upload. "Import" checks and
+writes at once, all or nothing. The view that calls `upload_run` checks who may import
+before it does; the import service checks again.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pilotage.core.datafiles import DataError, DataFileError
+
+SESSION_KEY = "pilotage-checked-upload"
+# A checked file bigger than this is not kept: it is uploaded again to be imported.
+KEEP_AT_MOST = 4 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV or XLSX file"), required=False)
+
+
+@dataclass
+class UploadResult:
+    """What the page shows: the report of a check or an import, or the problems."""
+
+    report: object | None = None
+    problems: list[DataError] = field(default_factory=list)
+    checked: str = ""  # the token of the checked file kept for its import
+    done: bool = False  # imported: the view redirects with a message
+
+    def context(self) -> dict:
+        report = self.report
+        # Templates read the report's parts: ImportReport["rows"] would count rows "rows".
+        return {
+            "report": report,
+            "report_file": report.file if report else "",
+            "report_counts": report.counts if report else {},
+            "report_notes": report.notes if report else [],
+            "report_rows": report.rows if report else [],
+            "problems": self.problems,
+            "checked": self.checked,
+            "can_check": True,
+        }
+
+
+def upload_run(request, form: forms.Form, *, kind: str, run: Callable) -> UploadResult:
+    """Check or import the uploaded (or kept) file with `run(name=, content=, dry_run=,
+    **the form's other fields)`, which returns a report or raises DataFileError."""
+    result = UploadResult()
+    if request.method != "POST":
+        return result
+    if token := request.POST.get("import_checked"):
+        kept = request.session.get(SESSION_KEY) or {}
+        if kept.get("kind") != kind or kept.get("token") != token:
+            result.problems = [
+                DataError("", "", _("The checked file is no longer kept: upload it again."))
+            ]
+            return result
+        name, content, options = kept["name"], base64.b64decode(kept["content"]), kept["options"]
+        dry_run = False
+    elif form.is_valid():
+        upload = form.cleaned_data.get("file")
+        if upload is None:
+            form.add_error("file", _("Choose a file to check or import."))
+            return result
+        name, content = upload.name, upload.read()
+        options = {key: value for key, value in form.cleaned_data.items() if key != "file"}
+        dry_run = "check" in request.POST or bool(options.pop("dry_run", False))
+    else:
+        return result
+    try:
+        result.report = run(name=name, content=content, dry_run=dry_run, **options)
+    except DataFileError as error:
+        result.problems = error.errors
+        return result
+    if not dry_run:
+        request.session.pop(SESSION_KEY, None)
+        result.done = True
+    elif len(content) <= KEEP_AT_MOST:
+        result.checked = secrets.token_urlsafe(16)
+        request.session[SESSION_KEY] = {
+            "kind": kind,
+            "token": result.checked,
+            "name": name,
+            "content": base64.b64encode(content).decode(),
+            "options": options,
+        }
+    return result
+
+
+def imported_message(report) -> str:
+    return _(
+        "%(file)s imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged."
+    ) % {"file": report.file, **report.counts}
