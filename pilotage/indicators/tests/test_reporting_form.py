@@ -78,16 +78,38 @@ def test_a_number_written_in_french_is_stored_exactly(client, setup, code, typed
     assert (observation.value, observation.state) == (value, State.SUBMITTED)
 
 
-def test_english_reads_a_decimal_point_and_thousands_commas(client, setup):
+@pytest.mark.parametrize(
+    ("language", "typed", "value"),
+    [
+        ("en", "5,000,000.5", D("5000000.5")),
+        ("en", "5000000.5", D("5000000.5")),
+        ("de", "5.000.000,5", D("5000000.5")),
+        ("nl", "1.234", D(1234)),  # thousands grouped with a dot, as in Flanders
+        ("nl", "1.234,5", D("1234.5")),
+    ],
+)
+def test_each_language_reads_its_own_decimal_mark(client, setup, language, typed, value):
     campaign, partner, _count, _percent = setup
     client.force_login(partner)
 
+    response = client.post(page_url(campaign, language), {"indicator": "OWN-COUNT", "value": typed})
+
+    assert response.status_code == 302
+    assert stored("OWN-COUNT").value == value
+
+
+def test_a_text_indicator_takes_its_text_in_the_value_field(client, setup):
+    campaign, partner, count, _percent = setup
+    IndicatorFactory(action=count.action, code="OWN-TXT", measure=Measure.TEXT)
+    client.force_login(partner)
+
     response = client.post(
-        page_url(campaign, "en"), {"indicator": "OWN-COUNT", "value": "5,000,000.5"}
+        page_url(campaign), {"indicator": "OWN-TXT", "value": "Trois ateliers à Namur"}
     )
 
     assert response.status_code == 302
-    assert stored("OWN-COUNT").value == D("5000000.5")
+    observation = stored("OWN-TXT")
+    assert (observation.text_value, observation.value) == ("Trois ateliers à Namur", None)
 
 
 def field_error(page: str, indicator) -> str:
@@ -115,6 +137,8 @@ def test_text_that_is_no_number_is_refused_beside_its_field_and_kept(client, set
     page = response.content.decode()
     assert french("%(text)s is not a number", text="abc") in field_error(page, count)
     assert typed_in(page, count) == "abc"
+    # The alert at the top leads to the field.
+    assert f'<a href="#value-{count.pk}">' in page
     assert not Observation.objects.exists()
 
 
