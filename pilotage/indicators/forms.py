@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
 
+from pilotage.core import uploads
 from pilotage.core.spreadsheets import (
     CellError,
     language_decimal_mark,
@@ -15,8 +16,8 @@ from pilotage.core.spreadsheets import (
 from pilotage.indicators.models import AMOUNT, Aggregation, Indicator, Measure, Observation
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Completed template (CSV or XLSX)"))
+class UploadForm(uploads.UploadForm):
+    file = forms.FileField(label=_("Completed template (CSV or XLSX)"), required=False)
 
 
 class LocalisedNumberField(forms.CharField):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -19,7 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from pilotage.accounts.permissions import is_steering
-from pilotage.core.datafiles import DataFileError
+from pilotage.core import uploads
 from pilotage.core.spreadsheets import plain, written
 from pilotage.indicators import campaigns, reports, services
 from pilotage.indicators.forms import ReviewForm, UploadForm, ValueForm, indicator_kind
@@ -208,28 +209,21 @@ class CampaignDetailView(LoginRequiredMixin, View):
 
     def post_upload(self, request, campaign):
         """A completed template: checked only ("check the file": the report of what it
-        would do), or recorded and submitted, all or nothing."""
+        would do, the file kept to be submitted without a second upload), or recorded
+        and submitted, all or nothing."""
         form = UploadForm(request.POST, request.FILES)
-        dry_run = request.POST.get("action") == "check"
-        if not form.is_valid():
-            return self.render(request, campaign, upload_form=form, status=400)
-        upload = form.cleaned_data["file"]
-        try:
-            report = campaigns.campaign_upload(
-                actor=request.user,
-                campaign=campaign,
-                name=upload.name,
-                content=upload.read(),
-                dry_run=dry_run,
-            )
-        except DataFileError as error:
+        result = uploads.upload_run(
+            request,
+            form,
+            kind=f"campaign:{campaign.code}",
+            run=partial(campaigns.campaign_upload, actor=request.user, campaign=campaign),
+        )
+        if result.problems or form.errors or result.report is None:
             return self.render(
-                request, campaign, upload_form=form, problems=error.errors, status=400
+                request, campaign, upload_form=form, problems=result.problems, status=400
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("reporting:campaign-detail", code=campaign.code)
-        if dry_run:
+        report = result.report
+        if not result.done:
             # The template reads plain data: ImportReport's item lookup counts actions,
             # which the template language tries before attributes.
             shown_report = {
@@ -248,6 +242,7 @@ class CampaignDetailView(LoginRequiredMixin, View):
                 ],
                 "notes": report.notes,
                 "counts": {action: report.count(action) for action in UPLOAD_OUTCOMES},
+                "checked": result.checked,
             }
             return self.render(request, campaign, report=shown_report)
         for note in report.notes:

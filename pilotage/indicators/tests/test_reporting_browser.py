@@ -111,3 +111,36 @@ def test_a_partner_reports_5_000_000_and_12_5_percent_then_sees_abc_refused_at_t
     assert public.axe_violations(page) == []
     # Only the refused submission answered 400; nothing else failed to load.
     assert [p for p in problems if "status of 400" not in p] == []
+
+
+def test_a_checked_file_shows_its_report_then_is_submitted_without_a_second_upload(
+    browser, reporting
+):
+    site, campaign, count, percent = reporting
+    page, problems = logged_in(browser, site, campaign)
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "valeurs.csv",
+                "mimeType": "text/csv",
+                "buffer": "indicator;value\nLEVEES;5 000 000\nTAUX;12,5 %\n".encode("cp1252"),
+            }
+        ],
+    )
+    with page.expect_navigation():
+        page.locator("button[name=check]").click()
+
+    assert page.locator(".upload-report tbody tr").count() == 2
+    assert not Observation.objects.exists()
+    assert public.axe_violations(page) == []
+
+    with page.expect_navigation():
+        page.locator("button[name=import_checked]").click()
+
+    assert {o.indicator_id: o.value for o in Observation.objects.all()} == {
+        count.pk: D(5000000),
+        percent.pk: D("12.5"),
+    }
+    assert stored_cell(page, count) == "5\u00a0000\u00a0000"
+    assert problems == []

@@ -321,7 +321,7 @@ def test_the_campaign_page_reads_in_a_fixed_number_of_queries(
 def upload(client, campaign, content: bytes, action: str, name="valeurs.csv"):
     """The file posted to the page in English, whose messages the tests read."""
     return client.post(
-        page_url(campaign, "en"), {"file": SimpleUploadedFile(name, content), "action": action}
+        page_url(campaign, "en"), {"file": SimpleUploadedFile(name, content), action: "1"}
     )
 
 
@@ -388,11 +388,12 @@ def test_an_upload_without_a_file_says_so_at_the_field(client, setup):
     campaign, partner, _count, _percent = setup
     client.force_login(partner)
 
-    response = client.post(page_url(campaign), {"action": "upload"})
+    response = client.post(page_url(campaign, "en"), {"upload": "1"})
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'id="id_file-error"' in page and 'aria-describedby="id_file-error"' in page
+    assert 'aria-describedby="id_file-error"' in page
+    assert re.search(r'id="id_file-error">.*Choose a file to check or import\.</p>', page)
 
 
 def test_a_refused_file_lists_file_sheet_row_column_value_and_reason(client, setup):
@@ -409,3 +410,22 @@ def test_a_refused_file_lists_file_sheet_row_column_value_and_reason(client, set
         assert cells[:5] == ["valeurs.csv", "", "row 2", "value", "douze"]
         assert "douze is not a number" in cells[5]
     assert not Observation.objects.exists()
+
+
+def test_the_checked_file_is_submitted_without_a_second_upload(client, setup):
+    campaign, partner, _count, _percent = setup
+    client.force_login(partner)
+    content = b"indicator;value\nOWN-COUNT;5 000 000\nOWN-PCT;12,5 %\n"
+    checked = upload(client, campaign, content, "check")
+    token = checked.context["report"]["checked"]
+    assert f'name="import_checked" value="{token}"' in checked.content.decode()
+    assert not Observation.objects.exists()
+
+    response = client.post(page_url(campaign, "en"), {"import_checked": token})
+
+    assert response.status_code == 302
+    assert (stored("OWN-COUNT").value, stored("OWN-PCT").value) == (D(5000000), D("12.5"))
+    # Kept once: the same token submits nothing again.
+    again = client.post(page_url(campaign, "en"), {"import_checked": token})
+    assert again.status_code == 400
+    assert "The checked file is no longer kept: upload it again." in again.content.decode()
