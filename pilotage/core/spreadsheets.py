@@ -297,6 +297,12 @@ class Missing:
     def __str__(self) -> str:
         return ""
 
+    def reason(self) -> str:
+        return _(
+            "cell %(cell)s holds a formula with no saved value: open the file in Excel or "
+            "LibreOffice and save it, or paste the values"
+        ) % {"cell": self.cell}
+
 
 @dataclass
 class Table:
@@ -346,14 +352,7 @@ class SheetRow:
         self.record = _("row %(number)d") % {"number": number}
         for key, cell in self.cells.items():
             if isinstance(cell, Missing):
-                self.problem(
-                    key,
-                    _(
-                        "cell %(cell)s holds a formula with no saved value: open the file in "
-                        "Excel or LibreOffice and save it, or paste the values"
-                    )
-                    % {"cell": cell.cell},
-                )
+                self.problem(key, cell.reason())
 
     def raw(self, key: str):
         return self.cells.get(key)
