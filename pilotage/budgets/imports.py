@@ -99,6 +99,11 @@ def _units_after_amounts(rows: list[SheetRow]) -> dict[int, str]:
     return found
 
 
+def _has_problems(row: SheetRow) -> bool:
+    """Whether this row has a problem (some are found as the sheet is read: a formula)."""
+    return any(error.record == row.record for error in row.errors)
+
+
 class _Lookups:
     """The records rows point at, read once."""
 
@@ -113,7 +118,6 @@ class _Lookups:
 
 def _line_values(row: SheetRow, known: _Lookups, seen: dict, units: dict) -> dict | None:
     """The fields of the line a row describes, or None when it has a problem (named)."""
-    problems_before = len(row.errors)
     code = row.text("code")
     if not code:
         row.problem("code", _("a line needs a code"))
@@ -174,7 +178,7 @@ def _line_values(row: SheetRow, known: _Lookups, seen: dict, units: dict) -> dic
     precision = row.decimal("precision")
     if row.text("parts") and total not in YES:
         row.problem("parts", _("only a declared total lists parts"))
-    if len(row.errors) > problems_before or amount is None:
+    if _has_problems(row) or amount is None:
         return None
     scale = UNITS[unit]
     return {

@@ -171,7 +171,7 @@ def upsert_changes(
     record = model.objects.filter(**lookup).first()
     if record is None:
         record = model(**lookup)
-        record_assign(record, values)
+        record_assign(record, values)  # every value, as stored
         record.full_clean()
         record.save()
         return record, "created", {}
@@ -190,11 +190,14 @@ def record_assign(record: models.Model, values: dict[str, Any]) -> dict[str, tup
     Values are compared after normalisation (a decimal to its field's places, None and ""
     on a text field, a related record by its key), and the normalised value is what is
     assigned: the audit trail then records no change that changes nothing
-    ("50.466900 → 50.4669", "166.00 → 166")."""
+    ("50.466900 → 50.4669", "166.00 → 166"). A record not yet saved gets every value."""
     changes = {}
     for name, value in values.items():
         field = _field(record, name)
         new = normalised(field, value)
+        if record._state.adding:
+            setattr(record, name, new)
+            continue
         if field is not None and field.many_to_one and field.attname != name:
             # A related record by its key: a new record has none to read yet.
             key = new.pk if isinstance(new, models.Model) else new

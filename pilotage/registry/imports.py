@@ -125,7 +125,13 @@ def _organisation_by_reference(reference: str) -> Organisation | None:
 
 def _validation_problems(row: SheetRow, error: ValidationError, columns: dict[str, str]) -> None:
     for field, messages in error.message_dict.items():
-        row.problem(columns.get(field, field), " ".join(messages))
+        # A check across fields is the row's, not one column's.
+        row.problem(columns.get(field, "" if field == "__all__" else field), " ".join(messages))
+
+
+def _has_problems(row: SheetRow) -> bool:
+    """Whether this row has a problem (some are found as the sheet is read: a formula)."""
+    return any(error.record == row.record for error in row.errors)
 
 
 def _shown_changes(changes: dict, columns: dict[str, str] | None = None) -> dict:
@@ -137,17 +143,17 @@ def _shown_changes(changes: dict, columns: dict[str, str] | None = None) -> dict
 
 
 def _enterprise_number(row: SheetRow) -> str:
-    """The number as written; a number cell of nine digits lost its leading 0 in Excel."""
+    """The number as written; a number cell lost its leading zeros in Excel."""
     cell = row.raw("enterprise_number")
-    if isinstance(cell, Number) and not cell.percent and len(row.text("enterprise_number")) == 9:
-        return "0" + row.text("enterprise_number")
-    return row.text("enterprise_number")
+    text = row.text("enterprise_number")
+    if isinstance(cell, Number) and not cell.percent and text.isdigit():
+        return text.zfill(10)
+    return text
 
 
 def _organisation_row(
     row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set
 ) -> None:
-    problems = len(row.errors)  # the file's problems so far: this row's come after
     number = None
     if row.text("enterprise_number"):
         try:
@@ -212,12 +218,13 @@ def _organisation_row(
             tags[taxonomy] = [terms[(taxonomy, code)] for code in codes if code not in unknown]
     organisation = existing or Organisation()
     changes = record_assign(organisation, values)
-    if existing is None or changes:
+    if not _has_problems(row) and (existing is None or changes):
+        # The model's checks, on what the row's cells gave without a problem.
         try:
             organisation.full_clean(validate_unique=False)
         except ValidationError as error:
             _validation_problems(row, error, {"description_fr": "description"})
-    if len(row.errors) > problems:
+    if _has_problems(row):
         return
     if existing is None or changes:
         organisation.save()
@@ -246,7 +253,6 @@ def _organisation_row(
 
 
 def _person_row(row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set) -> None:
-    problems = len(row.errors)  # the file's problems so far: this row's come after
     code = row.text("code")
     if not code:
         row.problem("code", _("a code is needed"))
@@ -264,7 +270,7 @@ def _person_row(row: SheetRow, terms: dict, seen: dict, report: ImportReport, to
     kind = row.text("affiliation") or AffiliationKind.CONTACT
     if kind not in AffiliationKind.values:
         row.problem("affiliation", _("%(text)r is not employee or contact") % {"text": kind})
-    if len(row.errors) > problems:
+    if _has_problems(row):
         return
     existing = Person.objects.filter(code=code).first()
     person = existing or Person(code=code)
@@ -301,7 +307,6 @@ def _person_row(row: SheetRow, terms: dict, seen: dict, report: ImportReport, to
 def _relation_row(
     row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set
 ) -> None:
-    problems = len(row.errors)  # the file's problems so far: this row's come after
     organisation = _organisation_by_reference(row.text("organisation"))
     if organisation is None:
         row.problem(
@@ -332,7 +337,7 @@ def _relation_row(
                 "model": model._meta.verbose_name, "reference": reference
             })  # fmt: skip
     start, end, amount = row.date("start_date"), row.date("end_date"), row.decimal("amount")
-    if len(row.errors) > problems:
+    if _has_problems(row):
         return
     key = {"organisation": organisation, "kind": kind, target_field: target, "start_date": start}
     existing = Relation.objects.filter(**key).first()
