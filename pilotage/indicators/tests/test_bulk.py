@@ -54,7 +54,7 @@ def test_every_bad_row_is_reported_and_nothing_written(tmp_path):
         "indicator,period_start,period_end,value\n"
         "A,2026-01-01,2026-03-31,1\n"
         "NOPE,2026-01-01,2026-03-31,1\n"
-        "A,31/03/2026,2026-03-31,1\n"
+        "A,31/02/2026,2026-03-31,1\n"
         "A,2026-04-01,2026-06-30,douze\n"
         "A,2026-01-01,2026-03-31,2\n",
     )
