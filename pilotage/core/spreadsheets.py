@@ -30,6 +30,8 @@ LANGUAGES = ("fr", "nl", "de", "en")
 DELIMITERS = (";", ",", "\t")
 # How far down a title block may push the header.
 HEADER_SEARCH_ROWS = 30
+# The first bytes of an Excel 97-2003 (.xls) file.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Excel keeps 15 significant digits: more are the binary float's noise, not the value.
 EXCEL_DIGITS = 15
 
@@ -134,7 +136,7 @@ def read_number(text: str, *, decimal_mark: str | None = None) -> Number | None:
 def _strip(text: str) -> tuple[str, bool]:
     """The digits, marks and sign of a written number (grouping spaces checked and
     removed), and whether it ends with a percent sign."""
-    text = text.strip()
+    text = text.strip().replace("\u2212", "-")  # the minus sign of typeset numbers
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
@@ -183,11 +185,15 @@ def language_decimal_mark(language: str | None = None) -> str:
 
 
 def written(value: Decimal | None, language: str | None = None) -> str:
-    """A number written the way `read_number` reads it back in this language: no
-    thousands separator, the language's decimal mark, no trailing zeros (5000000,5)."""
+    """A number written the way `read_number` reads it back in this language, whatever
+    the file around it: no thousands separator, the language's decimal mark, no trailing
+    zeros (5000000,5), except a fourth decimal where three after one to three digits
+    would read as thousands too (1.234 is written "1,2340", never "1,234")."""
     if value is None:
         return ""
     text = plain(value)
+    if "." in text and _could_group(text, "."):
+        text += "0"
     return text.replace(".", ",") if language_decimal_mark(language) == "," else text
 
 
@@ -318,19 +324,28 @@ class Table:
     epoch: int = 1900
     decimal_mark: str | None = None
     errors: list[DataError] = field(default_factory=list)
+    _records: list[SheetRow] | None = field(default=None, init=False, repr=False)
 
     def close(self) -> None:
         """Release the file a streamed table reads (nothing to do for one in memory)."""
 
     def records(self) -> Iterator[SheetRow]:
-        for number, cells in self.rows:
-            yield SheetRow(self, number, cells)
+        """The data rows to check. A table in memory builds them once, so asking again
+        gives the same rows and reports each cell's problem once; a streamed table reads
+        its file once."""
+        if not isinstance(self.rows, list):
+            return (SheetRow(self, number, cells) for number, cells in self.rows)
+        if self._records is None:
+            self._records = [SheetRow(self, number, cells) for number, cells in self.rows]
+        return iter(self._records)
 
     def settle_decimal_mark(self, rows: list[SheetRow], keys: Iterable[str]) -> None:
-        """The file's decimal mark, from the numbers that show one without doubt; when
+        """The file's decimal mark, from the numbers written as text that show one
+        without doubt (an XLSX's typed numbers have none to show, and need none); when
         they disagree or none shows one, ambiguous numbers are refused."""
         if self.decimal_mark is not None:
             return
+        keys = tuple(keys)
         marks = {
             decimal_mark_of(cell)
             for row in rows
@@ -421,11 +436,21 @@ def read_table(
     DataFileError when no header is found, naming the columns looked for."""
     if not content:
         raise DataFileError([DataError(name, "", _("the file is empty"))])
+    if content[:8] == OLE2:
+        raise DataFileError(
+            [DataError(name, "", _("an Excel 97-2003 file (.xls): save it as .xlsx or CSV"))]
+        )
     if name.lower().endswith((".xlsx", ".xlsm")) or content[:4] == b"PK\x03\x04":
         table = _xlsx_table(name, content, wanted, sheet)
-    else:
-        table = _csv_table(name, iter(_decoded_lines(name, content, notes := [])), wanted)
-        table.notes[:0] = notes
+        try:
+            table.rows = list(table.rows)
+        finally:
+            table.close()  # all read: closing again later does nothing
+        return table
+    text, encoding = decoded(content)
+    table = _csv_table(name, io.StringIO(text, newline=""), wanted)
+    if note := encoding_note(encoding):
+        table.notes.insert(0, note)
     table.rows = list(table.rows)
     return table
 
@@ -490,26 +515,20 @@ def encoding_note(encoding: str) -> str:
     return _("The file was read as %(encoding)s (not UTF-8).") % {"encoding": label}
 
 
-def _decoded_lines(name: str, content: bytes, notes: list[str]) -> list[str]:
-    text, encoding = decoded(content)
-    if note := encoding_note(encoding):
-        notes.append(note)
-    return text.splitlines(keepends=True)
-
-
 def _header_match(
     name: str, sheet: str, number: int, cells: list[str], wanted: dict[str, Column]
 ) -> list[str] | None:
     """The header's keys when these cells are the header, else None. A row naming two or
     more of the wanted columns is the header: a required one missing is then refused by
     name, rather than the header searched further down."""
-    names = {name: spec.key for spec in wanted.values() for name in spec.names()}
+    names = {label: spec.key for spec in wanted.values() for label in spec.names()}
     keys = [names.get(_folded(cell), str(cell or "").strip()) for cell in cells]
     known = {key for key in keys if key in wanted}
     missing = [spec for spec in wanted.values() if spec.required and spec.key not in known]
     if not missing and known:
         while keys and not keys[-1]:
             keys.pop()  # trailing empty columns
+        _refuse_twice(name, sheet, number, cells, keys, wanted)
         return keys
     if len(known) >= min(2, len(wanted)) and missing:
         raise DataFileError(
@@ -524,6 +543,44 @@ def _header_match(
             for spec in missing
         )
     return None
+
+
+def _refuse_twice(
+    name: str, sheet: str, number: int, cells: list, keys: list[str], wanted: dict[str, Column]
+) -> None:
+    """A header naming a column twice is refused: which of the two to read is a guess."""
+    first: dict[str, int] = {}
+    errors = []
+    for index, key in enumerate(keys):
+        if not key:
+            continue
+        same = key if key in wanted else _folded(key)
+        if same not in first:
+            first[same] = index
+            continue
+        errors.append(
+            DataError(
+                name,
+                _("row %(number)d") % {"number": number},
+                _("the header names this column twice, in columns %(first)s and %(second)s")
+                % {"first": column_letter(first[same]), "second": column_letter(index)},
+                key,
+                sheet=sheet,
+                value=str(cells[index]).strip(),
+            )
+        )
+    if errors:
+        raise DataFileError(errors)
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet's letter of a column counted from 0: A, Z, AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _no_header(name: str, sheet: str, wanted: dict[str, Column], first: list) -> DataFileError:
@@ -576,29 +633,33 @@ def _csv_table(name: str, lines: Iterator[str], wanted: dict[str, Column]) -> Ta
 
 
 def _csv_rows(table: Table, lines: Iterator[str], delimiter: str, header_row: int):
-    reader = csv.reader(lines, delimiter=delimiter)
+    # Numbered by record, as a spreadsheet shows them: a quoted cell over two lines is
+    # one row, a blank line is a row of its own.
     width = len(table.keys)
-    number = header_row
-    for cells in reader:
-        number = header_row + reader.line_num
-        if not any(cell.strip() for cell in cells):
+    join = "".join
+    for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), header_row + 1):
+        if not join(cells).strip():
             continue
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-            table.errors.append(
-                DataError(
-                    table.file,
-                    _("row %(number)d") % {"number": number},
-                    _("a value beyond the last column of the header"),
-                    value=next(cell for cell in cells[width:] if cell.strip()),
+        if len(cells) > width:
+            if join(cells[width:]).strip():
+                index = next(i for i in range(width, len(cells)) if cells[i].strip())
+                table.errors.append(
+                    DataError(
+                        table.file,
+                        _("row %(number)d") % {"number": number},
+                        _("a value beyond the last column of the header (column %(column)s)")
+                        % {"column": column_letter(index)},
+                        sheet=table.sheet,
+                        value=cells[index].strip(),
+                    )
                 )
-            )
-        yield number, cells[:width]
+            cells = cells[:width]
+        yield number, cells
 
 
 def _xlsx_table(name: str, content, wanted: dict[str, Column], only: str | None) -> Table:
     """`content` is the file's bytes or its path."""
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
 
     try:
         source = (lambda: io.BytesIO(content)) if isinstance(content, bytes) else (lambda: content)
@@ -630,11 +691,16 @@ def _xlsx_table(name: str, content, wanted: dict[str, Column], only: str | None)
                 table.notes.append(
                     _("The data were read from the sheet %(sheet)s.") % {"sheet": title}
                 )
+            if number > 1:
+                table.notes.append(
+                    _("The header is on row %(row)d; the rows above it are not read.")
+                    % {"row": number}
+                )
             width = len(keys)
-            letters = [get_column_letter(index + 1) for index in range(width)]
+            letters = [column_letter(index) for index in range(width)]
             table.rows = _xlsx_rows(values[title], formulas[title], number, width, letters)
-            # XLSX numbers are typed: no decimal mark to settle.
-            table.decimal_mark = "."
+            # Typed numbers need no decimal mark; numbers stored as text are settled
+            # like a CSV's (see `Table.settle_decimal_mark`).
             table.close = lambda: (values.close(), formulas.close())
             return table
     raise _no_header(name, order[0] if order else "", wanted, first)
