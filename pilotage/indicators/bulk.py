@@ -84,27 +84,17 @@ _CHECKED_MEASURES = (Measure.BOOLEAN, Measure.TEXT)
 
 
 class _Reportable:
-    """The indicators this user may report (typed-in only), by code: id and measure."""
+    """The indicators this user may report (typed-in only), by code: id, measure and unit
+    (the French one, the reference: no query may run while the rows stream in)."""
 
     def __init__(self, actor):
         queryset = Indicator.objects.filter(formula={})
         if not is_steering(actor):
             queryset = queryset.filter(action__lead_id=actor.organisation_id, action__isnull=False)
         self.by_code = {
-            code: (pk, measure)
-            for code, pk, measure in queryset.values_list("code", "pk", "measure")
+            code: (pk, measure, unit or "")
+            for code, pk, measure, unit in queryset.values_list("code", "pk", "measure", "unit_fr")
         }
-        self._units: dict[int, str] | None = None
-
-    def unit(self, indicator_id: int) -> str:
-        """An indicator's unit, read only when a percentage needs it."""
-        if self._units is None:
-            self._units = dict(
-                Indicator.objects.filter(
-                    pk__in=[pk for pk, _m in self.by_code.values()]
-                ).values_list("pk", "unit")
-            )
-        return self._units.get(indicator_id, "")
 
 
 class _Checked:
@@ -263,7 +253,7 @@ class _Checked:
             try:
                 value = number_for_unit(
                     read,
-                    unit=self.reportable.unit(known[0]),
+                    unit=known[2],
                     percentage=known[1] == Measure.PERCENTAGE,
                 )
             except CellError as error:
