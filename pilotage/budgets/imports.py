@@ -269,7 +269,7 @@ def budget_lines_import(*, actor, name: str, content: bytes, dry_run: bool = Fal
             report.add(row.record, line.code, status, changes)
         if errors or dry_run:
             transaction.set_rollback(True)  # the checks ran on real writes; none stays
-        elif report["created"] or report["updated"]:
+        elif report.count("created") or report.count("updated"):
             changed(ChangeKind.LABEL)  # the public pages show them
     if errors:
         raise DataFileError(errors)

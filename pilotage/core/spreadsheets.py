@@ -782,9 +782,6 @@ class ImportReport:
     def counts(self) -> dict[str, int]:
         return {key: self.count(key) for key in ("created", "updated", "unchanged")}
 
-    def __getitem__(self, action: str) -> int:
-        return self.count(action)
-
 
 def no_data(table: Table) -> DataFileError:
     """An upload without a data row is refused: "0 values" is never a success."""

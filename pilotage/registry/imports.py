@@ -383,7 +383,7 @@ def registry_import(
             ROWS[kind](row, terms, seen, report, touched)
         if errors or dry_run:
             transaction.set_rollback(True)  # the checks ran on real writes; none stays
-        elif report["created"] or report["updated"]:
+        elif report.count("created") or report.count("updated"):
             registry_changed(touched)
             changed(ChangeKind.LABEL)  # the public pages show them
     if errors:

@@ -848,7 +848,7 @@ def test_the_report_counts_its_rows():
     report.add("row 6", "E", "empty")
 
     assert report.counts == {"created": 2, "updated": 1, "unchanged": 1}
-    assert report["empty"] == 1
+    assert report.count("empty") == 1
     assert report.rows[1].changes == {"value": ("3", "4")}
     assert report.rows[0].changes == {}
 
@@ -858,7 +858,7 @@ def test_a_bulk_report_counts_by_its_totals():
     report.add("row 2", "A", "created")
 
     assert report.counts == {"created": 999_000, "updated": 1_000, "unchanged": 0}
-    assert report["created"] == 999_000
+    assert report.count("created") == 999_000
 
 
 def test_a_file_with_a_header_and_no_data_row_is_refused():

@@ -222,7 +222,7 @@ def test_yes_no_text_and_percentage_values_go_through_an_upload_and_back(
         header=WIDE,
     )
 
-    assert stats["created"] == 3
+    assert stats.count("created") == 3
     stored = {o.indicator.code: o for o in Observation.objects.select_related("indicator")}
     assert stored["OWN-YN"].value == 1
     assert (stored["OWN-TXT"].text_value, stored["OWN-TXT"].value) == (
