@@ -77,7 +77,7 @@ COLUMNS = columns(
 MAX_ERRORS = 200
 # What the observation table holds: 16 digits before the point, 4 after.
 _PLAIN = re.compile(r"-?\d{1,16}\Z")
-_DOTTED = re.compile(r"-?(\d{1,16})\.(\d{1,4})\Z")
+_DECIMAL = re.compile(r"-?(\d{1,16})([.,])(\d{1,4})\Z")
 STAGING_BATCH = 5000
 # Values these measures take are checked one by one (0 or 1, no text).
 _CHECKED_MEASURES = (Measure.BOOLEAN, Measure.TEXT)
@@ -132,7 +132,7 @@ class _Checked:
         )
         at_comment = keys.index("comment") if "comment" in keys else None
         by_code, dates, errors = self.reportable.by_code, self.dates, self.errors
-        plain_number, dotted_number = _PLAIN.match, _DOTTED.match
+        plain_number, decimal_number = _PLAIN.match, _DECIMAL.match
         typed = bool(self.table.sheet)  # XLSX cells: numbers, dates, missing formulas
         for number, cells in self.table.rows:
             if len(cells) < width:
@@ -158,18 +158,21 @@ class _Checked:
                 end = self._date(number, "period_end", cells[at_end])
             if start and end and end < start:
                 self.problem(number, "period_end", end, _("the period ends before it starts"))
-            value = cells[at_value]
+            value, decimal = cells[at_value], None
             if (
                 typed
                 or (known is not None and known[1] in _CHECKED_MEASURES)
                 or not (
                     plain_number(value)
-                    or ((dotted := dotted_number(value)) and not _could_group(dotted))
+                    or ((decimal := decimal_number(value)) and not _could_group(decimal))
                 )
             ):
                 value = self._number(number, value, known)
-            elif "." in value:
-                self.marks.add(".")
+            elif decimal is not None:
+                mark = decimal.group(2)
+                self.marks.add(mark)
+                if mark == ",":
+                    value = value.replace(",", ".")
             if typed:
                 for index, cell in enumerate(cells):
                     if isinstance(cell, Missing):
@@ -209,9 +212,9 @@ class _Checked:
             text = cell.strip()
             if _PLAIN.match(text):
                 value = text
-            elif (dotted := _DOTTED.match(text)) and not _could_group(dotted):
-                self.marks.add(".")
-                value = text
+            elif (decimal := _DECIMAL.match(text)) and not _could_group(decimal):
+                self.marks.add(decimal.group(2))
+                value = text.replace(",", ".")
             else:
                 value = self._slow_number(number, text)
                 if isinstance(value, Ambiguous):
@@ -278,8 +281,8 @@ def _row_number(record: str) -> int:
     return int(digits) if digits else 0
 
 
-def _could_group(dotted: re.Match) -> bool:
-    whole, fraction = dotted.group(1), dotted.group(2)
+def _could_group(decimal: re.Match) -> bool:
+    whole, fraction = decimal.group(1), decimal.group(3)
     return len(fraction) == 3 and len(whole) <= 3 and whole[0] != "0"
 
 

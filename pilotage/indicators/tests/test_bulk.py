@@ -136,6 +136,7 @@ def workbook_bytes(build) -> bytes:
 def test_excel_csv_semicolon_in_windows_1252_with_a_title_block_and_decimal_commas(tmp_path):
     IndicatorFactory(code="LEVÉES")
     IndicatorFactory(code="B")
+    IndicatorFactory(code="C")
     text = (
         "Valeurs du premier trimestre;;;;\r\n"
         "\r\n"
@@ -143,15 +144,16 @@ def test_excel_csv_semicolon_in_windows_1252_with_a_title_block_and_decimal_comm
         "LEVÉES;01/01/2026;31/03/2026;1.234;reçu;;\r\n"
         "\r\n"
         "B;2026-01-01;46112;12,5;;;\r\n"
+        "C;2026-01-01;2026-03-31;7;;;\r\n"
     )
     path = write_bytes(tmp_path, "valeurs.csv", text.encode("cp1252"))
 
     report = observations_import(actor=SteeringFactory(), name="valeurs.csv", path=path)
 
     # "12,5" shows the decimal comma, so "1.234" is a thousand two hundred and thirty-four.
-    assert stored() == {("LEVÉES", *Q1): D("1234"), ("B", *Q1): D("12.5")}
+    assert stored() == {("LEVÉES", *Q1): D("1234"), ("B", *Q1): D("12.5"), ("C", *Q1): D("7")}
     assert Observation.objects.get(indicator__code="LEVÉES").comment == "reçu"
-    assert report.counts == {"created": 2, "updated": 0, "unchanged": 0}
+    assert report.counts == {"created": 3, "updated": 0, "unchanged": 0}
     assert any("Windows-1252" in note for note in report.notes)
     assert any("row 3" in note for note in report.notes)
 
