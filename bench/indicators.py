@@ -1,6 +1,6 @@
 """Benchmark of the indicators engine at the scale issue 3 names.
 
-    make bench                     # 10,000 actions x 5 indicators x 40 quarters, 1M imported
+    make bench                     # 10,000 actions x 5 indicators x 40 quarters
     make bench ARGS="--quick"      # a tenth of that, to try the script
 
 It needs PostgreSQL (COPY is the baseline): DATABASE_URL, or by default the local
@@ -11,8 +11,7 @@ emptied at each run. It prints, side by side in one run:
    beside one pass of NumPy over the same values (the floor: fetch them, find each
    indicator's latest); then one value published through the services, timed from its
    commit until its indicator's and its action's pages show it (the aim: under 50 ms);
-2. the import of N observations from CSV, every row validated, against PostgreSQL's COPY
-   of the same file into a bare table (the physical floor).
+(The bulk import of values has its own benchmark, bench/imports.py.)
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -274,11 +272,10 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=10_000)
     parser.add_argument("--indicators-per-action", type=int, default=5)
     parser.add_argument("--quarters", type=int, default=40)
-    parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="a tenth of the scale")
     args = parser.parse_args()
     if args.quick:
-        args.actions, args.import_rows = args.actions // 10, args.import_rows // 10
+        args.actions = args.actions // 10
 
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -291,8 +288,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from pilotage.indicators.bulk import observations_import_csv
-
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     values = args.actions * args.indicators_per_action * args.quarters
@@ -304,42 +299,6 @@ def main() -> None:
     generation, world = timed(generate, args.actions, args.indicators_per_action, args.quarters)
     print(f"generated in {generation:.1f} s (COPY)\n")
     read_model_figures(world)
-
-    rng = random.Random(7)
-    per_indicator = max(1, args.import_rows // len(world["indicators"]))
-    future = list(quarters(args.quarters + per_indicator))[args.quarters :]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "observations.csv"
-        rows = 0
-        with path.open("w", encoding="utf-8") as out:
-            out.write("indicator,period_start,period_end,value,comment\n")
-            for indicator in world["indicators"]:
-                for start, end in future:
-                    if rows == args.import_rows:
-                        break
-                    out.write(f"{indicator.code},{start},{end},{rng.randint(0, 5000)}.5,\n")
-                    rows += 1
-        imported, count = timed(
-            observations_import_csv, actor=world["steering"], name=path.name, path=path
-        )
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS bench_bare")
-            cursor.execute(
-                "CREATE TABLE bench_bare (indicator text, period_start date, period_end date, "
-                "value numeric, comment text)"
-            )
-            started = time.perf_counter()
-            with (
-                path.open("rb") as source,
-                cursor.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
-            ):
-                for chunk in iter(lambda: source.read(1 << 20), b""):
-                    copy.write(chunk)
-            floor = time.perf_counter() - started
-    print(f"2. Import of {count:,} observations from CSV")
-    print(f"   Pilotage, every row validated {imported:8.2f} s  ({count / imported:,.0f} rows/s)")
-    print(f"   COPY into a bare table        {floor:8.2f} s  ({count / floor:,.0f} rows/s)")
-    print(f"   ratio Pilotage / COPY         {imported / floor:8.2f} x  (aim: within 3 x)")
 
 
 if __name__ == "__main__":
