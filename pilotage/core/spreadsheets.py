@@ -698,7 +698,9 @@ def _xlsx_table(name: str, content, wanted: dict[str, Column], only: str | None)
                 )
             width = len(keys)
             letters = [column_letter(index) for index in range(width)]
-            table.rows = _xlsx_rows(values[title], formulas[title], number, width, letters)
+            # The formulas are read beside the values only where the sheet has any.
+            written = formulas[title] if _has_formulas(values[title]) else None
+            table.rows = _xlsx_rows(values[title], written, number, width, letters)
             # Typed numbers need no decimal mark; numbers stored as text are settled
             # like a CSV's (see `Table.settle_decimal_mark`).
             table.close = lambda: (values.close(), formulas.close())
@@ -706,10 +708,30 @@ def _xlsx_table(name: str, content, wanted: dict[str, Column], only: str | None)
     raise _no_header(name, order[0] if order else "", wanted, first)
 
 
+def _has_formulas(sheet) -> bool:
+    """Whether a sheet's XML holds a formula (<f>): read through once, without parsing.
+    When openpyxl's internals are not as expected, assume it does."""
+    try:
+        stream = sheet.parent._archive.open(sheet._worksheet_path)
+    except (AttributeError, KeyError):
+        return True
+    with stream:
+        tail = b""
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            if re.search(rb"<(?:\w+:)?f[ >/]", tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
 def _xlsx_rows(values, formulas, header_row: int, width: int, letters: list[str]):
+    if formulas is None:
+        written_rows = iter(lambda: (), None)  # no formula anywhere: an endless "none"
+    else:
+        written_rows = formulas.iter_rows(min_row=header_row + 1, max_col=width, values_only=True)
     pairs = zip(
         values.iter_rows(min_row=header_row + 1, max_col=width),
-        formulas.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
+        written_rows,
         strict=False,
     )
     for number, (cells, written) in enumerate(pairs, start=header_row + 1):
