@@ -74,6 +74,22 @@ class Ambiguous(CellError):
         )
 
 
+# A text a spreadsheet would take for a formula, written with a quote before it (see
+# `quoted`): the quote is ours, not the person's.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def quoted(text: str) -> str:
+    """A text to write into a CSV we hand out: one that starts like a formula gets a quote
+    before it, so no spreadsheet runs it (formula injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unquoted(text: str) -> str:
+    """A text as read back: the quote `quoted` put before a formula-like text removed."""
+    return text[1:] if text[:1] == "'" and text[1:2] in "=+-@\t\r" and text[1:2] else text
+
+
 def plain(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros: 5000000.5, 45, 0.125."""
     text = f"{value:f}"
@@ -253,10 +269,20 @@ def read_date(value, *, epoch: int = 1900) -> datetime.date | None:
     raise CellError(_("%(text)s is not a date (write 2026-07-01 or 01/07/2026)") % {"text": text})
 
 
+# Excel's serials from 1927 to 2173: a smaller number is a year or a count, not a date.
+SERIALS = (10000, 100000)
+
+
 def _serial(number: Decimal, epoch: int, text: str) -> datetime.date:
     # Excel's serials: days since its epoch (the time of day is a fraction, dropped).
-    if not 1 <= number < 2958466:
-        raise CellError(_("%(text)s is not a date") % {"text": text})
+    if number == int(number) and 1000 <= number <= 9999:
+        raise CellError(
+            _("%(text)s is a year, not a date (write 2026-07-01 or 01/07/2026)") % {"text": text}
+        )
+    if not SERIALS[0] <= number < SERIALS[1]:
+        raise CellError(
+            _("%(text)s is not a date (write 2026-07-01 or 01/07/2026)") % {"text": text}
+        )
     return EPOCHS[epoch] + datetime.timedelta(days=int(number))
 
 
@@ -378,7 +404,7 @@ class SheetRow:
             return ""
         if isinstance(cell, datetime.date):
             return cell.isoformat()[:10]
-        return str(cell).strip()
+        return unquoted(str(cell).strip())
 
     def problem(self, key: str, reason: str, value=None) -> None:
         shown = self.text(key) if value is None else str(value)
@@ -447,7 +473,10 @@ def read_table(
         finally:
             table.close()  # all read: closing again later does nothing
         return table
-    text, encoding = decoded(content)
+    try:
+        text, encoding = decoded(content)
+    except MixedEncoding as error:
+        raise mixed_encoding_error(name, error) from error
     table = _csv_table(name, io.StringIO(text, newline=""), wanted)
     if note := encoding_note(encoding):
         table.notes.insert(0, note)
@@ -462,7 +491,10 @@ def open_table(name: str, path, wanted: dict[str, Column]) -> Table:
         head = raw.read(4)
     if name.lower().endswith((".xlsx", ".xlsm")) or head == b"PK\x03\x04":
         return _xlsx_table(name, path, wanted, None)
-    encoding = file_encoding(path)
+    try:
+        encoding = file_encoding(path)
+    except MixedEncoding as error:
+        raise mixed_encoding_error(name, error) from error
     source = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed by the table)
     try:
         table = _csv_table(name, source, wanted)
@@ -479,15 +511,24 @@ def file_encoding(path) -> str:
     """The encoding of a CSV file on disk, read through once in chunks (see `decoded`)."""
     import codecs
 
-    decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as raw:
+        if raw.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return "utf-16"
+        raw.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        lines, beyond_ascii = 0, False
         try:
             for chunk in iter(lambda: raw.read(1 << 20), b""):
                 decoder.decode(chunk)
+                lines += chunk.count(b"\n")
+                beyond_ascii = beyond_ascii or not chunk.isascii()
             decoder.decode(b"", final=True)
             return "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as error:
+            if beyond_ascii:
+                raise MixedEncoding(lines + 1) from error
+            # The bytes of this chunk before the one that fails (a sequence is <= 4).
+            _refuse_mixed(chunk[: max(0, error.start - 3)], lines)
         raw.seek(0)
         try:
             for chunk in iter(lambda: raw.read(1 << 20), b""):
@@ -497,10 +538,26 @@ def file_encoding(path) -> str:
             return "latin-1"
 
 
+class MixedEncoding(Exception):
+    """A file mostly in UTF-8 with a line that is not: read either way, some text would
+    be garbled ("Ã©" for "é"), so it is refused, naming the line."""
+
+    def __init__(self, line: int):
+        self.line = line
+
+
 def decoded(content: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was read in: UTF-8 (with or without
-    BOM), else Windows-1252 (Excel's "CSV (semicolon)" on Windows), else Latin-1."""
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    """The text of a CSV file and the encoding it was read in: UTF-16 when it starts with
+    its byte order mark (Excel's "Unicode text"), UTF-8 (with or without BOM), else
+    Windows-1252 (Excel's "CSV (semicolon)" on Windows), else Latin-1. A file that mixes
+    UTF-8 with another encoding raises MixedEncoding."""
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return content.decode("utf-16"), "utf-16"
+    try:
+        return content.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as error:
+        _refuse_mixed(content[: error.start], 0)
+    for encoding in ("cp1252", "latin-1"):
         try:
             return content.decode(encoding), encoding
         except UnicodeDecodeError:
@@ -508,10 +565,32 @@ def decoded(content: bytes) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes every byte")
 
 
+def _refuse_mixed(good: bytes, lines_before: int) -> None:
+    """`good` decoded as UTF-8 up to the first byte that does not: if it holds letters
+    beyond ASCII, they were UTF-8, and the file mixes encodings."""
+    if not good.isascii():
+        raise MixedEncoding(lines_before + good.count(b"\n") + 1)
+
+
+def mixed_encoding_error(name: str, error: MixedEncoding) -> DataFileError:
+    return DataFileError(
+        [
+            DataError(
+                name,
+                _("row %(number)d") % {"number": error.line},
+                _(
+                    "this line is not in UTF-8 while the lines above are: save the whole "
+                    "file again as CSV UTF-8"
+                ),
+            )
+        ]
+    )
+
+
 def encoding_note(encoding: str) -> str:
     if encoding == "utf-8-sig":
         return ""
-    label = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}[encoding]
+    label = {"cp1252": "Windows-1252", "latin-1": "Latin-1", "utf-16": "UTF-16"}[encoding]
     return _("The file was read as %(encoding)s (not UTF-8).") % {"encoding": label}
 
 
@@ -614,7 +693,18 @@ def _csv_table(name: str, lines: Iterator[str], wanted: dict[str, Column]) -> Ta
         if not line.strip():
             continue
         # The delimiter is the one that splits this line into the most known columns.
-        split = [next(csv.reader([line], delimiter=d), []) for d in DELIMITERS]
+        try:
+            split = [next(csv.reader([line], delimiter=d), []) for d in DELIMITERS]
+        except csv.Error as error:
+            raise DataFileError(
+                [
+                    DataError(
+                        name,
+                        _("row %(number)d") % {"number": number},
+                        _("this line cannot be read: %(error)s") % {"error": error},
+                    )
+                ]
+            ) from error
         first = first or split[0]
         best = max(split, key=lambda cells: sum(_folded(cell) in labels for cell in cells))
         keys = _header_match(name, "", number, best, wanted)
@@ -637,9 +727,21 @@ def _csv_rows(table: Table, lines: Iterator[str], delimiter: str, header_row: in
     # one row, a blank line is a row of its own.
     width = len(table.keys)
     join = "".join
-    for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), header_row + 1):
-        if not join(cells).strip():
+    reader = _guarded(table, csv.reader(lines, delimiter=delimiter), header_row)
+    for number, cells in enumerate(reader, header_row + 1):
+        joined = join(cells)
+        if not joined.strip():
             continue
+        if "\x00" in joined:  # Python's csv takes it; no database would
+            raise DataFileError(
+                [
+                    DataError(
+                        table.file,
+                        _("row %(number)d") % {"number": number},
+                        _("this line holds a NUL byte: is it a text file?"),
+                    )
+                ]
+            )
         if len(cells) > width:
             if join(cells[width:]).strip():
                 index = next(i for i in range(width, len(cells)) if cells[i].strip())
@@ -657,8 +759,70 @@ def _csv_rows(table: Table, lines: Iterator[str], delimiter: str, header_row: in
         yield number, cells
 
 
+def _guarded(table: Table, reader, header_row: int):
+    """The csv module's rows; a line it cannot read (a NUL byte, a cell over its size
+    limit) refuses the file, naming the row."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise DataFileError(
+                [
+                    DataError(
+                        table.file,
+                        _("row %(number)d") % {"number": header_row + reader.line_num},
+                        _("this line cannot be read: %(error)s") % {"error": error},
+                    )
+                ]
+            ) from error
+
+
+# A workbook opening to more than this is refused before it is read (a zip bomb).
+MAX_XLSX_BYTES = 1 << 30
+
+
 def _xlsx_table(name: str, content, wanted: dict[str, Column], only: str | None) -> Table:
-    """`content` is the file's bytes or its path."""
+    """`content` is the file's bytes or its path. A broken workbook (bad XML, a damaged
+    archive, one that opens to more than MAX_XLSX_BYTES) is refused, never a crash."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content) as z:
+            size = sum(member.file_size for member in z.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise _unreadable(name, error) from error
+    if size > MAX_XLSX_BYTES:
+        raise _unreadable(
+            name, _("it opens to more than %(size)d MB") % {"size": MAX_XLSX_BYTES >> 20}
+        )
+    try:
+        table = _xlsx_table_read(name, content, wanted, only)
+    except DataFileError:
+        raise
+    except Exception as error:  # openpyxl and its XML parser raise many kinds
+        raise _unreadable(name, error) from error
+    table.rows = _xlsx_guarded(name, table.rows)
+    return table
+
+
+def _unreadable(name: str, error) -> DataFileError:
+    return DataFileError(
+        [DataError(name, "", _("not a readable XLSX file: %(error)s") % {"error": error})]
+    )
+
+
+def _xlsx_guarded(name: str, rows):
+    try:
+        yield from rows
+    except DataFileError:
+        raise
+    except Exception as error:  # a damaged sheet found while reading it
+        raise _unreadable(name, error) from error
+
+
+def _xlsx_table_read(name: str, content, wanted: dict[str, Column], only: str | None) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -678,6 +842,8 @@ def _xlsx_table(name: str, content, wanted: dict[str, Column], only: str | None)
     for title in order:
         if title not in names:
             break
+        if not hasattr(values[title], "iter_rows"):
+            continue  # a chart sheet
         head = list(values[title].iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
         for number, cells in enumerate(head, start=1):
             texts = ["" if c is None else str(c) for c in cells]

@@ -26,9 +26,10 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pilotage.accounts.permissions import is_steering
+from pilotage.accounts.permissions import is_partner_editor, is_steering
 from pilotage.core.audit import acting_as
 from pilotage.core.datafiles import DataError, DataFileError
+from pilotage.core.permissions import require
 from pilotage.core.spreadsheets import (
     Ambiguous,
     CellError,
@@ -45,6 +46,7 @@ from pilotage.core.spreadsheets import (
     plain,
     read_date,
     read_number,
+    unquoted,
 )
 from pilotage.indicators.models import (
     Indicator,
@@ -88,6 +90,10 @@ class _Reportable:
     (the French one, the reference: no query may run while the rows stream in)."""
 
     def __init__(self, actor):
+        require(
+            is_steering(actor) or is_partner_editor(actor),
+            _("Only action owners and steering staff report values."),
+        )
         queryset = Indicator.objects.filter(formula={})
         if not is_steering(actor):
             queryset = queryset.filter(action__lead_id=actor.organisation_id, action__isnull=False)
@@ -218,10 +224,13 @@ class _Checked:
             else:
                 value = self._slow_number(number, text)
                 if isinstance(value, Ambiguous):
-                    return value
-        else:
+                    return self._ambiguous(number, text, value, known)
+        elif isinstance(cell, Number | Missing):
             value = cell
-        if value is None:
+        else:  # Excel made a date of "1/7", or a time: not a number
+            self.problem(number, "value", cell, _("a date, where a number is expected"))
+            return None
+        if value is None or isinstance(value, Missing):
             return None  # reported
         if isinstance(value, Number):
             value = self._resolved(number, value, known)
@@ -250,6 +259,36 @@ class _Checked:
             self.problem(number, "value", text, str(error))
             return None
         return read
+
+    def _ambiguous(self, number: int, text: str, value: Ambiguous, known):
+        """A number the file's decimal mark settles still has to suit its indicator."""
+        if known is None:
+            return value
+        if known[1] in _CHECKED_MEASURES:
+            reason = (
+                _("a text indicator: report it in a campaign")
+                if known[1] == Measure.TEXT
+                else _("a yes or no: 1 or 0")
+            )
+            self.problem(number, "value", text, reason)
+            return None
+        if text.endswith("%"):
+            try:
+                number_for_unit(
+                    Number(Decimal(0), percent=True),
+                    unit=known[2],
+                    percentage=known[1] == Measure.PERCENTAGE,
+                )
+            except CellError:
+                self.problem(
+                    number,
+                    "value",
+                    text,
+                    _("%(text)s is a percentage, but this indicator is measured in %(unit)s")
+                    % {"text": text, "unit": known[2] or _("units")},
+                )
+                return None
+        return value
 
     def _resolved(self, number: int, read: Number, known) -> str | None:
         if known is not None:
@@ -287,7 +326,7 @@ def _could_group(decimal: re.Match) -> bool:
 
 
 def _text(cell) -> str:
-    return "" if cell is None else str(cell).strip()
+    return "" if cell is None else unquoted(str(cell).strip())
 
 
 @transaction.atomic

@@ -29,9 +29,11 @@ from pilotage.core.spreadsheets import (
     number_for_unit,
     open_table,
     plain,
+    quoted,
     read_date,
     read_number,
     read_table,
+    unquoted,
     written,
 )
 
@@ -311,7 +313,9 @@ def test_an_excel_serial_in_the_1904_system():
         ("31/02/2026", "31/02/2026 is not a day of the calendar"),
         ("2026-13-01", "2026-13-01 is not a day of the calendar"),
         ("July 1st", "July 1st is not a date (write 2026-07-01 or 01/07/2026)"),
-        ("0", "0 is not a date"),
+        ("0", "0 is not a date (write 2026-07-01 or 01/07/2026)"),
+        ("2026", "2026 is a year, not a date (write 2026-07-01 or 01/07/2026)"),
+        ("365", "365 is not a date (write 2026-07-01 or 01/07/2026)"),
     ],
 )
 def test_what_is_not_a_date_is_refused_with_the_reason(text, reason):
@@ -868,3 +872,56 @@ def test_a_file_with_a_header_and_no_data_row_is_refused():
     assert [str(e) for e in no_data(table).errors] == [
         "q3.csv: the file has a header on row 2 but no data row under it"
     ]
+
+
+# --- files that must be refused, never a crash -----------------------------------------
+
+
+def refused(content: bytes, name: str = "file.csv") -> list[DataError]:
+    with pytest.raises(DataFileError) as caught:
+        read_table(name, content, WANTED)
+    return caught.value.errors
+
+
+def test_a_nul_byte_or_a_huge_cell_names_its_row():
+    (nul,) = refused(b"indicator;period_start;value\nA;2026-07-01;1\nB\x00;2026-07-01;2\n")
+    assert nul.record == "row 3"
+    (huge,) = refused(b"indicator;period_start;value\nA;2026-07-01;" + b"9" * 200_000 + b"\n")
+    assert huge.record == "row 2"
+
+
+def test_a_file_mixing_utf8_with_windows_1252_is_refused_naming_the_line():
+    content = "indicator;period_start;value\nDÉJÀ;2026-07-01;1\n".encode()
+    content += "ÉTÉ;2026-07-01;2\n".encode("cp1252")
+    (error,) = refused(content)
+    assert error.record == "row 3" and "UTF-8" in error.reason
+
+
+def test_a_utf16_file_from_excel_unicode_text_is_read():
+    text = "indicator\tperiod_start\tvalue\nÉTÉ\t2026-07-01\t1\n"
+    table = read_table("file.txt", text.encode("utf-16"), WANTED)
+    assert [row.text("indicator") for row in table.records()] == ["ÉTÉ"]
+    assert any("UTF-16" in note for note in table.notes)
+
+
+def test_a_damaged_workbook_and_a_chart_sheet():
+    good = xlsx_bytes(data_workbook(["A", JULY_1, 1]))
+    (error,) = refused(good[: len(good) // 2], "broken.xlsx")
+    assert "XLSX" in error.reason
+
+    workbook = data_workbook(["A", JULY_1, 1])
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.add_data(Reference(workbook["Données"], min_col=3, min_row=1, max_row=2))
+    workbook.create_chartsheet("Graphique", 0).add_chart(chart)
+    workbook.active = 0
+    table = read_table("chart.xlsx", xlsx_bytes(workbook), WANTED)
+    assert [row.text("indicator") for row in table.records()] == ["A"]
+
+
+def test_a_formula_like_text_we_quoted_reads_back_as_written():
+    assert quoted("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert quoted("-5 %") == "'-5 %" and quoted("plain") == "plain"
+    assert unquoted(quoted("=HYPERLINK(1)")) == "=HYPERLINK(1)"
+    assert unquoted("'tis") == "'tis"

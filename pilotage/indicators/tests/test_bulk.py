@@ -333,3 +333,52 @@ def test_the_command_checks_then_imports(tmp_path, capsys):
 
     call_command("values_import", str(path), actor=steering.email)
     assert stored() == {("A", *Q1): D(7)}
+
+
+def test_an_ambiguous_number_still_suits_its_indicator(tmp_path):
+    from pilotage.indicators.models import Measure
+
+    IndicatorFactory(code="FLAG", measure=Measure.BOOLEAN)
+    IndicatorFactory(code="COUNT", unit="entreprises")
+    path = write(
+        tmp_path,
+        "indicator;period_start;period_end;value\n"
+        "FLAG;2026-01-01;2026-03-31;1.000\n"
+        "COUNT;2026-01-01;2026-03-31;1.234 %\n"
+        "COUNT;2026-04-01;2026-06-30;12,5\n",
+    )
+    with pytest.raises(DataFileError) as caught:
+        observations_import(actor=SteeringFactory(), name="values.csv", path=path)
+
+    assert [(e.record, e.value) for e in caught.value.errors] == [
+        ("row 2", "1.000"),
+        ("row 3", "1.234 %"),
+    ]
+    assert "percentage" in caught.value.errors[1].reason
+    assert not Observation.objects.exists()
+
+
+def test_a_date_excel_made_in_the_value_column_is_refused(tmp_path):
+    IndicatorFactory(code="A")
+
+    def build(workbook):
+        sheet = workbook.active
+        sheet.append(["indicator", "period_start", "period_end", "value"])
+        sheet.append(["A", *Q1, datetime.date(2026, 7, 1)])
+
+    path = write_bytes(tmp_path, "values.xlsx", workbook_bytes(build))
+    with pytest.raises(DataFileError, match="a date, where a number is expected"):
+        observations_import(actor=SteeringFactory(), name="values.xlsx", path=path)
+    assert not Observation.objects.exists()
+
+
+def test_only_action_owners_and_steering_staff_import_values(tmp_path):
+    from django.core.exceptions import PermissionDenied
+
+    from pilotage.accounts.tests.factories import UserFactory
+
+    IndicatorFactory(code="A")
+    path = write(tmp_path, "indicator,period_start,period_end,value\nA,2026-01-01,2026-03-31,1\n")
+    with pytest.raises(PermissionDenied):
+        observations_import(actor=UserFactory(), name="values.csv", path=path)
+    assert not Observation.objects.exists()
