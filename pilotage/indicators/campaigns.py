@@ -35,6 +35,7 @@ from pilotage.core.audit import acting_as
 from pilotage.core.datafiles import DataError, DataFileError
 from pilotage.core.permissions import require
 from pilotage.core.spreadsheets import (
+    EXCEL_DIGITS,
     LANGUAGES,
     CellError,
     Column,
@@ -43,7 +44,6 @@ from pilotage.core.spreadsheets import (
     Number,
     SheetRow,
     columns,
-    decimal_mark_of,
     no_data,
     number_for_unit,
     plain,
@@ -375,13 +375,24 @@ def _shown_value(indicator: Indicator, observation: Observation | None):
     return observation.value
 
 
-def _written(value: Decimal, language: str) -> str:
-    """A number as the template writes it: `written`, with a fourth decimal when the text
-    would otherwise read both ways ("1,234" is written "1,2340")."""
-    text = written(value, language)
-    if ("," in text or "." in text) and decimal_mark_of(text) is None:
-        text += "0"
-    return text
+# What a spreadsheet would run as a formula when a text cell starts with it.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _runnable(text: str) -> bool:
+    """Whether Excel or LibreOffice could read this text as a formula: it starts with
+    = + - @, or with a tab or a line break (spreadsheets trim those, then evaluate)."""
+    return text[:1] in ("\t", "\r", "\n") or text.lstrip()[:1] in FORMULA_START
+
+
+def _csv_text(text: str) -> str:
+    """A text of the CSV template that no spreadsheet runs: its leading white space
+    dropped (the reader drops it too), and a quote before = + - @, which the reader
+    takes off again ("'=1+1" reads back "=1+1")."""
+    if not _runnable(text):
+        return text
+    text = text.lstrip()
+    return "'" + text if text[:1] in FORMULA_START else text
 
 
 def template_csv(
@@ -394,14 +405,16 @@ def template_csv(
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header)
+    writer.writerow([_csv_text(label) for label in header])
     for _item, row in rows:
         writer.writerow(
             [
-                _written(value, language)
+                written(value, language)
                 if isinstance(value, Decimal)
                 else value.isoformat()
                 if isinstance(value, datetime.date)
+                else _csv_text(value)
+                if isinstance(value, str)
                 else ("" if value is None else value)
                 for value in row
             ]
@@ -413,42 +426,76 @@ def template_xlsx(
     campaign: ReportingCampaign, items: list[DueItem], language: str | None = None
 ) -> bytes:
     """The template as a workbook: typed numbers and dates; an indicator in percent shows
-    its value as a percentage (45 %), the way a partner types it."""
-    header, rows = template_rows(campaign, items, _language(language))
+    its value as a percentage (45 %), the way a partner types it. Every text is a text
+    cell, never a formula (a title "=HYPERLINK(...)" stays text), and a number Excel
+    would round (more than 15 significant digits) is written as text, which the reader
+    reads exactly."""
+    language = _language(language)
+    header, rows = template_rows(campaign, items, language)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "".join("-" if c in "[]:*?/\\" else c for c in campaign.code)[:31] or "data"
     sheet.append(header)
+    _as_text(sheet[1])
     value_column = COLUMNS.index("value")
     for item, row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([_cell(value, language) for value in row])
         cells = sheet[sheet.max_row]
         for index in (COLUMNS.index("period_start"), COLUMNS.index("period_end")):
             cells[index].number_format = "DD/MM/YYYY"
         value = row[value_column]
         if isinstance(value, Decimal) and _in_percent(item.indicator):
-            cells[value_column].value = _cell(value / 100)
-            cells[value_column].number_format = "0%" if value == int(value) else "0.00##%"
+            if _exact_in_excel(value / 100):
+                cells[value_column].value = _cell(value / 100, language)
+                cells[value_column].number_format = "0%" if value == int(value) else "0.00##%"
+            else:
+                cells[value_column].value = f"{written(value, language)} %"
+        _as_text(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _cell(value):
+def _as_text(cells) -> None:
+    """Text cells stay text: openpyxl would write "=..." as a formula. One a spreadsheet
+    could still run on editing is marked with a leading quote (Excel's quotePrefix),
+    which is a style, not part of the value read back."""
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if _runnable(cell.value) or _number_text(cell.value):
+                cell.quotePrefix = True
+
+
+def _number_text(text: str) -> bool:
+    return bool(text) and text.lstrip("-")[:1].isdigit()
+
+
+def _exact_in_excel(value: Decimal) -> bool:
+    """Whether Excel keeps this number exactly: 15 significant digits at most."""
+    return len(Decimal(plain(value)).as_tuple().digits) <= EXCEL_DIGITS
+
+
+def _cell(value, language: str):
     if isinstance(value, Decimal):
+        if not _exact_in_excel(value):
+            return written(value, language)
         return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 
 @dataclass
 class _Plan:
-    """One row checked: what it gives, and what it will do to the stored value."""
+    """One row checked: what it gives, and what it will do to the stored value.
+
+    `numbers` holds the numbers the row gives: an empty cell, or a column the file does
+    not have, keeps what is stored; so does a comment of None (no comment column)."""
 
     row: SheetRow
     item: DueItem
-    numbers: dict[str, Decimal | None]
-    text: str
-    comment: str
+    numbers: dict[str, Decimal]
+    text: str | None
+    comment: str | None
     breakdown: dict[Term, Decimal]
     action: str = "empty"
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -578,13 +625,17 @@ def _row_plan(
             )
     item = due[code]
     indicator = item.indicator
+    given = set(row.table.keys)
     # A text indicator's text goes in the value column; every other value is a number.
-    text = row.text("value") if indicator.measure == Measure.TEXT else ""
-    numbers: dict[str, Decimal | None] = {}
-    if indicator.measure != Measure.TEXT:
-        numbers["value"] = _for_indicator(row, "value", indicator)
-    numbers["numerator"] = row.decimal("numerator")
-    numbers["denominator"] = row.decimal("denominator")
+    is_text = indicator.measure == Measure.TEXT
+    text = row.text("value") if is_text and "value" in given else None
+    numbers: dict[str, Decimal] = {}
+    if not is_text and "value" in given:
+        numbers["value"] = _kept(row, "value", _for_indicator(row, "value", indicator))
+    for key in ("numerator", "denominator"):
+        if key in given:
+            numbers[key] = _kept(row, key, row.decimal(key))
+    numbers = {key: number for key, number in numbers.items() if number is not None}
     breakdown = {}
     for key in breakdown_keys:
         if not row.text(key):
@@ -593,7 +644,7 @@ def _row_plan(
         if term is None:
             row.problem(key, _("unknown term"))
             continue
-        part = _for_indicator(row, key, indicator)
+        part = _kept(row, key, _for_indicator(row, key, indicator))
         if part is not None:
             breakdown[term] = part
     value = numbers.get("value")
@@ -603,10 +654,28 @@ def _row_plan(
             _("the parts add up to %(parts)s, not to %(total)s")
             % {"parts": plain(sum(breakdown.values())), "total": plain(value)},
         )
-    for column, reason in _measure_problems(indicator, numbers, text, breakdown):
+    numerator, denominator = numbers.get("numerator"), numbers.get("denominator")
+    if value is not None and numerator is not None and denominator:
+        ratio = services.ratio_value(numerator, denominator)
+        if ratio != _normal(value):
+            row.problem(
+                "value",
+                _(
+                    "%(value)s is not what the numerator and denominator give "
+                    "(%(numerator)s / %(denominator)s = %(ratio)s): correct one or the other"
+                )
+                % {
+                    "value": plain(value),
+                    "numerator": plain(numerator),
+                    "denominator": plain(denominator),
+                    "ratio": plain(ratio),
+                },
+            )
+    for column, reason in _measure_problems(indicator, numbers, text or "", breakdown):
         row.problem(column, reason)
-    plan = _Plan(row, item, numbers, text, row.text("comment"), breakdown)
-    if value is None and numbers["numerator"] is None and not text:
+    comment = row.text("comment") if "comment" in given else None
+    plan = _Plan(row, item, numbers, text, comment, breakdown)
+    if value is None and numerator is None and not text:
         return plan  # empty: the row gives nothing
     plan.changes = _changes(plan)
     if item.observation is None:
@@ -634,6 +703,22 @@ def _for_indicator(row: SheetRow, key: str, indicator: Indicator) -> Decimal | N
         return None
 
 
+def _kept(row: SheetRow, key: str, number: Decimal | None) -> Decimal | None:
+    """A number the model keeps as given: more decimal places than its four are refused
+    (1.23456 is not 1.2346), before any comparison; trailing zeros are no places."""
+    if number is None:
+        return None
+    exponent = Decimal(plain(number)).as_tuple().exponent
+    if isinstance(exponent, int) and exponent < PLACES.as_tuple().exponent:
+        row.problem(
+            key,
+            _("%(value)s has more than %(places)d decimal places: values are kept to %(places)d")
+            % {"value": row.text(key) or plain(number), "places": -PLACES.as_tuple().exponent},
+        )
+        return None
+    return number
+
+
 def _normal(value):
     """A value as stored: a number to the model's four decimal places, a text stripped."""
     if isinstance(value, Decimal):
@@ -649,21 +734,35 @@ def _shown(value) -> str:
 
 
 def _changes(plan: _Plan) -> dict[str, tuple[str, str]]:
-    """{column: (before, after)} for what the row changes, compared as stored."""
+    """{column: (before, after)} for what the row changes, compared as stored: what the
+    file does not give is kept, as `services.observation_record` keeps it."""
     observation, indicator = plan.item.observation, plan.item.indicator
-    after: dict[str, object] = {"comment": plan.comment}
-    before: dict[str, object] = {"comment": observation.comment if observation else ""}
+    after: dict[str, object] = {}
+    before: dict[str, object] = {}
+    if plan.comment is not None:
+        after["comment"] = plan.comment
+        before["comment"] = observation.comment if observation else ""
     if indicator.measure == Measure.TEXT:
-        after["value"] = plan.text
-        before["value"] = observation.text_value if observation else ""
+        if plan.text is not None:
+            after["value"] = plan.text
+            before["value"] = observation.text_value if observation else ""
     else:
-        if plan.numbers.get("numerator") is None:  # else the value follows from the ratio
-            after["value"] = plan.numbers.get("value")
+        if plan.numbers.get("numerator") is None and "value" in plan.numbers:
+            # else the value follows from the ratio
+            after["value"] = plan.numbers["value"]
             before["value"] = observation.value if observation else None
-        for column in ("numerator", "denominator"):
+        ratio = services.ratio_fields(
+            observation,
+            plan.numbers.get("value", services.KEEP),
+            plan.numbers.get("numerator", services.KEEP),
+            plan.numbers.get("denominator", services.KEEP),
+        )
+        for column, given in zip(("numerator", "denominator"), ratio, strict=True):
             stored = getattr(observation, column) if observation else None
-            if stored is not None or plan.numbers.get(column) is not None:
-                after[column], before[column] = plan.numbers.get(column), stored
+            if given is services.KEEP:
+                continue
+            if stored is not None or given is not None:
+                after[column], before[column] = given, stored
     if plan.breakdown:
         stored_parts = _parts(observation)
         given = {_term_column(term): value for term, value in plan.breakdown.items()}
@@ -677,20 +776,21 @@ def _changes(plan: _Plan) -> dict[str, tuple[str, str]]:
 
 
 def _write(actor, campaign: ReportingCampaign, plan: _Plan) -> None:
-    """Record and submit one row's value; what only the model refuses is a problem of the
-    row, still named by its column."""
+    """Record and submit one row's value, passing only what the file gives; what only
+    the model refuses is a problem of the row, still named by its column."""
+    given: dict[str, object] = dict(plan.numbers)
+    if plan.text is not None:
+        given["text_value"] = plan.text
+    if plan.comment is not None:
+        given["comment"] = plan.comment
     try:
         observation = services.observation_record(
             actor=actor,
             indicator=plan.item.indicator,
             period_start=campaign.period_start,
             period_end=campaign.period_end,
-            value=plan.numbers.get("value"),
-            numerator=plan.numbers.get("numerator"),
-            denominator=plan.numbers.get("denominator"),
-            text_value=plan.text,
-            comment=plan.comment,
             breakdown=plan.breakdown or None,
+            **given,
         )
         services.observation_transition(actor=actor, observation=observation, transition="submit")
     except ValidationError as error:

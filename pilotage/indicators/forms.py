@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.core import uploads
@@ -10,14 +12,35 @@ from pilotage.core.spreadsheets import (
     CellError,
     language_decimal_mark,
     number_for_unit,
+    plain,
     read_number,
     written,
 )
 from pilotage.indicators.models import AMOUNT, Aggregation, Indicator, Measure, Observation
 
+# The largest upload read (a template of thousands of rows is a few hundred kB); the
+# setting PILOTAGE_UPLOAD_MAX_BYTES overrides it.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+
+def upload_max_bytes() -> int:
+    return getattr(settings, "PILOTAGE_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
+
 
 class UploadForm(uploads.UploadForm):
     file = forms.FileField(label=_("Completed template (CSV or XLSX)"), required=False)
+
+    def clean_file(self):
+        """A file over the limit is refused by its size, before its content is read."""
+        upload = self.cleaned_data.get("file")
+        limit = upload_max_bytes()
+        if upload is not None and upload.size > limit:
+            raise ValidationError(
+                _("This file is %(size)s; an upload is at most %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+                code="too_big",
+            )
+        return upload
 
 
 class LocalisedNumberField(forms.CharField):
@@ -40,9 +63,12 @@ class LocalisedNumberField(forms.CharField):
             return None
         try:
             number = read_number(text, decimal_mark=language_decimal_mark())
-            return number_for_unit(number, unit=self.unit, percentage=self.percentage)
+            value = number_for_unit(number, unit=self.unit, percentage=self.percentage)
         except CellError as error:
             raise ValidationError(str(error), code="invalid") from error
+        # Trailing zeros are no decimal places: "1,23450" is 1.2345 (the validator
+        # refuses 1.23456, which the model would round).
+        return Decimal(plain(value))
 
     def prepare_value(self, value):
         # A stored number is shown the way this field reads it back (5000000,5, never

@@ -8,7 +8,7 @@ validated or published value is locked: nobody changes it without reopening it f
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
 from pilotage.core.revisions import ChangeKind, changed
+from pilotage.core.spreadsheets import plain
 from pilotage.indicators.models import (
     Indicator,
     Observation,
@@ -103,6 +104,72 @@ def target_delete(*, actor, target: Target) -> None:
     changed(ChangeKind.INDICATOR, [target.indicator_id])
 
 
+class _Keep:
+    """The default of `observation_record`'s fields: keep what is stored."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+def ratio_value(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """The percentage a numerator and a denominator give, as the model stores it."""
+    ratio = numerator * 100 / denominator
+    try:
+        return ratio.quantize(Decimal(1).scaleb(-4))
+    except InvalidOperation:  # more digits than the model keeps: it refuses the value
+        return ratio
+
+
+def ratio_kept(observation: Observation | None, value: Decimal | None) -> bool:
+    """Whether a stored numerator and denominator still give `value`: a value typed
+    directly that they do not give replaces them (they are cleared)."""
+    if observation is None or observation.numerator is None or not observation.denominator:
+        return False
+    if value is None:
+        return False
+    try:
+        return ratio_value(observation.numerator, observation.denominator) == value.quantize(
+            Decimal(1).scaleb(-4)
+        )
+    except InvalidOperation:  # more digits than the model keeps: it refuses the value
+        return False
+
+
+def ratio_fields(observation: Observation | None, value, numerator, denominator) -> tuple:
+    """The numerator and denominator to store (KEEP: as stored): a value given without
+    a numerator clears a stored ratio that no longer gives it, and a denominator goes
+    with its numerator."""
+    stored_numerator = observation.numerator if observation is not None else None
+    stored_denominator = observation.denominator if observation is not None else None
+    if (
+        value is not KEEP
+        and numerator is KEEP
+        and stored_numerator is not None
+        and not ratio_kept(observation, value)
+    ):
+        numerator = None
+    if numerator is None and denominator is KEEP and stored_denominator is not None:
+        denominator = None
+    return numerator, denominator
+
+
+def parts_refusal(observation: Observation | None, value: Decimal | None) -> str | None:
+    """Why a new value cannot be stored over a breakdown it no longer equals, when no
+    new breakdown is given; None when the stored parts (if any) still add up."""
+    if observation is None or observation.pk is None or value is None:
+        return None
+    parts = list(observation.parts.values_list("value", flat=True))
+    if not parts or sum(parts, Decimal(0)) == value:
+        return None
+    return _(
+        "The stored breakdown adds up to %(parts)s, not to %(total)s: give the new "
+        "breakdown too (the breakdown columns of the template)."
+    ) % {"parts": plain(sum(parts, Decimal(0))), "total": plain(value)}
+
+
 @transaction.atomic
 def observation_record(
     *,
@@ -110,15 +177,20 @@ def observation_record(
     indicator: Indicator,
     period_start: datetime.date,
     period_end: datetime.date,
-    value: Decimal | None = None,
-    numerator: Decimal | None = None,
-    denominator: Decimal | None = None,
-    text_value: str = "",
-    comment: str = "",
-    evidence_url: str = "",
+    value: Decimal | _Keep | None = KEEP,
+    numerator: Decimal | _Keep | None = KEEP,
+    denominator: Decimal | _Keep | None = KEEP,
+    text_value: str | _Keep = KEEP,
+    comment: str | _Keep = KEEP,
+    evidence_url: str | _Keep = KEEP,
     breakdown: dict[Term, Decimal] | None = None,
 ) -> Observation:
-    """Record (or correct, while still a draft or submitted) a value for a period."""
+    """Record (or correct, while still a draft or submitted) a value for a period.
+
+    A field not given (KEEP) keeps what is stored, or is empty on a new value. A value
+    given without a numerator clears a stored numerator and denominator that no longer
+    give it; a value the stored breakdown no longer adds up to is refused unless a new
+    `breakdown` is given (parts are data: never dropped nor left inconsistent)."""
     require(can_report(actor, indicator), _("You may not report this indicator."))
     observation = Observation.objects.filter(
         indicator=indicator, period_start=period_start, period_end=period_end
@@ -129,16 +201,26 @@ def observation_record(
         )
     elif observation.state in LOCKED_STATES:
         raise PeriodLocked(observation)
-    observation.value = value
-    observation.numerator = numerator
-    observation.denominator = denominator
-    observation.text_value = text_value
-    observation.comment = comment
-    observation.evidence_url = evidence_url
+    given = {
+        "value": value,
+        "numerator": numerator,
+        "denominator": denominator,
+        "text_value": text_value,
+        "comment": comment,
+        "evidence_url": evidence_url,
+    }
+    given["numerator"], given["denominator"] = ratio_fields(
+        observation, value, numerator, denominator
+    )
+    for name, field_value in given.items():
+        if field_value is not KEEP:
+            setattr(observation, name, field_value)
     observation.reported_by = actor
     observation.state = State.DRAFT
     with acting_as(actor):
         observation.full_clean()
+        if breakdown is None and (reason := parts_refusal(observation, observation.value)):
+            raise ValidationError({"value": reason}, code="breakdown")
         observation.save()
         if breakdown is not None:
             _breakdown_set(observation, breakdown)
