@@ -20,11 +20,13 @@ import datetime
 import hashlib
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from pilotage.accounts.permissions import is_partner_editor, is_steering
 from pilotage.core.audit import acting_as
@@ -330,12 +332,18 @@ def _text(cell) -> str:
 
 
 @transaction.atomic
-def observations_import(*, actor, name: str, path, dry_run: bool = False) -> ImportReport:
+def observations_import(
+    *, actor, name: str, path, dry_run: bool = False, exclusive: bool = False
+) -> ImportReport:
     """Import the values of a CSV or XLSX file as submitted, all or nothing.
 
     Returns the report: how many values are (or, in a dry run, would be) created, changed
     or left alone, with a sample of the changes (before and after). Raises DataFileError
-    with every problem (up to 200), writing nothing."""
+    with every problem (up to 200), writing nothing.
+
+    `exclusive` (PostgreSQL, for an initial load of history): the observation table's
+    foreign keys are checked once for the whole table instead of once per row, which
+    locks the observations, the indicators and the accounts until the import ends."""
     digest = hashlib.sha256()
     with open(path, "rb") as raw:
         for chunk in iter(lambda: raw.read(1 << 20), b""):
@@ -361,11 +369,15 @@ def observations_import(*, actor, name: str, path, dry_run: bool = False) -> Imp
     if not errors and not dry_run:
         try:
             with transaction.atomic():
-                errors = _write(name, table, actor, report)
+                errors = _write(name, table, actor, report, exclusive=exclusive)
         except DatabaseError as error:
-            if getattr(error.__cause__, "sqlstate", None) != "21000":  # cardinality
+            state = getattr(error.__cause__, "sqlstate", None)
+            if state == "21000":  # cardinality: the same key twice
+                errors = _duplicates(name, table)
+            elif state in _EXCLUSIVE_REFUSED:
+                errors = [DataError(name, "", str(_EXCLUSIVE_REFUSED[state]))]
+            else:
                 raise
-            errors = _duplicates(name, table)
     if errors:
         raise DataFileError(errors[:MAX_ERRORS])
     if dry_run:
@@ -545,7 +557,43 @@ def _locked(name, table, cursor, join, locked) -> list[DataError]:
     ]
 
 
-def _write(name: str, table: Table, actor, report: ImportReport) -> list[DataError]:
+# Why an exclusive import could not take the table (lock_not_available,
+# insufficient_privilege); nothing was written.
+_EXCLUSIVE_REFUSED = {
+    "55P03": _lazy("the observations are in use: try again, or import without --exclusive"),
+    "42501": _lazy(
+        "the database account may not alter the observation table: import without --exclusive"
+    ),
+}
+
+
+@contextmanager
+def _foreign_keys_checked_once(cursor, table: str):
+    """PostgreSQL's advice for a bulk load ("Populating a Database"): drop the table's
+    foreign keys, write the rows, add the keys back and validate each in one join,
+    instead of one lookup per row and key at commit. All in the import's transaction."""
+    # Checks still pending from earlier writes of the transaction would forbid the ALTER.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET LOCAL lock_timeout = '5s'")
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f'",
+        [table],
+    )
+    keys = cursor.fetchall()
+    for key, _definition in keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{key}"')
+    cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    yield
+    for key, definition in keys:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key}" {definition} NOT VALID')
+        cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{key}"')
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _write(
+    name: str, table: Table, actor, report: ImportReport, *, exclusive: bool = False
+) -> list[DataError]:
     """One INSERT … ON CONFLICT: new values inserted, changed ones replaced, equal or
     locked ones left alone; locked ones that differ are then refused."""
     now = timezone.now()
@@ -572,13 +620,14 @@ def _write(name: str, table: Table, actor, report: ImportReport) -> list[DataErr
         if connection.vendor != "postgresql":
             cursor.execute(upsert, params)
             return []
-        cursor.execute(
-            f"WITH written AS ({upsert} RETURNING (xmax = 0) AS created) "  # noqa: S608
-            "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) "
-            "FROM written",
-            params,
-        )
-        created, updated = cursor.fetchone()
+        with _foreign_keys_checked_once(cursor, table_name) if exclusive else nullcontext():
+            cursor.execute(
+                f"WITH written AS ({upsert} RETURNING (xmax = 0) AS created) "  # noqa: S608
+                "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) "
+                "FROM written",
+                params,
+            )
+            created, updated = cursor.fetchone()
         cursor.execute(f"SELECT count(*) FROM {STAGING}")  # noqa: S608
         (staged,) = cursor.fetchone()
         # Rows not written were equal to what is stored, or locked: the locked ones that

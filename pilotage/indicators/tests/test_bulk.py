@@ -382,3 +382,27 @@ def test_only_action_owners_and_steering_staff_import_values(tmp_path):
     with pytest.raises(PermissionDenied):
         observations_import(actor=UserFactory(), name="values.csv", path=path)
     assert not Observation.objects.exists()
+
+
+def test_an_exclusive_import_keeps_the_foreign_keys_validated(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("checking foreign keys once is PostgreSQL's")
+    IndicatorFactory(code="A")
+    path = write(tmp_path, "indicator,period_start,period_end,value\nA,2026-01-01,2026-03-31,3\n")
+
+    observations_import(actor=SteeringFactory(), name="values.csv", path=path, exclusive=True)
+
+    assert stored() == {("A", *Q1): D(3)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = 'indicators_observation'::regclass AND contype = 'f' ORDER BY 1"
+        )
+        keys = cursor.fetchall()
+    assert [(definition.split(" REFERENCES ")[0], valid) for definition, valid in keys] == [
+        ("FOREIGN KEY (indicator_id)", True),
+        ("FOREIGN KEY (reported_by_id)", True),
+    ]
+    assert all("DEFERRABLE INITIALLY DEFERRED" in definition for definition, _valid in keys)

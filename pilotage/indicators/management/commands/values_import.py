@@ -19,14 +19,24 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--actor", required=True, help="e-mail of the account reporting")
         parser.add_argument("--dry-run", action="store_true", help="check and report only")
+        parser.add_argument(
+            "--exclusive",
+            action="store_true",
+            help="PostgreSQL, for a big first load: check the foreign keys once for the whole "
+            "table (faster), locking observations, indicators and accounts meanwhile",
+        )
 
-    def handle(self, *args, file, actor, dry_run, **options):
+    def handle(self, *args, file, actor, dry_run, exclusive, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No file {file}.")
         try:
             report = observations_import(
-                actor=command_actor(actor), name=path.name, path=path, dry_run=dry_run
+                actor=command_actor(actor),
+                name=path.name,
+                path=path,
+                dry_run=dry_run,
+                exclusive=exclusive,
             )
         except DataFileError as error:
             raise CommandError(problem_lines(error)) from error
