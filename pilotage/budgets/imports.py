@@ -11,13 +11,15 @@ action, label, year, source, flow (planned, revised, committed or paid; default
 planned), amount (as people write it: "1 234,5", "1.234,5", "1,5 M€"), unit (€, k€ or
 M€; default €, or the one written after the amount), total (yes/no: a declared total),
 precision (in the row's unit; default 0.01), document, parts (a declared total's parts,
-codes separated by `|`).
+codes separated by `|`). A column the file does not have is left as stored (a new line
+takes its default); a header that is no column is named in the report. An amount is
+never rounded: one with more than cents, once in euros, is refused.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +29,18 @@ from pilotage.accounts.permissions import is_steering
 from pilotage.budgets.loaders import UNITS
 from pilotage.budgets.models import BudgetLine, Flow
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError, record_assign, shown
+from pilotage.core.datafiles import (
+    NO,
+    YES,
+    DataError,
+    DataFileError,
+    ProblemRows,
+    decimal_problem,
+    plain_decimal,
+    record_assign,
+    shown,
+    unknown_columns_note,
+)
 from pilotage.core.permissions import require
 from pilotage.core.revisions import ChangeKind, changed
 from pilotage.core.spreadsheets import (
@@ -69,8 +82,6 @@ COLUMNS = columns(
     Column("document", {"fr": "document", "nl": "document", "de": "Dokument"}),
     Column("parts", {"fr": "parties", "nl": "delen", "de": "Teile", "en": "parts"}),
 )
-YES = {"yes", "oui", "ja", "true", "1"}
-NO = {"no", "non", "nee", "nein", "false", "0", ""}
 CENT = Decimal("0.01")
 # A unit written after the amount: "1 234,50 €", "1,5 M€", "250 k€", "12 EUR".
 _UNIT_AFTER = re.compile(r"^(?P<number>.*?)\s*(?P<unit>[kKM]?\s?(?:€|EUR))$")
@@ -99,15 +110,33 @@ def _units_after_amounts(rows: list[SheetRow]) -> dict[int, str]:
     return found
 
 
-def _has_problems(row: SheetRow) -> bool:
-    """Whether this row has a problem (some are found as the sheet is read: a formula)."""
-    return any(error.record == row.record for error in row.errors)
+def _euros(row: SheetRow, column: str, value: Decimal, unit: str) -> Decimal | None:
+    """`value` written in `unit`, in euros as the field keeps them; None, with the problem
+    named, when the field cannot keep it exactly (1,234567 k€ is 1234.567 €: refused,
+    never rounded)."""
+    with localcontext() as context:
+        context.prec = len(value.as_tuple().digits) + 10  # exact: scaling never rounds
+        euros = value * UNITS[unit]
+    problem = decimal_problem(BudgetLine._meta.get_field(column), euros)
+    if problem is None:
+        return euros
+    if unit != "€":
+        problem = _("%(written)s %(unit)s is %(euros)s €: %(problem)s") % {
+            "written": row.text(column),
+            "unit": unit,
+            "euros": plain_decimal(euros) if len(euros.as_tuple().digits) <= 40 else "…",
+            "problem": problem,
+        }
+    row.problem(column, problem)
+    return None
 
 
 class _Lookups:
     """The records rows point at, read once."""
 
-    def __init__(self):
+    def __init__(self, errors: list[DataError], codes: list[str]):
+        self.problems = ProblemRows(errors)
+        self.lines = {line.code: line for line in BudgetLine.objects.filter(code__in=codes)}
         self.strategies = {s.code: s for s in Strategy.objects.all()}
         self.nodes = {
             (n.strategy_id, n.code): n for n in StrategyNode.objects.only("pk", "code", "strategy")
@@ -116,8 +145,16 @@ class _Lookups:
         self.sources = {t.code: t for t in Term.objects.filter(taxonomy__code="funding-sources")}
 
 
-def _line_values(row: SheetRow, known: _Lookups, seen: dict, units: dict) -> dict | None:
-    """The fields of the line a row describes, or None when it has a problem (named)."""
+def _line_values(
+    row: SheetRow, known: _Lookups, seen: dict, units: dict, line: BudgetLine | None
+) -> dict | None:
+    """The fields of the line a row describes, or None when it has a problem (named).
+
+    Only the columns the file has are written: a file of codes and amounts changes the
+    amounts and leaves each line's label, year, flow or document as they are (a new line
+    takes the defaults). A node and an action are one place: either column moves the line.
+    """
+    given = row.table.keys.__contains__
     code = row.text("code")
     if not code:
         row.problem("code", _("a line needs a code"))
@@ -144,7 +181,9 @@ def _line_values(row: SheetRow, known: _Lookups, seen: dict, units: dict) -> dic
     source = known.sources.get(row.text("source"))
     if source is None:
         row.problem("source", _("unknown funding source %(code)r") % {"code": row.text("source")})
-    flow = row.text("flow") or Flow.PLANNED
+    # A new line, or a flow column, takes the row's flow (planned when empty).
+    new_flow = given("flow") or line is None
+    flow = (row.text("flow") or Flow.PLANNED) if new_flow else line.flow
     if flow not in Flow.values:
         row.problem(
             "flow",
@@ -164,42 +203,60 @@ def _line_values(row: SheetRow, known: _Lookups, seen: dict, units: dict) -> dic
     amount = row.decimal("amount")
     if amount is None and row.text("amount") == "":
         row.problem("amount", _("a line needs an amount"))
-    elif amount is not None and flow == Flow.PLANNED and amount < 0:
-        row.problem("amount", _("a planned amount cannot be negative"))
+    elif amount is not None:
+        amount = _euros(row, "amount", amount, unit)
+        if amount is not None and flow == Flow.PLANNED and amount < 0:
+            row.problem("amount", _("a planned amount cannot be negative"))
     year = None
     if row.text("year"):
-        if row.text("year").isdigit():
+        # [0-9], not isdigit(): "²" and other digits int() cannot read are no year.
+        if re.fullmatch(r"[0-9]{4}", row.text("year")):
             year = int(row.text("year"))
         else:
             row.problem("year", _("%(text)r is not a year") % {"text": row.text("year")})
     total = row.text("total").lower()
-    if total not in YES | NO:
+    if total and total not in YES | NO:
         row.problem("total", _("%(text)r is not yes or no") % {"text": row.text("total")})
+    if given("total"):
+        declared = total in YES
+    else:
+        declared = line.is_declared_total if line is not None else False
     precision = row.decimal("precision")
-    if row.text("parts") and total not in YES:
+    if precision is not None:
+        precision = _euros(row, "precision", precision, unit)
+    elif not row.text("precision") and (given("precision") or line is None):
+        precision = CENT * UNITS[unit]  # the row's unit's cent
+    if row.text("parts") and not declared:
         row.problem("parts", _("only a declared total lists parts"))
-    if _has_problems(row) or amount is None:
+    if row.record in known.problems or amount is None:
         return None
-    scale = UNITS[unit]
-    return {
+    values = {
         "strategy": strategy,
-        "node": node,
-        "action": action,
-        # The file's label is the French one, as the data files' first language.
-        "label_fr": row.text("label"),
-        "year": year,
         "source": source,
-        "flow": flow,
-        "amount": (amount * scale).quantize(CENT),
-        "is_declared_total": total in YES,
-        "precision": ((precision if precision is not None else CENT) * scale).quantize(CENT),
-        "document": row.text("document"),
+        "amount": amount,
     }
+    if given("node") or given("action"):
+        values |= {"node": node, "action": action}
+    if given("label"):
+        # The file's label is the French one, as the data files' first language.
+        values["label_fr"] = row.text("label")
+    if given("year"):
+        values["year"] = year
+    if given("flow"):
+        values["flow"] = flow
+    if given("total"):
+        values["is_declared_total"] = declared
+    if precision is not None:
+        values["precision"] = precision
+    if given("document"):
+        values["document"] = row.text("document")
+    return values
 
 
-def _line_write(row: SheetRow, code: str, values: dict) -> tuple[BudgetLine, str, dict] | None:
+def _line_write(
+    row: SheetRow, code: str, values: dict, line: BudgetLine | None
+) -> tuple[BudgetLine, str, dict] | None:
     """Create or change the line; saved only when a value really differs."""
-    line = BudgetLine.objects.filter(code=code).first()
     status = "created" if line is None else "updated"
     line = line or BudgetLine(code=code)
     published = line.amount if line.pk else None
@@ -234,18 +291,21 @@ def budget_lines_import(*, actor, name: str, content: bytes, dry_run: bool = Fal
         raise no_data(table)
     units = _units_after_amounts(rows)
     table.settle_decimal_mark(rows, ("amount", "precision"))
-    known = _Lookups()
     errors: list[DataError] = table.errors
+    known = _Lookups(errors, [row.text("code") for row in rows])
     report = ImportReport(name, dry_run=dry_run, notes=list(table.notes))
+    if note := unknown_columns_note(table.keys, COLUMNS):
+        report.notes.append(note)
     seen: dict[str, int] = {}
     planned: dict[str, list] = {}  # code: [row, line, status, changes]
     with transaction.atomic(), acting_as(actor):
         for row in rows:
-            values = _line_values(row, known, seen, units)
+            code = row.text("code")
+            line = known.lines.get(code) if code not in seen else None
+            values = _line_values(row, known, seen, units, line)
             if values is None:
                 continue
-            code = row.text("code")
-            written = _line_write(row, code, values)
+            written = _line_write(row, code, values, line)
             if written is not None:
                 planned[code] = [row, *written]
         # Once every line exists: the parts each declared total lists.

@@ -17,9 +17,14 @@ import yaml
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 LANGUAGES = ("fr", "nl", "de", "en")
+# A yes/no cell in any of the four languages, or as y/n, true/false, 1/0; an empty cell is
+# no answer (the importer decides what that means).
+YES = frozenset({"yes", "y", "oui", "ja", "true", "vrai", "waar", "wahr", "1"})
+NO = frozenset({"no", "n", "non", "nee", "nein", "false", "faux", "onwaar", "falsch", "0"})
 
 
 @dataclass(frozen=True)
@@ -214,8 +219,12 @@ def record_assign(record: models.Model, values: dict[str, Any]) -> dict[str, tup
 
 
 def normalised(field: models.Field | None, value: Any) -> Any:
-    """A value as `field` stores and reads it back: a decimal quantized to the field's
-    places, a text field's None as "" (unless the field keeps None), a text as text."""
+    """A value as `field` stores and reads it back: a decimal with the field's places, a
+    text field's None as "" (unless the field keeps None), a text as text.
+
+    A decimal the field cannot keep exactly (more places, or more digits, than it has) is
+    left as it is, never rounded: it then differs from what is stored, and `full_clean`
+    refuses it. Importers refuse it earlier, by name (`decimal_problem`)."""
     if field is None or isinstance(value, models.Model) or field.is_relation:
         return value
     if value is None or value == "":
@@ -223,12 +232,81 @@ def normalised(field: models.Field | None, value: Any) -> Any:
             return None
         return value if field.null else ""
     if isinstance(field, models.DecimalField):
-        value = field.to_python(value)
+        try:
+            value = field.to_python(value)
+        except DjangoValidationError:
+            return value  # full_clean names the problem
+        if decimal_problem(field, value) is not None:
+            return value
         return value.quantize(Decimal(1).scaleb(-field.decimal_places))
     try:
         return field.to_python(value)
     except DjangoValidationError:
         return value  # full_clean names the problem
+
+
+def decimal_problem(field: models.DecimalField, value: Decimal) -> str | None:
+    """Why `field` cannot keep `value` exactly, or None when it can.
+
+    Trailing zeros are no places ("1234.5600" fits two places); "1234.567" does not, and
+    is refused rather than rounded. Too many digits are refused before any arithmetic
+    (`quantize` fails beyond 28 digits)."""
+    if not value.is_finite():
+        return _("%(value)s is not a number") % {"value": value}
+    if value.is_zero():
+        return None
+    _sign, digits, exponent = value.as_tuple()
+    while exponent < 0 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    places = max(-exponent, 0)
+    whole = max(len(digits) + exponent, 0)
+    if places > field.decimal_places:
+        return _(
+            "%(value)s has %(places)d decimal places: at most %(most)d are kept (round it "
+            "in the file)"
+        ) % {"value": plain_decimal(value), "places": places, "most": field.decimal_places}
+    if whole > field.max_digits - field.decimal_places:
+        return _("%(value)s is too large: at most %(digits)d digits before the decimal mark") % {
+            "value": plain_decimal(value) if len(digits) <= 40 else f"{value:.6E}",
+            "digits": field.max_digits - field.decimal_places,
+        }
+    return None
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A decimal as written in a report: no exponent, no trailing zeros."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class ProblemRows:
+    """Which records of a file have a problem. Each error is looked at once, as it is
+    added, so asking for every row costs the errors once, not rows × errors.
+
+    Usage: `problems = ProblemRows(table.errors)`, then `row.record in problems`."""
+
+    def __init__(self, errors: list[DataError]):
+        self._errors, self._read, self._records = errors, 0, set()
+
+    def __contains__(self, record: str) -> bool:
+        if self._read < len(self._errors):
+            self._records.update(error.record for error in self._errors[self._read :])
+            self._read = len(self._errors)
+        return record in self._records
+
+
+def unknown_columns_note(
+    keys: Iterable[str], known: Iterable[str], *, prefixes: tuple[str, ...] = ()
+) -> str | None:
+    """A report's note naming the header cells that are no column the import reads: a
+    misspelt header ("libelé") is said, not silently ignored."""
+    known = set(known)
+    unknown = [key for key in keys if key and key not in known and not key.startswith(prefixes)]
+    if not unknown:
+        return None
+    return _("Columns not read (not a column this import knows): %(columns)s.") % {
+        "columns": ", ".join(repr(key) for key in unknown)
+    }
 
 
 def _field(record: models.Model, name: str) -> models.Field | None:
@@ -258,8 +336,7 @@ def shown(value: Any) -> str:
     if isinstance(value, models.Model):
         return str(getattr(value, "code", None) or value)
     if isinstance(value, Decimal):
-        text = f"{value:f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        return plain_decimal(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if hasattr(value, "isoformat"):

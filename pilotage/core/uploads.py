@@ -21,12 +21,32 @@ from django.utils.translation import gettext_lazy
 from pilotage.core.datafiles import DataError, DataFileError
 
 SESSION_KEY = "pilotage-checked-upload"
+# The largest spreadsheet the back-office pages take: a bigger one is refused by its size,
+# before it is read into memory (the command line imports any size). The campaign upload
+# can share it.
+UPLOAD_MAX = 10 * 1024 * 1024
 # A checked file bigger than this is not kept: it is uploaded again to be imported.
 KEEP_AT_MOST = 4 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV or XLSX file"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > UPLOAD_MAX:
+            raise forms.ValidationError(
+                _(
+                    "%(name)s is %(size)s MB: at most %(most)d MB can be uploaded here. "
+                    "Split the file, or import it from the command line."
+                )
+                % {
+                    "name": upload.name,
+                    "size": f"{upload.size / 1024 / 1024:.1f}",
+                    "most": UPLOAD_MAX // (1024 * 1024),
+                }
+            )
+        return upload
 
 
 @dataclass

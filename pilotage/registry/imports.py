@@ -19,6 +19,10 @@ Columns (a header row, any order; empty cells are empty values):
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +30,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from pilotage.core.audit import acting_as
-from pilotage.core.datafiles import DataError, DataFileError, record_assign, shown
+from pilotage.core.datafiles import (
+    NO,
+    YES,
+    DataError,
+    DataFileError,
+    ProblemRows,
+    decimal_problem,
+    record_assign,
+    shown,
+    unknown_columns_note,
+)
 from pilotage.core.permissions import require
 from pilotage.core.revisions import ChangeKind, changed
 from pilotage.core.spreadsheets import (
@@ -107,8 +121,6 @@ COLUMNS = {
     ),
 }
 NUMERIC = {"organisations": ("latitude", "longitude"), "relations": ("amount",)}
-YES = {"yes", "oui", "ja", "true", "1", "y"}
-NO = {"no", "non", "nee", "nein", "false", "0", "n", ""}
 
 
 def _organisation_by_reference(reference: str) -> Organisation | None:
@@ -129,9 +141,33 @@ def _validation_problems(row: SheetRow, error: ValidationError, columns: dict[st
         row.problem(columns.get(field, "" if field == "__all__" else field), " ".join(messages))
 
 
-def _has_problems(row: SheetRow) -> bool:
-    """Whether this row has a problem (some are found as the sheet is read: a formula)."""
-    return any(error.record == row.record for error in row.errors)
+@dataclass
+class _Run:
+    """What every row of one import reads and adds to."""
+
+    terms: dict
+    report: ImportReport
+    problems: ProblemRows
+    seen: dict = dataclasses.field(default_factory=dict)  # (column, value): the row that gave it
+    touched: set[int] = dataclasses.field(default_factory=set)
+
+
+def _decimal(row: SheetRow, column: str, model_field) -> Decimal | None:
+    """A number the field keeps exactly; one it would round, or too long, is refused."""
+    value = row.decimal(column)
+    if value is not None and (problem := decimal_problem(model_field, value)):
+        row.problem(column, problem)
+        return None
+    return value
+
+
+def _twice(row: SheetRow, run: _Run, column: str, value: str, reason: str) -> bool:
+    """Whether another row of the file gave the same `value` (named with both rows)."""
+    first = run.seen.setdefault((column, value), row.number)
+    if first == row.number:
+        return False
+    row.problem(column, reason % {"value": value, "row": first, "this": row.number})
+    return True
 
 
 def _shown_changes(changes: dict, columns: dict[str, str] | None = None) -> dict:
@@ -151,9 +187,59 @@ def _enterprise_number(row: SheetRow) -> str:
     return text
 
 
-def _organisation_row(
-    row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set
-) -> None:
+def _organisation_match(row: SheetRow, run: _Run, number: str | None) -> tuple:
+    """(the organisation the row describes or None for a new one, its code), or None when
+    it cannot be told without a guess (the problem named).
+
+    An organisation is found by its enterprise number, then by the code the row gives;
+    never by a code made up from the name: a new "CPAS" must not overwrite the one stored.
+    """
+    written = row.text("code")
+    by_number = Organisation.objects.filter(enterprise_number=number).first() if number else None
+    by_code = Organisation.objects.filter(code=written).first() if written else None
+    if by_number and by_code and by_number.pk != by_code.pk:
+        row.problem(
+            "code",
+            _(
+                "the enterprise number %(number)s is %(first)s's, the code %(code)s is "
+                "%(second)s's: correct one of them"
+            )
+            % {
+                "number": number,
+                "first": by_number.code,
+                "code": written,
+                "second": by_code.code,
+            },
+        )
+        return None
+    existing = by_number or by_code
+    if existing is not None:
+        return existing, written or existing.code
+    if written:
+        return None, written
+    code = f"BE{number}" if number else slugify(row.text("name"))[:100]
+    if not code:
+        row.problem("code", _("give this organisation a code: its name makes none"))
+        return None
+    if Organisation.objects.filter(code=code).exists():
+        row.problem(
+            "code",
+            _(
+                "an organisation with the code %(code)s is already stored: give this row a "
+                "code (%(code)s to update that one, another to add a new one)"
+                "%(or_number)s"
+            )
+            % {
+                "code": code,
+                "or_number": "" if number else _(" or its enterprise number"),
+            },
+        )
+        return None
+    return None, code
+
+
+def _organisation_row(row: SheetRow, run: _Run) -> None:
+    given = row.table.keys.__contains__
     number = None
     if row.text("enterprise_number"):
         try:
@@ -161,70 +247,78 @@ def _organisation_row(
         except ValidationError as error:
             row.problem("enterprise_number", " ".join(error.messages))
         else:
-            if number in seen:
-                row.problem(
-                    "enterprise_number",
-                    _("the same number as row %(row)d") % {"row": seen[number]},
-                )
+            reason = _("the same number as row %(row)d")
+            if _twice(row, run, "enterprise_number", number, reason):
                 return
-            seen[number] = row.number
-    existing = Organisation.objects.filter(enterprise_number=number).first() if number else None
-    code = row.text("code") or (existing.code if existing else "")
-    if not code:
-        code = f"BE{number}" if number else slugify(row.text("name"))[:100]
-    if existing is None:
-        existing = Organisation.objects.filter(code=code).first()
+    matched = _organisation_match(row, run, number)
+    if matched is None:
+        return
+    existing, code = matched
+    if _twice(row, run, "code", code, _("the code %(value)s is already on row %(row)d")):
+        return
     size = row.text("size_band")
     if size and size not in SizeBand.values:
         row.problem("size_band", _("%(text)r is not a size (%(sizes)s)") % {
             "text": size, "sizes": ", ".join(SizeBand.values)
         })  # fmt: skip
-    values = {
-        "code": code,
-        "name": row.text("name"),
-        "enterprise_number": number,
-        **{column: row.text(column) for column in ("street", "postcode", "locality")},
-        **{column: row.text(column) for column in ("nace_code", "website")},
-        "founded_on": row.date("founded_on"),
-        "size_band": size if size in SizeBand.values else "",
-        "latitude": row.decimal("latitude"),
-        "longitude": row.decimal("longitude"),
+    fields = Organisation._meta
+    read = {
+        "name": row.text,
+        "enterprise_number": lambda column: number,
+        **dict.fromkeys(("street", "postcode", "locality", "nace_code", "website"), row.text),
+        "founded_on": row.date,
+        "size_band": lambda column: size if size in SizeBand.values else "",
+        "latitude": lambda column: _decimal(row, column, fields.get_field(column)),
+        "longitude": lambda column: _decimal(row, column, fields.get_field(column)),
     }
+    # Only the file's columns are written: one it does not have leaves the stored value
+    # (a new organisation takes the default).
+    values = {"code": code} | {column: get(column) for column, get in read.items() if given(column)}
     if row.text("description"):
         # The file's description is the French one; the other languages are kept.
         values["description_fr"] = row.text("description")
     for column, taxonomy in (("type", "organisation-types"), ("province", "provinces")):
+        if not given(column):
+            continue
         value = row.text(column)
-        term = terms.get((taxonomy, value)) if value else None
+        term = run.terms.get((taxonomy, value)) if value else None
         if value and term is None:
             row.problem(column, _("unknown term %(code)r in %(taxonomy)s") % {
                 "code": value, "taxonomy": taxonomy
             })  # fmt: skip
         values[column] = term
-    if values["province"] is None and None not in (values["latitude"], values["longitude"]):
+    point = (
+        values.get("latitude", existing.latitude if existing else None),
+        values.get("longitude", existing.longitude if existing else None),
+    )
+    no_province = values.get("province") is None if given("province") else (
+        existing is None or existing.province_id is None
+    )  # fmt: skip
+    located = "latitude" in values or "longitude" in values or given("province")
+    if no_province and located and None not in point:
         # A located organisation without a province gets the one its point lies in.
-        code = province_at(float(values["latitude"]), float(values["longitude"]))
-        values["province"] = terms.get(("provinces", code))
+        province = province_at(float(point[0]), float(point[1]))
+        values["province"] = run.terms.get(("provinces", province))
     tags = {}
     for column in row.cells:
         if column and column.startswith("terms:"):
             taxonomy = column[6:]
             codes = [code.strip() for code in row.text(column).split("|") if code.strip()]
-            unknown = [code for code in codes if (taxonomy, code) not in terms]
-            for code in unknown:
+            unknown = [code for code in codes if (taxonomy, code) not in run.terms]
+            for term_code in unknown:
                 row.problem(column, _("unknown term %(code)r in %(taxonomy)s") % {
-                    "code": code, "taxonomy": taxonomy
+                    "code": term_code, "taxonomy": taxonomy
                 })  # fmt: skip
-            tags[taxonomy] = [terms[(taxonomy, code)] for code in codes if code not in unknown]
+            tags[taxonomy] = [run.terms[(taxonomy, c)] for c in codes if c not in unknown]
     organisation = existing or Organisation()
     changes = record_assign(organisation, values)
-    if not _has_problems(row) and (existing is None or changes):
+    if row.record not in run.problems and (existing is None or changes):
         # The model's checks, on what the row's cells gave without a problem.
         try:
             organisation.full_clean(validate_unique=False)
         except ValidationError as error:
             _validation_problems(row, error, {"description_fr": "description"})
-    if _has_problems(row):
+    if row.record in run.problems:
         return
     if existing is None or changes:
         organisation.save()
@@ -247,17 +341,20 @@ def _organisation_row(
                 "|".join(term.code for term in chosen),
             )
     status = "created" if existing is None else "updated" if shown_changes else "unchanged"
-    report.add(row.record, code, status, shown_changes if status == "updated" else {})
+    run.report.add(row.record, code, status, shown_changes if status == "updated" else {})
     if status != "unchanged":
-        touched.add(organisation.pk)
+        run.touched.add(organisation.pk)
 
 
-def _person_row(row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set) -> None:
+def _person_row(row: SheetRow, run: _Run) -> None:
+    given = row.table.keys.__contains__
     code = row.text("code")
     if not code:
         row.problem("code", _("a code is needed"))
+    elif _twice(row, run, "code", code, _("the code %(value)s is already on row %(row)d")):
+        return
     refusal = row.text("display_refusal").lower()
-    if refusal not in YES | NO:
+    if refusal and refusal not in YES | NO:
         row.problem("display_refusal", _("%(text)r is not yes or no") % {"text": refusal})
     organisation = None
     if row.text("organisation"):
@@ -270,21 +367,16 @@ def _person_row(row: SheetRow, terms: dict, seen: dict, report: ImportReport, to
     kind = row.text("affiliation") or AffiliationKind.CONTACT
     if kind not in AffiliationKind.values:
         row.problem("affiliation", _("%(text)r is not employee or contact") % {"text": kind})
-    if _has_problems(row):
+    if row.record in run.problems:
         return
     existing = Person.objects.filter(code=code).first()
     person = existing or Person(code=code)
-    # Only an explicit "no" lifts the refusal: being shown needs consent.
-    changes = record_assign(
-        person,
-        {
-            "given_name": row.text("given_name"),
-            "family_name": row.text("family_name"),
-            "email": row.text("email"),
-            "job_title": row.text("job_title"),
-            "display_refusal": refusal not in NO - {""},
-        },
-    )
+    columns = ("given_name", "family_name", "email", "job_title")
+    values = {column: row.text(column) for column in columns if given(column)}
+    if given("display_refusal") or existing is None:
+        # Only an explicit "no" lifts the refusal: being shown needs consent.
+        values["display_refusal"] = refusal not in NO
+    changes = record_assign(person, values)
     if existing is None or changes:
         try:
             person.full_clean(validate_unique=False)
@@ -299,14 +391,13 @@ def _person_row(row: SheetRow, terms: dict, seen: dict, report: ImportReport, to
         )
         if new:
             shown_changes["organisation"] = ("", organisation.code)
-            touched.add(organisation.pk)
+            run.touched.add(organisation.pk)
     status = "created" if existing is None else "updated" if shown_changes else "unchanged"
-    report.add(row.record, code, status, shown_changes if status == "updated" else {})
+    run.report.add(row.record, code, status, shown_changes if status == "updated" else {})
 
 
-def _relation_row(
-    row: SheetRow, terms: dict, seen: dict, report: ImportReport, touched: set
-) -> None:
+def _relation_row(row: SheetRow, run: _Run) -> None:
+    given = row.table.keys.__contains__
     organisation = _organisation_by_reference(row.text("organisation"))
     if organisation is None:
         row.problem(
@@ -336,13 +427,15 @@ def _relation_row(
             row.problem("target", _("no %(model)s %(reference)r") % {
                 "model": model._meta.verbose_name, "reference": reference
             })  # fmt: skip
-    start, end, amount = row.date("start_date"), row.date("end_date"), row.decimal("amount")
-    if _has_problems(row):
+    start, end = row.date("start_date"), row.date("end_date")
+    amount = _decimal(row, "amount", Relation._meta.get_field("amount"))
+    if row.record in run.problems:
         return
     key = {"organisation": organisation, "kind": kind, target_field: target, "start_date": start}
     existing = Relation.objects.filter(**key).first()
     relation = existing or Relation(**key)
-    changes = record_assign(relation, {"role": row.text("role"), "end_date": end, "amount": amount})
+    read = {"role": row.text("role"), "end_date": end, "amount": amount}
+    changes = record_assign(relation, {column: read[column] for column in read if given(column)})
     if existing is None or changes:
         try:
             relation.full_clean(validate_unique=False)
@@ -350,10 +443,10 @@ def _relation_row(
             _validation_problems(row, error, {"amount": "amount", "end_date": "end_date"})
             return
         relation.save()
-        touched.add(organisation.pk)
+        run.touched.add(organisation.pk)
     status = "created" if existing is None else "updated" if changes else "unchanged"
     record = f"{organisation.code} {kind} {shown(target)}"
-    report.add(row.record, record, status, _shown_changes(changes) if existing else {})
+    run.report.add(row.record, record, status, _shown_changes(changes) if existing else {})
 
 
 ROWS = {"organisations": _organisation_row, "persons": _person_row, "relations": _relation_row}
@@ -376,15 +469,17 @@ def registry_import(
     terms = {(t.taxonomy.code, t.code): t for t in Term.objects.select_related("taxonomy")}
     errors: list[DataError] = table.errors
     report = ImportReport(name, dry_run=dry_run, notes=list(table.notes))
-    seen: dict = {}
-    touched: set[int] = set()
+    prefixes = ("terms:",) if kind == "organisations" else ()
+    if note := unknown_columns_note(table.keys, COLUMNS[kind], prefixes=prefixes):
+        report.notes.append(note)
+    run = _Run(terms=terms, report=report, problems=ProblemRows(errors))
     with transaction.atomic(), acting_as(actor):
         for row in rows:
-            ROWS[kind](row, terms, seen, report, touched)
+            ROWS[kind](row, run)
         if errors or dry_run:
             transaction.set_rollback(True)  # the checks ran on real writes; none stays
         elif report.count("created") or report.count("updated"):
-            registry_changed(touched)
+            registry_changed(run.touched)
             changed(ChangeKind.LABEL)  # the public pages show them
     if errors:
         raise DataFileError(errors)
