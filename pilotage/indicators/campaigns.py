@@ -36,6 +36,7 @@ from pilotage.core.datafiles import DataError, DataFileError
 from pilotage.core.permissions import require
 from pilotage.core.spreadsheets import (
     EXCEL_DIGITS,
+    FORMULA_STARTS,
     LANGUAGES,
     CellError,
     Column,
@@ -47,6 +48,7 @@ from pilotage.core.spreadsheets import (
     no_data,
     number_for_unit,
     plain,
+    quoted,
     read_table,
     written,
 )
@@ -375,37 +377,18 @@ def _shown_value(indicator: Indicator, observation: Observation | None):
     return observation.value
 
 
-# What a spreadsheet would run as a formula when a text cell starts with it.
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def _runnable(text: str) -> bool:
-    """Whether Excel or LibreOffice could read this text as a formula: it starts with
-    = + - @, or with a tab or a line break (spreadsheets trim those, then evaluate)."""
-    return text[:1] in ("\t", "\r", "\n") or text.lstrip()[:1] in FORMULA_START
-
-
-def _csv_text(text: str) -> str:
-    """A text of the CSV template that no spreadsheet runs: its leading white space
-    dropped (the reader drops it too), and a quote before = + - @, which the reader
-    takes off again ("'=1+1" reads back "=1+1")."""
-    if not _runnable(text):
-        return text
-    text = text.lstrip()
-    return "'" + text if text[:1] in FORMULA_START else text
-
-
 def template_csv(
     campaign: ReportingCampaign, items: list[DueItem], language: str | None = None
 ) -> str:
     """The template as Excel in Belgium opens it: semicolons, a UTF-8 byte order mark,
-    numbers with the language's decimal mark."""
+    numbers with the language's decimal mark; a text that starts like a formula gets a
+    quote before it (`quoted`), which the reader takes off again."""
     language = _language(language)
     header, rows = template_rows(campaign, items, language)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([_csv_text(label) for label in header])
+    writer.writerow([quoted(label) for label in header])
     for _item, row in rows:
         writer.writerow(
             [
@@ -413,7 +396,7 @@ def template_csv(
                 if isinstance(value, Decimal)
                 else value.isoformat()
                 if isinstance(value, datetime.date)
-                else _csv_text(value)
+                else quoted(value)
                 if isinstance(value, str)
                 else ("" if value is None else value)
                 for value in row
@@ -463,7 +446,7 @@ def _as_text(cells) -> None:
     for cell in cells:
         if isinstance(cell.value, str):
             cell.data_type = "s"
-            if _runnable(cell.value) or _number_text(cell.value):
+            if cell.value.startswith(FORMULA_STARTS) or _number_text(cell.value):
                 cell.quotePrefix = True
 
 

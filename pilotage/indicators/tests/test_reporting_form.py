@@ -430,3 +430,128 @@ def test_the_checked_file_is_submitted_without_a_second_upload(client, setup):
     again = client.post(page_url(campaign, "en"), {"import_checked": token})
     assert again.status_code == 400
     assert "The checked file is no longer kept: upload it again." in again.content.decode()
+
+
+def test_trailing_zeros_are_no_decimal_places(client, setup):
+    campaign, partner, _count, _percent = setup
+    client.force_login(partner)
+
+    response = client.post(page_url(campaign), {"indicator": "OWN-COUNT", "value": "1,23450"})
+
+    assert response.status_code == 302
+    assert stored("OWN-COUNT").value == D("1.2345")
+
+
+# --- what the form does not give is kept ---------------------------------------------
+
+
+def test_the_form_keeps_the_evidence_and_a_ratio_that_still_gives_the_value(client, setup):
+    campaign, partner, _count, percent = setup
+    ObservationFactory(
+        indicator=percent,
+        period_start=campaign.period_start,
+        period_end=campaign.period_end,
+        value=D(50),
+        numerator=D(5),
+        denominator=D(10),
+        evidence_url="https://example.org/preuve.pdf",
+        state=State.SUBMITTED,
+    )
+    client.force_login(partner)
+
+    response = client.post(page_url(campaign), {"indicator": "OWN-PCT", "value": "50"})
+
+    assert response.status_code == 302
+    observation = stored("OWN-PCT")
+    assert (
+        observation.value,
+        observation.numerator,
+        observation.denominator,
+        observation.evidence_url,
+    ) == (D(50), D(5), D(10), "https://example.org/preuve.pdf")
+
+    # A value typed directly replaces a ratio that no longer gives it.
+    response = client.post(page_url(campaign), {"indicator": "OWN-PCT", "value": "60"})
+
+    assert response.status_code == 302
+    observation = stored("OWN-PCT")
+    assert (
+        observation.value,
+        observation.numerator,
+        observation.denominator,
+        observation.evidence_url,
+    ) == (D(60), None, None, "https://example.org/preuve.pdf")
+
+
+def test_a_new_total_the_stored_breakdown_does_not_add_up_to_is_refused(client, setup):
+    from pilotage.indicators.models import ObservationPart
+    from pilotage.taxonomies.tests.factories import TaxonomyFactory, TermFactory
+
+    campaign, partner, count, _percent = setup
+    observation = ObservationFactory(
+        indicator=count,
+        period_start=campaign.period_start,
+        period_end=campaign.period_end,
+        value=D(30),
+        state=State.SUBMITTED,
+    )
+    provinces = TaxonomyFactory(code="provinces")
+    for code, value in (("namur", D(10)), ("liege", D(20))):
+        ObservationPart.objects.create(
+            observation=observation, term=TermFactory(taxonomy=provinces, code=code), value=value
+        )
+    client.force_login(partner)
+
+    with translation.override("en"):
+        response = client.post(page_url(campaign, "en"), {"indicator": "OWN-COUNT", "value": "35"})
+
+    assert response.status_code == 400
+    error = field_error(response.content.decode(), count)
+    assert "The stored breakdown adds up to 30, not to 35" in error
+    observation.refresh_from_db()
+    assert observation.value == D(30)
+    assert sorted(observation.parts.values_list("value", flat=True)) == [D(10), D(20)]
+
+
+# --- the upload's size ---------------------------------------------------------------
+
+
+class Unread(SimpleUploadedFile):
+    """A file whose content must not be read."""
+
+    def read(self, *args, **kwargs):
+        raise AssertionError("the content was read")
+
+    def chunks(self, *args, **kwargs):
+        raise AssertionError("the content was read")
+
+
+def test_an_upload_over_the_limit_is_refused_by_its_size_before_it_is_read(settings):
+    from pilotage.indicators.forms import UPLOAD_MAX_BYTES, UploadForm
+
+    assert UPLOAD_MAX_BYTES == 10 * 1024 * 1024
+    settings.PILOTAGE_UPLOAD_MAX_BYTES = 100
+    big = Unread("valeurs.csv", b"indicator;value\n" + b"OWN-COUNT;1\n" * 20)
+
+    with translation.override("en"):
+        form = UploadForm(data={}, files={"file": big})
+        assert not form.is_valid()
+        assert form.errors["file"] == [
+            "This file is 256\xa0bytes; an upload is at most 100\xa0bytes."
+        ]
+
+    small = SimpleUploadedFile("valeurs.csv", b"indicator;value\nOWN-COUNT;1\n")
+    assert UploadForm(data={}, files={"file": small}).is_valid()
+
+
+def test_the_page_refuses_an_upload_over_the_limit_at_the_field(client, setup, settings):
+    campaign, partner, _count, _percent = setup
+    settings.PILOTAGE_UPLOAD_MAX_BYTES = 10
+    client.force_login(partner)
+
+    response = upload(client, campaign, b"indicator;value\nOWN-COUNT;7\n", "upload")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(r'id="id_file-error">.*an upload is at most 10', page, re.S)
+    assert not Observation.objects.exists()
