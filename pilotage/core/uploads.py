@@ -15,16 +15,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pilotage.core.datafiles import DataError, DataFileError
 
 SESSION_KEY = "pilotage-checked-upload"
-# The largest spreadsheet the back-office pages take: a bigger one is refused by its size,
-# before it is read into memory (the command line imports any size). The campaign upload
-# can share it.
-UPLOAD_MAX = 10 * 1024 * 1024
+# The largest spreadsheet an upload page takes (the back-office imports, and the campaign
+# upload whose form extends UploadForm); the setting PILOTAGE_UPLOAD_MAX_BYTES overrides
+# it. A bigger file is refused by its size, before it is read into memory; the command
+# line imports any size.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+
+def upload_max_bytes() -> int:
+    return getattr(settings, "PILOTAGE_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
+
+
 # A checked file bigger than this is not kept: it is uploaded again to be imported.
 KEEP_AT_MOST = 4 * 1024 * 1024
 
@@ -33,18 +42,21 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV or XLSX file"), required=False)
 
     def clean_file(self):
+        """A file over the limit is refused by its size, before its content is read."""
         upload = self.cleaned_data.get("file")
-        if upload is not None and upload.size > UPLOAD_MAX:
+        limit = upload_max_bytes()
+        if upload is not None and upload.size > limit:
             raise forms.ValidationError(
                 _(
-                    "%(name)s is %(size)s MB: at most %(most)d MB can be uploaded here. "
-                    "Split the file, or import it from the command line."
+                    "%(name)s is %(size)s: at most %(limit)s can be uploaded here. Split "
+                    "the file, or import it from the command line."
                 )
                 % {
                     "name": upload.name,
-                    "size": f"{upload.size / 1024 / 1024:.1f}",
-                    "most": UPLOAD_MAX // (1024 * 1024),
-                }
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                },
+                code="too_big",
             )
         return upload
 
