@@ -1,10 +1,8 @@
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.core import uploads
@@ -18,29 +16,11 @@ from pilotage.core.spreadsheets import (
 )
 from pilotage.indicators.models import AMOUNT, Aggregation, Indicator, Measure, Observation
 
-# The largest upload read (a template of thousands of rows is a few hundred kB); the
-# setting PILOTAGE_UPLOAD_MAX_BYTES overrides it.
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-
-
-def upload_max_bytes() -> int:
-    return getattr(settings, "PILOTAGE_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
-
 
 class UploadForm(uploads.UploadForm):
-    file = forms.FileField(label=_("Completed template (CSV or XLSX)"), required=False)
+    """The campaign's upload: the back-office's, with its size limit (core.uploads)."""
 
-    def clean_file(self):
-        """A file over the limit is refused by its size, before its content is read."""
-        upload = self.cleaned_data.get("file")
-        limit = upload_max_bytes()
-        if upload is not None and upload.size > limit:
-            raise ValidationError(
-                _("This file is %(size)s; an upload is at most %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-                code="too_big",
-            )
-        return upload
+    file = forms.FileField(label=_("Completed template (CSV or XLSX)"), required=False)
 
 
 class LocalisedNumberField(forms.CharField):

@@ -527,7 +527,8 @@ class Unread(SimpleUploadedFile):
 
 
 def test_an_upload_over_the_limit_is_refused_by_its_size_before_it_is_read(settings):
-    from pilotage.indicators.forms import UPLOAD_MAX_BYTES, UploadForm
+    from pilotage.core.uploads import UPLOAD_MAX_BYTES
+    from pilotage.indicators.forms import UploadForm
 
     assert UPLOAD_MAX_BYTES == 10 * 1024 * 1024
     settings.PILOTAGE_UPLOAD_MAX_BYTES = 100
@@ -537,7 +538,8 @@ def test_an_upload_over_the_limit_is_refused_by_its_size_before_it_is_read(setti
         form = UploadForm(data={}, files={"file": big})
         assert not form.is_valid()
         assert form.errors["file"] == [
-            "This file is 256\xa0bytes; an upload is at most 100\xa0bytes."
+            "valeurs.csv is 256\xa0bytes: at most 100\xa0bytes can be uploaded here. "
+            "Split the file, or import it from the command line."
         ]
 
     small = SimpleUploadedFile("valeurs.csv", b"indicator;value\nOWN-COUNT;1\n")
@@ -553,5 +555,5 @@ def test_the_page_refuses_an_upload_over_the_limit_at_the_field(client, setup, s
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert re.search(r'id="id_file-error">.*an upload is at most 10', page, re.S)
+    assert re.search(r'id="id_file-error">.*at most 10\xa0bytes can be uploaded', page, re.S)
     assert not Observation.objects.exists()
