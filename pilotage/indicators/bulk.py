@@ -26,7 +26,7 @@ from decimal import Decimal
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from pilotage.accounts.permissions import is_partner_editor, is_steering
 from pilotage.core.audit import acting_as
@@ -560,8 +560,8 @@ def _locked(name, table, cursor, join, locked) -> list[DataError]:
 # Why an exclusive import could not take the table (lock_not_available,
 # insufficient_privilege); nothing was written.
 _EXCLUSIVE_REFUSED = {
-    "55P03": _lazy("the observations are in use: try again, or import without --exclusive"),
-    "42501": _lazy(
+    "55P03": gettext_lazy("the observations are in use: try again, or import without --exclusive"),
+    "42501": gettext_lazy(
         "the database account may not alter the observation table: import without --exclusive"
     ),
 }
