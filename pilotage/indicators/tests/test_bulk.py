@@ -406,3 +406,27 @@ def test_an_exclusive_import_keeps_the_foreign_keys_validated(tmp_path):
         ("FOREIGN KEY (reported_by_id)", True),
     ]
     assert all("DEFERRABLE INITIALLY DEFERRED" in definition for definition, _valid in keys)
+
+
+def test_values_are_checked_then_imported_from_the_back_office(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    IndicatorFactory(code="A")
+    url = reverse("admin:indicators_observationimport_import")
+    content = "indicateur;début;fin;valeur\nA;01/01/2026;31/03/2026;1 234,5\n".encode("cp1252")
+    client.force_login(SteeringFactory())
+
+    checked = client.post(url, {"file": SimpleUploadedFile("v.csv", content), "check": "1"})
+    assert checked.context["report"].counts == {"created": 1, "updated": 0, "unchanged": 0}
+    assert not Observation.objects.exists()
+
+    done = client.post(url, {"import_checked": checked.context["checked"]})
+    assert done.status_code == 302
+    assert stored() == {("A", *Q1): D("1234.5")}
+    assert ObservationImport.objects.get().file_name == "v.csv"
+
+    refused = client.post(url, {"file": SimpleUploadedFile("w.csv", b"indicator;value\nA;1\n")})
+    assert refused.status_code == 200 and refused.context["problems"]
+    client.force_login(PartnerEditorFactory())
+    assert client.get(url).status_code == 403
