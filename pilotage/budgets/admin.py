@@ -10,10 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
@@ -23,7 +20,7 @@ from pilotage.budgets.imports import budget_lines_import
 from pilotage.budgets.models import BudgetLine, Reallocation, ReallocationState
 from pilotage.budgets.selectors import budget_table
 from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RoleInlineMixin
-from pilotage.core.uploads import UploadForm, imported_message, upload_run
+from pilotage.core.uploads import ImportAdminMixin, UploadForm
 from pilotage.taxonomies.models import Term
 
 
@@ -89,7 +86,7 @@ class BudgetImportForm(UploadForm):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(DomainAdmin):
+class BudgetLineAdmin(ImportAdminMixin, DomainAdmin):
     list_display = [
         "code",
         "strategy",
@@ -120,46 +117,19 @@ class BudgetLineAdmin(DomainAdmin):
         )
         return self.can_change(user, obj) and not moved
 
-    change_list_template = "admin/budgets/budgetline/change_list.html"
+    import_form = BudgetImportForm
+    import_kind = "budgets"
+    import_title = _("Import budget lines")
+    import_template = "admin/budgets/budgetline/import.html"
 
-    def get_urls(self):
-        custom = [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="budgets_budgetline_import",
-            )
-        ]
-        return custom + super().get_urls()
+    def can_import(self, user) -> bool:
+        return is_steering(user)
 
-    def changelist_view(self, request, extra_context=None):
-        extra = {"can_import": is_steering(request.user), **(extra_context or {})}
-        return super().changelist_view(request, extra)
-
-    def import_view(self, request):
+    def import_file(self, request, **file):
         """Check, then import, budget lines: the report lists each line created, changed
         (before and after) or left alone, or every problem, and nothing is written if
         there is any."""
-        if not is_steering(request.user):
-            raise PermissionDenied
-        form = BudgetImportForm(request.POST or None, request.FILES or None)
-        result = upload_run(
-            request,
-            form,
-            kind="budgets",
-            run=lambda **file: budget_lines_import(actor=request.user, **file),
-        )
-        if result.done:
-            self.message_user(request, imported_message(result.report))
-            return redirect("admin:budgets_budgetline_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Import budget lines"),
-            "form": form,
-            "opts": self.model._meta,
-            **result.context(),
-        }
-        return TemplateResponse(request, "admin/budgets/budgetline/import.html", context)
+        return budget_lines_import(actor=request.user, **file)
 
     @admin.display(description=_("current amount (€)"))
     def current_amount(self, obj):

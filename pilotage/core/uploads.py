@@ -134,3 +134,73 @@ def imported_message(report) -> str:
     return _(
         "%(file)s imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged."
     ) % {"file": report.file, **report.counts}
+
+
+class ImportAdminMixin:
+    """A model admin's page that checks, then imports, a spreadsheet; its change list
+    links to it for whoever `can_import` lets in (checked again on the page, and by the
+    import service). An admin sets the kind, title and template, and `import_file`."""
+
+    import_form: type[forms.Form] = UploadForm
+    import_kind = ""
+    import_title = ""
+    import_template = "admin/upload.html"
+    change_list_template = "admin/import_change_list.html"
+
+    def can_import(self, user) -> bool:
+        raise NotImplementedError
+
+    def import_file(self, request, **file):
+        """Run the app's import service on the file: returns its report."""
+        raise NotImplementedError
+
+    def _import_url_name(self) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_import"
+
+    def get_urls(self):
+        from django.urls import path
+
+        page = path(
+            "import/",
+            self.admin_site.admin_view(self.import_view),
+            name=self._import_url_name(),
+        )
+        return [page, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        from django.urls import reverse
+
+        extra = {
+            "can_import": self.can_import(request.user),
+            "import_url": reverse(f"admin:{self._import_url_name()}"),
+            "import_title": self.import_title,
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra)
+
+    def import_view(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        if not self.can_import(request.user):
+            raise PermissionDenied
+        form = self.import_form(request.POST or None, request.FILES or None)
+        result = upload_run(
+            request,
+            form,
+            kind=self.import_kind,
+            run=lambda **file: self.import_file(request, **file),
+        )
+        opts = self.model._meta
+        if result.done:
+            self.message_user(request, imported_message(result.report))
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": self.import_title,
+            "form": form,
+            "opts": opts,
+            **result.context(),
+        }
+        return TemplateResponse(request, self.import_template, context)

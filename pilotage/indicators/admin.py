@@ -2,16 +2,13 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationTabularInline
 
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RecordAdmin, RoleInlineMixin
-from pilotage.core.uploads import UploadForm, imported_message, upload_run
+from pilotage.core.uploads import ImportAdminMixin
 from pilotage.indicators import bulk, campaigns, services
 from pilotage.indicators.models import (
     Indicator,
@@ -181,48 +178,23 @@ class QuarterlyReportAdmin(RecordAdmin):
 
 
 @admin.register(ObservationImport)
-class ObservationImportAdmin(RecordAdmin):
+class ObservationImportAdmin(ImportAdminMixin, RecordAdmin):
     """The record of each bulk import (its rows are the observations themselves), and the
     page that checks then imports a file of values."""
 
     list_display = ["file_name", "rows", "actor", "created_at", "sha256"]
     readonly_fields = ["file_name", "rows", "actor", "sha256"]
-    change_list_template = "admin/indicators/observationimport/change_list.html"
+    import_kind = "values"
+    import_title = _("Import values")
+    import_template = "admin/indicators/observationimport/import.html"
 
-    def get_urls(self):
-        custom = [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="indicators_observationimport_import",
-            )
-        ]
-        return custom + super().get_urls()
+    def can_import(self, user) -> bool:
+        return is_steering(user)
 
-    def changelist_view(self, request, extra_context=None):
-        extra = {"can_import": is_steering(request.user), **(extra_context or {})}
-        return super().changelist_view(request, extra)
-
-    def import_view(self, request):
+    def import_file(self, request, **file):
         """Check, then import, a file of values: the report counts what is created,
         changed (a sample with before and after) or left alone, or lists every problem."""
-        if not is_steering(request.user):
-            raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
-        result = upload_run(
-            request, form, kind="values", run=lambda **file: _import_values(request.user, **file)
-        )
-        if result.done:
-            self.message_user(request, imported_message(result.report))
-            return redirect("admin:indicators_observationimport_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Import values"),
-            "form": form,
-            "opts": self.model._meta,
-            **result.context(),
-        }
-        return TemplateResponse(request, "admin/indicators/observationimport/import.html", context)
+        return _import_values(request.user, **file)
 
 
 def _import_values(actor, *, name: str, content: bytes, dry_run: bool):

@@ -1,15 +1,12 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.admin import DomainAdmin, PlainDomainAdmin, RecordAdmin, RoleInlineMixin
-from pilotage.core.uploads import UploadForm, imported_message, upload_run
+from pilotage.core.uploads import ImportAdminMixin, UploadForm
 from pilotage.registry import services
 from pilotage.registry.imports import registry_import
 from pilotage.registry.models import (
@@ -52,8 +49,21 @@ class RegistryImportForm(UploadForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(DomainAdmin):
-    change_list_template = "admin/registry/organisation/change_list.html"
+class OrganisationAdmin(ImportAdminMixin, DomainAdmin):
+    import_form = RegistryImportForm
+    import_kind = "registry"
+    import_title = _("Import into the registry")
+    import_template = "admin/registry/organisation/import.html"
+
+    def can_import(self, user) -> bool:
+        return can_create_organisation(user)
+
+    def import_file(self, request, **file):
+        """Check, then import, organisations, persons or relations: the report lists each
+        record created, changed (before and after) or left alone, or every problem, and
+        nothing is written if there is any."""
+        return registry_import(actor=request.user, **file)
+
     list_display = ["name", "code", "type", "enterprise_number", "province", "locality"]
     list_filter = ["type", "province"]
     search_fields = ["name", "code", "enterprise_number", "locality"]
@@ -84,55 +94,6 @@ class OrganisationAdmin(DomainAdmin):
         if is_steering(request.user):
             return queryset
         return queryset.filter(pk=request.user.organisation_id)
-
-    def get_urls(self):
-        custom = [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="registry_organisation_import",
-            )
-        ]
-        return custom + super().get_urls()
-
-    def changelist_view(self, request, extra_context=None):
-        extra = {"can_import": can_create_organisation(request.user), **(extra_context or {})}
-        return super().changelist_view(request, extra)
-
-    def import_view(self, request):
-        """Check, then import, organisations, persons or relations (steering staff): the
-        report lists each record created, changed (before and after) or left alone, or
-        every problem, and nothing is written if there is any."""
-        if not can_create_organisation(request.user):
-            raise PermissionDenied
-        form = RegistryImportForm(request.POST or None, request.FILES or None)
-        result = upload_run(
-            request,
-            form,
-            kind="registry",
-            run=lambda **file: registry_import(actor=request.user, **file),
-        )
-        if result.done:
-            self.message_user(request, imported_message(result.report))
-            return redirect("admin:registry_organisation_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Import into the registry"),
-            "intro": _(
-                "CSV (UTF-8 or Windows-1252; comma, semicolon or tab) or XLSX with a header "
-                "row, in French, Dutch, German or English. Organisations: name, and as needed "
-                "code, enterprise_number, type, street, postcode, locality, latitude, "
-                "longitude, province, nace_code, founded_on, size_band, website, description, "
-                "terms:<taxonomy>. Persons: code, given_name, family_name, email, job_title, "
-                "display_refusal, organisation, affiliation. Relations: organisation, kind, "
-                "target, role, start_date, end_date, amount. Check the file first: nothing is "
-                "written until you import it, and the file is imported whole or not at all."
-            ),
-            "form": form,
-            "opts": self.model._meta,
-            **result.context(),
-        }
-        return TemplateResponse(request, "admin/upload.html", context)
 
     def get_readonly_fields(self, request, obj=None):
         # A partner edits its profile, not the identity the steering team registered.
