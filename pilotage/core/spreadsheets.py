@@ -732,6 +732,18 @@ def _csv_rows(table: Table, lines: Iterator[str], delimiter: str, header_row: in
         joined = join(cells)
         if not joined.strip():
             continue
+        if len(joined) > EXCEL_CELL_LIMIT and any(len(cell) > EXCEL_CELL_LIMIT for cell in cells):
+            # Whatever csv's own limit is (another library may have raised it).
+            raise DataFileError(
+                [
+                    DataError(
+                        table.file,
+                        _("row %(number)d") % {"number": number},
+                        _("a cell holds more than %(limit)d characters, Excel's own limit")
+                        % {"limit": EXCEL_CELL_LIMIT},
+                    )
+                ]
+            )
         if "\x00" in joined:  # Python's csv takes it; no database would
             raise DataFileError(
                 [
@@ -779,6 +791,8 @@ def _guarded(table: Table, reader, header_row: int):
             ) from error
 
 
+# The most characters an Excel cell holds: a longer one is no spreadsheet's.
+EXCEL_CELL_LIMIT = 32767
 # A workbook opening to more than this is refused before it is read (a zip bomb).
 MAX_XLSX_BYTES = 1 << 30
 
