@@ -15,6 +15,7 @@ from pilotage.core.datafiles import (
     FileSchema,
     OptionalMultilingual,
     Text,
+    decimal_problem,
     parse_file,
     upsert,
 )
@@ -80,6 +81,12 @@ def _check(files: dict[Path, BudgetFile], known: dict[str, set]) -> list[DataErr
                 errors.append(
                     DataError(str(path), record, f"unknown funding source {line.source!r}")
                 )
+            # An amount the table cannot keep exactly is refused, never rounded.
+            scale = UNITS[parsed.unit]
+            for column, value in (("amount", line.amount), ("precision", line.precision)):
+                problem = decimal_problem(BudgetLine._meta.get_field(column), value * scale)
+                if problem:
+                    errors.append(DataError(str(path), record, problem, column))
             for part in line.parts:
                 if part not in known["budget_lines"]:
                     errors.append(DataError(str(path), record, f"unknown part {part!r}"))

@@ -115,8 +115,10 @@ def spoil(data_dir, change):
         (lambda line: line.update(source="treasure"), "unknown funding source 'treasure'"),
         (lambda line: line.update(year=2031), "2031 is outside the strategy's period"),
         (lambda line: line.update(amount="deux cents"), "Input should be a valid decimal"),
+        # In M€: 0.000000001 M€ is a tenth of a cent, which the table would round away.
+        (lambda line: line.update(amount="12.000000001"), "12000000.001 a 3 décimales"),
     ],
-    ids=["negative", "unknown source", "year outside", "not a number"],
+    ids=["negative", "unknown source", "year outside", "not a number", "rounded"],
 )
 def test_bad_budget_lines_stop_the_load(data_dir, change, reason):
     spoil(data_dir, change)
