@@ -289,15 +289,19 @@ def observation_submit(request, payload: ObservationIn):
     indicator = get_object_or_404(
         Indicator.objects.select_related("action"), code=payload.indicator
     )
+    # A field the client leaves out keeps what is stored (a correction of the value alone
+    # keeps the comment); one it sends, even empty, replaces it.
+    given = {
+        name: getattr(payload, name)
+        for name in ("value", "numerator", "denominator", "comment")
+        if name in payload.model_fields_set
+    }
     observation = services.observation_record(
         actor=request.auth,
         indicator=indicator,
         period_start=payload.period_start,
         period_end=payload.period_end,
-        value=payload.value,
-        numerator=payload.numerator,
-        denominator=payload.denominator,
-        comment=payload.comment,
+        **given,
     )
     if payload.submit:
         observation = services.observation_transition(

@@ -123,3 +123,31 @@ def test_writing_needs_a_token(client, world):
         content_type="application/json",
     )
     assert response.status_code == 401
+
+
+def test_a_correction_through_the_api_keeps_what_it_leaves_out(client, world):
+    post = {
+        "indicator": "OURS",
+        "period_start": "2030-01-01",
+        "period_end": "2030-03-31",
+        "submit": False,
+    }
+    headers = {"Authorization": f"Bearer {world['ours']['key']}"}
+    first = client.post(
+        "/api/v1/observations/",
+        {**post, "value": "5", "comment": "d'après le registre"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert first.status_code == 201, first.content
+
+    again = client.post(
+        "/api/v1/observations/",
+        {**post, "value": "6"},
+        content_type="application/json",
+        headers=headers,
+    )
+
+    assert again.status_code == 201, again.content
+    stored = Observation.objects.get(indicator__code="OURS", period_start=datetime.date(2030, 1, 1))
+    assert (stored.value, stored.comment) == (D(6), "d'après le registre")
