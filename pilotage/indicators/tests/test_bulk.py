@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 from django.utils import translation
 
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
@@ -384,11 +385,10 @@ def test_only_action_owners_and_steering_staff_import_values(tmp_path):
     assert not Observation.objects.exists()
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="checking foreign keys once is PostgreSQL's"
+)
 def test_an_exclusive_import_keeps_the_foreign_keys_validated(tmp_path):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("checking foreign keys once is PostgreSQL's")
     IndicatorFactory(code="A")
     path = write(tmp_path, "indicator,period_start,period_end,value\nA,2026-01-01,2026-03-31,3\n")
 
