@@ -496,6 +496,8 @@ def _duplicates(name: str, table: Table) -> list[DataError]:
         ]
 
 
+# The locked states as an SQL list (constants of the code, never input).
+_LOCKED = ", ".join(f"'{state}'" for state in sorted(LOCKED_STATES))
 # A staged row changes its stored value when the value or the comment differs.
 _DIFFERS = (
     "(o.value IS NULL OR o.value <> s.value OR coalesce(o.comment, '') <> coalesce(s.comment, ''))"
@@ -509,7 +511,7 @@ _JOIN = (
 def _plan(name: str, table: Table, *, dry_run: bool):
     """What the import does: counts, a sample of the changes, and the locked periods
     it would change (refused). A real import on PostgreSQL counts as it writes."""
-    locked = ", ".join(f"'{state}'" for state in sorted(LOCKED_STATES))
+    locked = _LOCKED
     join = _JOIN.format(table=Observation._meta.db_table)
     if not dry_run and connection.vendor == "postgresql":
         return None, [], []
@@ -598,7 +600,7 @@ def _write(
     locked ones left alone; locked ones that differ are then refused."""
     now = timezone.now()
     table_name = Observation._meta.db_table
-    locked = ", ".join(f"'{state}'" for state in sorted(LOCKED_STATES))
+    locked = _LOCKED
     upsert = (
         f"INSERT INTO {table_name} AS o (indicator_id, period_start, period_end, value, "  # noqa: S608
         "numerator, denominator, text_value, qualifier, comment, comment_fr, evidence_url, "
