@@ -170,6 +170,18 @@ def parts_refusal(observation: Observation | None, value: Decimal | None) -> str
     ) % {"parts": plain(sum(parts, Decimal(0))), "total": plain(value)}
 
 
+def period_ended_check(period_end: datetime.date) -> None:
+    """Refuse a value for a period that has not ended: a value is what was observed, and
+    the indicator model has no notion of a forecast (targets say what is expected)."""
+    today = timezone.localdate()
+    if period_end > today:
+        message = _(
+            "The period ends on %(end)s: its value can be recorded once it has ended, "
+            "not on %(today)s."
+        ) % {"end": period_end.isoformat(), "today": today.isoformat()}
+        raise ValidationError({"period_end": ValidationError(message, code="period-not-ended")})
+
+
 @transaction.atomic
 def observation_record(
     *,
@@ -185,13 +197,15 @@ def observation_record(
     evidence_url: str | _Keep = KEEP,
     breakdown: dict[Term, Decimal] | None = None,
 ) -> Observation:
-    """Record (or correct, while still a draft or submitted) a value for a period.
+    """Record (or correct, while still a draft or submitted) a value for a period that
+    has ended.
 
     A field not given (KEEP) keeps what is stored, or is empty on a new value. A value
     given without a numerator clears a stored numerator and denominator that no longer
     give it; a value the stored breakdown no longer adds up to is refused unless a new
     `breakdown` is given (parts are data: never dropped nor left inconsistent)."""
     require(can_report(actor, indicator), _("You may not report this indicator."))
+    period_ended_check(period_end)
     observation = Observation.objects.filter(
         indicator=indicator, period_start=period_start, period_end=period_end
     ).first()
@@ -234,6 +248,8 @@ def observation_save(*, actor, observation: Observation) -> Observation:
     stored = Observation.objects.filter(pk=observation.pk).values_list("state", flat=True).first()
     if stored in LOCKED_STATES:
         raise PeriodLocked(observation)
+    if observation.period_end is not None:  # a missing end is full_clean's to report
+        period_ended_check(observation.period_end)
     if stored is None:
         observation.state = State.DRAFT
     observation.reported_by = actor

@@ -88,8 +88,8 @@ def test_a_partner_token_writes_only_its_own_organisation(client, world, target,
         "/api/v1/observations/",
         {
             "indicator": target,
-            "period_start": "2030-01-01",
-            "period_end": "2030-03-31",
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
             "value": "5",
         },
         content_type="application/json",
@@ -108,7 +108,7 @@ def test_a_revoked_token_neither_reads_nor_writes(client, world):
     assert client.get("/api/v1/observations/", headers=headers).status_code == 401
     response = client.post(
         "/api/v1/observations/",
-        {"indicator": "OURS", "period_start": "2030-01-01", "period_end": "2030-03-31"},
+        {"indicator": "OURS", "period_start": "2025-01-01", "period_end": "2025-03-31"},
         content_type="application/json",
         headers=headers,
     )
@@ -119,7 +119,7 @@ def test_a_revoked_token_neither_reads_nor_writes(client, world):
 def test_writing_needs_a_token(client, world):
     response = client.post(
         "/api/v1/observations/",
-        {"indicator": "OURS", "period_start": "2030-01-01", "period_end": "2030-03-31"},
+        {"indicator": "OURS", "period_start": "2025-01-01", "period_end": "2025-03-31"},
         content_type="application/json",
     )
     assert response.status_code == 401
@@ -128,8 +128,8 @@ def test_writing_needs_a_token(client, world):
 def test_a_correction_through_the_api_keeps_what_it_leaves_out(client, world):
     post = {
         "indicator": "OURS",
-        "period_start": "2030-01-01",
-        "period_end": "2030-03-31",
+        "period_start": "2025-01-01",
+        "period_end": "2025-03-31",
         "submit": False,
     }
     headers = {"Authorization": f"Bearer {world['ours']['key']}"}
@@ -149,5 +149,5 @@ def test_a_correction_through_the_api_keeps_what_it_leaves_out(client, world):
     )
 
     assert again.status_code == 201, again.content
-    stored = Observation.objects.get(indicator__code="OURS", period_start=datetime.date(2030, 1, 1))
+    stored = Observation.objects.get(indicator__code="OURS", period_start=datetime.date(2025, 1, 1))
     assert (stored.value, stored.comment) == (D(6), "d'après le registre")

@@ -27,7 +27,7 @@ from pilotage.strategies.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-END = datetime.date(2027, 12, 31)
+END = datetime.date(2025, 12, 31)  # a period that has ended: values are recorded after it
 
 
 @pytest.fixture

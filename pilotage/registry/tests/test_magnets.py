@@ -4,15 +4,17 @@ import datetime
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.http import QueryDict
+from django.utils import timezone
 
 from pilotage.accounts.tests.factories import SteeringFactory
 from pilotage.indicators.models import ObservationState
 from pilotage.indicators.tests.factories import IndicatorFactory
 from pilotage.registry.demo import demo_registry_generate
 from pilotage.registry.magnets import InvalidQuery, magnet_index
+from pilotage.registry.management.commands.magnets_report import quarter_bounds
 from pilotage.registry.models import Magnet, Organisation, Relation, RelationKind
 from pilotage.registry.services import magnet_observe, magnet_save, relation_save
 from pilotage.registry.tests.factories import OrganisationFactory
@@ -210,3 +212,59 @@ def test_the_quarterly_command_reports_every_linked_magnet(db, capsys):
         ("2026-06-30", 0),  # not yet members
         ("2026-09-30", 2),
     ]
+
+
+def test_the_quarterly_command_refuses_a_quarter_that_has_not_ended(db):
+    steering = SteeringFactory(email="pilote@example.org")
+    Relation.objects.create(
+        organisation=OrganisationFactory(),
+        kind=RelationKind.MEMBER_OF,
+        target_organisation=OrganisationFactory(code="CLUSTER"),
+        start_date=datetime.date(2026, 8, 1),
+    )
+    indicator = IndicatorFactory(code="CLUSTER-MEMBERS")
+    magnet_save(
+        actor=steering,
+        magnet=Magnet(
+            code="members", title_fr="Membres", query="member_of=CLUSTER", indicator=indicator
+        ),
+    )
+    today = timezone.localdate()
+    quarter = (today.month - 1) // 3 + 1  # the current quarter ends after today, or today
+    current = f"{today.year}-Q{quarter}"
+    next_year = f"{today.year + 1}-Q1"
+    _start, current_end = quarter_bounds(current)
+
+    for text, ends in [(current, current_end), (next_year, datetime.date(today.year + 1, 3, 31))]:
+        if ends <= today:  # the last day of a quarter: it has ended by the command's rule
+            continue
+        with pytest.raises(CommandError) as refused:
+            call_command("magnets_report", quarter=text, actor=steering.email)
+        assert str(refused.value) == (f"The quarter {text} has not ended: it ends on {ends}.")
+    assert not indicator.observations.exists()
+
+
+def test_the_magnet_service_refuses_a_period_not_ended_as_well(db):
+    from django.core.exceptions import ValidationError
+
+    steering = SteeringFactory()
+    Relation.objects.create(
+        organisation=OrganisationFactory(),
+        kind=RelationKind.MEMBER_OF,
+        target_organisation=OrganisationFactory(code="CLUSTER"),
+        start_date=datetime.date(2026, 8, 1),
+    )
+    indicator = IndicatorFactory(code="CLUSTER-MEMBERS")
+    magnet = magnet_save(
+        actor=steering,
+        magnet=Magnet(
+            code="members", title_fr="Membres", query="member_of=CLUSTER", indicator=indicator
+        ),
+    )
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        magnet_observe(actor=steering, magnet=magnet, period_start=tomorrow, period_end=tomorrow)
+
+    assert refused.value.error_dict["period_end"][0].code == "period-not-ended"
+    assert not indicator.observations.exists()

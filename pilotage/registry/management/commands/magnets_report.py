@@ -1,10 +1,13 @@
 """`pilotage magnets_report --quarter 2026-Q3 --actor EMAIL`: each magnet linked to an
-indicator reports its count as of the end of the quarter, submitted for validation."""
+indicator reports its count as of the end of the quarter, submitted for validation.
+A quarter that has not ended is refused: its count is not yet the quarter's value."""
 
 import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pilotage.registry.models import Magnet
 from pilotage.registry.services import magnet_observe
@@ -33,6 +36,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, quarter, actor, **options):
         start, end = quarter_bounds(quarter)
+        if end > timezone.localdate():
+            raise CommandError(
+                _("The quarter %(quarter)s has not ended: it ends on %(end)s.")
+                % {"quarter": quarter.upper(), "end": end.isoformat()}
+            )
         try:
             user = get_user_model().objects.get(email=actor)
         except get_user_model().DoesNotExist:
