@@ -48,16 +48,18 @@ def setup_django() -> None:
     django.setup()
 
 
-def write_files(folder: Path, codes: list[str], rows: int, first_quarter: int) -> dict:
-    """The same values as CSV (ISO dates, decimal points), the Belgian way, and XLSX."""
+def write_files(folder: Path, codes: list[str], rows: int) -> dict:
+    """The same values as CSV (ISO dates, decimal points), the Belgian way, and XLSX:
+    new values for the quarters before the stored ones (2016 on), as a value is only
+    recorded for a period that has ended."""
     from indicators import quarters
 
     rng = random.Random(7)
     per_indicator = max(1, -(-rows // len(codes)))
-    future = list(quarters(first_quarter + per_indicator))[first_quarter:]
+    earlier = list(quarters(per_indicator, first_year=2016 - -(-per_indicator // 4)))
     values = []
     for code in codes:
-        for start, end in future:
+        for start, end in earlier:
             if len(values) == rows:
                 break
             values.append((code, start, end, f"{rng.randint(0, 5000)}.5"))
@@ -234,7 +236,7 @@ def main() -> None:
     vacuum()
 
     with tempfile.TemporaryDirectory() as folder:
-        files = write_files(Path(folder), codes, args.rows, 40)
+        files = write_files(Path(folder), codes, args.rows)
         paths, rows = files["paths"], len(files["values"])
         floor = copy_floor(paths["csv"])
         schema = table_floor(actor.pk)

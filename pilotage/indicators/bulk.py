@@ -142,6 +142,7 @@ class _Checked:
         by_code, dates, errors = self.reportable.by_code, self.dates, self.errors
         plain_number, decimal_number = _PLAIN.match, _DECIMAL.match
         typed = bool(self.table.sheet)  # XLSX cells: numbers, dates, missing formulas
+        today = timezone.localdate()
         for number, cells in self.table.rows:
             if len(cells) < width:
                 cells = list(cells) + [None] * (width - len(cells))
@@ -166,6 +167,9 @@ class _Checked:
                 end = self._date(number, "period_end", cells[at_end])
             if start and end and end < start:
                 self.problem(number, "period_end", end, _("the period ends before it starts"))
+            elif end and end > today:
+                # A value is what was observed: as in observation_record.
+                self.problem(number, "period_end", end, _("the period has not ended yet"))
             value, decimal = cells[at_value], None
             if (
                 typed

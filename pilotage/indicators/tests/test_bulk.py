@@ -430,3 +430,22 @@ def test_values_are_checked_then_imported_from_the_back_office(client):
     assert refused.status_code == 200 and refused.context["problems"]
     client.force_login(PartnerEditorFactory())
     assert client.get(url).status_code == 403
+
+
+def test_a_period_that_has_not_ended_is_refused_by_row(tmp_path):
+    IndicatorFactory(code="A")
+    today = datetime.date.today()
+    path = write(
+        tmp_path,
+        "indicator,period_start,period_end,value\n"
+        f"A,{today.replace(day=1)},{today},1\n"
+        f"A,{today.replace(day=1)},{today + datetime.timedelta(days=1)},2\n",
+    )
+
+    with pytest.raises(DataFileError) as caught:
+        observations_import_csv(actor=SteeringFactory(), name="values.csv", path=path)
+
+    assert [(e.record, e.column, e.reason) for e in caught.value.errors] == [
+        ("row 3", "period_end", "the period has not ended yet")
+    ]
+    assert not Observation.objects.exists()
