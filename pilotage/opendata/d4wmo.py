@@ -8,23 +8,28 @@ d4w:Profile, events as d4w:Event, and persons as d4w:Person only when they agree
 shown. Never an e-mail address of a person: where the profile asks for a contact
 (d4w:plateformContactPerson), it is the platform's own desk (PILOTAGE_CONTACT_EMAIL).
 
-Imported: profiles, persons, their qualified links to profiles, and events (Digital
-Wallonia's own example file imports, and its records export again with the same facts).
+Imported: profiles, persons, their qualified links to profiles, and events, matched by
+their identifiers and written through the registry's services (Digital Wallonia's own
+example file imports, and its records export again with the same facts; Pilotage's own
+export imports again changing nothing).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from django.utils.translation import gettext
+from rdflib import DCTERMS, RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from pilotage.budgets.models import BudgetLine
-from pilotage.core.audit import acting_as
+from pilotage.core.datafiles import record_assign
 from pilotage.core.permissions import require
 from pilotage.registry.models import (
     Affiliation,
@@ -34,6 +39,13 @@ from pilotage.registry.models import (
     Person,
 )
 from pilotage.registry.permissions import can_create_organisation
+from pilotage.registry.services import (
+    event_organisers_set,
+    organisation_save,
+    person_save,
+    record_save,
+)
+from pilotage.registry.validators import enterprise_number_normalise
 from pilotage.strategies.facets import public_actions
 from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
 from pilotage.taxonomies.models import Term
@@ -50,7 +62,22 @@ def _base() -> str:
 
 
 def _iri(kind: str, code: str) -> URIRef:
-    return URIRef(f"{_base()}{kind}/{slugify(code) or 'x'}")
+    # The record's own key, never a slug of it: "AdN" and "adn" are two IRIs, as they are
+    # two codes (codes hold only IRI-safe characters: letters, digits, . _ -).
+    return URIRef(f"{_base()}{kind}/{code}")
+
+
+def _platform() -> str:
+    """The platform's own resources (its profile, its desk): outside the registry's keys,
+    so an import never takes them for an organisation or a person."""
+    return f"{_base()}platform"
+
+
+def _identified(graph: Graph, kind: str, code: str) -> URIRef:
+    """The resource of a record, carrying the key the import matches it by."""
+    subject = _iri(kind, code)
+    graph.add((subject, DCTERMS.identifier, Literal(code)))
+    return subject
 
 
 def _texts(graph: Graph, subject, predicate, record, field: str, fallback: str = "") -> None:
@@ -100,8 +127,8 @@ def _relay_email(code: str) -> str:
 
 def _contact_desk(graph: Graph) -> URIRef:
     """The platform's contact desk: the profile's contact on the platform side."""
-    desk = _iri("qualified-person", "pilotage-desk")
-    person = _iri("person", "pilotage-desk")
+    desk = URIRef(f"{_platform()}/desk")
+    person = URIRef(f"{_platform()}/desk-person")
     email = getattr(settings, "PILOTAGE_CONTACT_EMAIL", "contact@pilotage.example.org")
     graph.add((person, RDF.type, D4W.Person))
     graph.add((person, D4W.firstName, Literal("Pilotage")))
@@ -112,7 +139,7 @@ def _contact_desk(graph: Graph) -> URIRef:
     graph.add((person, D4W.featuredEmail, Literal(email)))
     _slug(graph, person, "pilotage-contact")
     # The desk answers for the platform itself, a profile of its own.
-    platform = _iri("profile", "pilotage-platform")
+    platform = URIRef(_platform())
     graph.add((platform, RDF.type, D4W.Profile))
     _one_text(graph, platform, D4W.title, "Pilotage")
     _one_text(graph, platform, D4W.shortDescription, "The platform publishing these records.")
@@ -130,10 +157,13 @@ def _profile(graph: Graph, organisation: Organisation, desk: URIRef) -> URIRef:
     subject = _iri("profile", organisation.code)
     if (subject, RDF.type, D4W.Profile) in graph:
         return subject
+    _identified(graph, "profile", organisation.code)
     graph.add((subject, RDF.type, D4W.Profile))
     _one_text(graph, subject, D4W.title, organisation.name)
     _slug(graph, subject, organisation.code)
     _texts(graph, subject, D4W.shortDescription, organisation, "description", organisation.name)
+    # The profile's short description stands in for a missing one; the import reads this.
+    _texts(graph, subject, DCTERMS.description, organisation, "description")
     graph.add((subject, D4W.plateformContactPerson, desk))
     graph.add((subject, D4W.clientSite, Literal(CLIENT_SITE)))
     if organisation.enterprise_number:
@@ -148,7 +178,7 @@ def _profile(graph: Graph, organisation: Organisation, desk: URIRef) -> URIRef:
 
 
 def _ambition(graph: Graph, node: StrategyNode) -> URIRef:
-    subject = _iri("ambition", f"{node.strategy.code}-{node.code}")
+    subject = _identified(graph, "ambition", f"{node.strategy.code}-{node.code}")
     graph.add((subject, RDF.type, D4W.Ambition))
     _texts(graph, subject, D4W.title, node, "title")
     _slug(graph, subject, node.strategy.code, node.code)
@@ -196,7 +226,7 @@ def d4wmo_graph() -> Graph:
         top = node
         while top.parent_id is not None:
             top = by_pk[top.parent_id]
-        subject = _iri("program", f"{node.strategy.code}-{node.code}")
+        subject = _identified(graph, "program", f"{node.strategy.code}-{node.code}")
         programmes[node.pk] = subject
         graph.add((subject, RDF.type, D4W.Program))
         _texts(graph, subject, D4W.title, node, "title")
@@ -210,7 +240,7 @@ def d4wmo_graph() -> Graph:
     for event in Event.objects.select_related("type").prefetch_related("organisers"):
         _event(graph, event, desk)
     for person in Person.objects.filter(display_refusal=False).order_by("code"):
-        subject = _iri("person", person.code)
+        subject = _identified(graph, "person", person.code)
         graph.add((subject, RDF.type, D4W.Person))
         graph.add((subject, D4W.firstName, Literal(person.given_name)))
         graph.add((subject, D4W.lastName, Literal(person.family_name)))
@@ -245,7 +275,7 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
     ):
         _concept_describe(graph, role, code, label, definition)
     for action in actions:
-        subject = _iri("action-plan", action.code)
+        subject = _identified(graph, "action-plan", action.code)
         graph.add((subject, RDF.type, D4W.ActionPlan))
         _texts(graph, subject, D4W.title, action, "title")
         _slug(graph, subject, action.code)
@@ -279,7 +309,7 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
             graph.add((link, D4W.internalName, Literal(f"{action.code} – {organisation.name}")))
             graph.add((subject, D4W.actionPlanProfile, link))
         for year, amount in sorted(budgets[action.pk].items()):
-            budget = _iri("annual-budget", f"{action.code}-{year}")
+            budget = _identified(graph, "annual-budget", f"{action.code}-{year}")
             graph.add((budget, RDF.type, D4W.AnnualBudget))
             graph.add((budget, D4W.budget, Literal(int(amount), datatype=XSD.integer)))
             graph.add((budget, D4W.year, Literal(str(year), datatype=XSD.gYear)))
@@ -288,11 +318,12 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
 
 
 def _event(graph: Graph, event: Event, desk: URIRef) -> None:
-    subject = _iri("event", event.code)
+    subject = _identified(graph, "event", event.code)
     graph.add((subject, RDF.type, D4W.Event))
     _texts(graph, subject, D4W.title, event, "title")
     _slug(graph, subject, event.code)
     _texts(graph, subject, D4W.shortDescription, event, "description", event.title)
+    _texts(graph, subject, DCTERMS.description, event, "description")
     graph.add((subject, D4W.startDate, _datetime(event.start_date, event.start_time)))
     end = _datetime(event.end_date or event.start_date, event.end_time)
     graph.add((subject, D4W.endDate, end))
@@ -311,12 +342,23 @@ def d4wmo_export(*, format: str = "turtle") -> str:
 
 
 # -- import ------------------------------------------------------------------------------
+#
+# Records are matched by the key the registry uses (dcterms:identifier, the record's code;
+# a profile also by its enterprise number), else, in files not written by Pilotage, by
+# their slug. A record is written, through the registry's services, only when a value
+# differs: a second import of the same file writes nothing, logs nothing, moves no
+# revision. Still to read (issue 14): ambitions, programmes, action plans with their roles
+# and annual budgets; service places (d4w:ServicesPlace) once the registry has them.
 
 
 class D4wmoError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class _DryRun(Exception):
+    pass
 
 
 def _text(graph: Graph, subject, predicate) -> str:
@@ -326,12 +368,23 @@ def _text(graph: Graph, subject, predicate) -> str:
 
 
 def _code(graph: Graph, subject) -> str:
+    identifier = _text(graph, subject, DCTERMS.identifier)
+    if identifier:
+        return identifier
     return slugify(_text(graph, subject, D4W.slug) or str(subject).rsplit("/", 1)[-1])[:100]
 
 
+def _is_platform(subject) -> bool:
+    return str(subject).startswith(_platform())
+
+
 def _event_type(graph: Graph, subject, event_types: list[Term]) -> Term | None:
-    """The event type its title or type names (a "Conférence …" is a conference), else
-    a conference, the most common kind."""
+    """The event type its category is, else the one its title or type names (a
+    "Conférence …" is a conference), else a conference, the most common kind."""
+    categories = set(graph.objects(subject, D4W.category))
+    for term in event_types:
+        if term_uri(term, term.taxonomy) in categories:
+            return term
     said = f"{_text(graph, subject, D4W.title)} {_text(graph, subject, D4W.type)}".lower()
     for term in event_types:
         labels = {getattr(term, f"label_{language}", "") for language in ("fr", "en")}
@@ -340,87 +393,218 @@ def _event_type(graph: Graph, subject, event_types: list[Term]) -> Term | None:
     return next((term for term in event_types if term.code == "conference"), None)
 
 
-@transaction.atomic
-def d4wmo_import(*, actor, content: bytes, format: str = "turtle", name: str = "") -> dict:
-    """Import profiles, persons, their qualified links and events; all or nothing."""
-    require(can_create_organisation(actor), "Only steering staff import D4WMO-AP files.")
+def _time(moment: datetime.datetime) -> datetime.time | None:
+    """The time of a moment; midnight is how the export says a day without a time."""
+    return moment.time() if moment.time() != datetime.time() else None
+
+
+# What each field is called in the file, to name it in an error.
+_PROPERTIES = {
+    "name": "d4w:title",
+    "title_fr": "d4w:title",
+    "enterprise_number": "d4w:belgianEntreprise",
+    "website": "d4w:website",
+    "nace_code": "d4w:mainNACECode",
+    "description_fr": "dcterms:description",
+    "given_name": "d4w:firstName",
+    "family_name": "d4w:lastName",
+    "email": "d4w:featuredEmail",
+    "start_date": "d4w:startDate",
+    "end_date": "d4w:endDate",
+    "location": "d4w:location",
+    "code": "dcterms:identifier",
+}
+
+
+class _Importer:
+    def __init__(self, actor, graph: Graph, name: str):
+        self.actor, self.graph, self.name = actor, graph, name
+        self.problems: list[str] = []
+        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def problem(self, subject, prop: str, reason: str) -> None:
+        self.problems.append(f"{self.name}: {subject}: {prop}: {reason}")
+
+    def write(self, kind: str, subject, record, values: dict, save) -> str:
+        """Give `record` the values that differ and save it through `save`, or leave it."""
+        adding = record._state.adding
+        changes = record_assign(record, values)
+        if not adding and not changes:
+            self.counts[kind]["unchanged"] += 1
+            return "unchanged"
+        try:
+            save(actor=self.actor, record=record)
+        except ValidationError as error:
+            for field, messages in getattr(error, "message_dict", {"": error.messages}).items():
+                prop = _PROPERTIES.get(field, field or "-")
+                self.problem(subject, prop, " ".join(messages))
+            return "refused"
+        status = "created" if adding else "updated"
+        self.counts[kind][status] += 1
+        return status
+
+    def subjects(self, kind):
+        return sorted(s for s in self.graph.subjects(RDF.type, kind) if not _is_platform(s))
+
+    def profiles(self) -> dict:
+        graph, found = self.graph, {}
+        for subject in self.subjects(D4W.Profile):
+            title = _text(graph, subject, D4W.title)
+            if not title:
+                self.problem(subject, "d4w:title", gettext("a profile needs a title"))
+                continue
+            code = _code(graph, subject)
+            number = _text(graph, subject, D4W.belgianEntreprise)
+            if not any(c.isdigit() for c in number):
+                # Digital Wallonia's own files give the legal entity's name here at times:
+                # no number to check, nor to keep.
+                number = ""
+            organisation = Organisation.objects.filter(code=code).first()
+            if organisation is None and number:
+                with contextlib.suppress(ValidationError):
+                    organisation = Organisation.objects.filter(
+                        enterprise_number=enterprise_number_normalise(number)
+                    ).first()
+            described = (subject, DCTERMS.identifier, None) in graph
+            values = {
+                "name": title,
+                # Pilotage's own profiles say their description apart from the stand-in.
+                "description_fr": _text(
+                    graph, subject, DCTERMS.description if described else D4W.shortDescription
+                ),
+                "website": _text(graph, subject, D4W.website),
+                "nace_code": _text(graph, subject, D4W.mainNACECode),
+            }
+            if number:  # an absent number is not known, never a removed one
+                values["enterprise_number"] = number
+            if organisation is None:
+                organisation = Organisation(code=code, sources=self.name or "D4WMO-AP import")
+            status = self.write(
+                "organisations",
+                subject,
+                organisation,
+                values,
+                lambda actor, record: organisation_save(actor=actor, organisation=record),
+            )
+            if status != "refused":
+                found[subject] = organisation
+        return found
+
+    def persons(self) -> dict:
+        graph, found = self.graph, {}
+        for subject in self.subjects(D4W.Person):
+            first, last = _text(graph, subject, D4W.firstName), _text(graph, subject, D4W.lastName)
+            if not (first and last):
+                self.problem(
+                    subject,
+                    "d4w:firstName, d4w:lastName",
+                    gettext("a person needs a first and a last name"),
+                )
+                continue
+            code = _code(graph, subject)
+            person = Person.objects.filter(code=code).first() or Person(code=code)
+            values = {
+                "given_name": first,
+                "family_name": last,
+                "display_refusal": _text(graph, subject, D4W.displayRefusal).lower()
+                in ("1", "true"),
+            }
+            email = _text(graph, subject, D4W.featuredEmail)
+            if email:  # Pilotage never publishes one: its absence clears nothing
+                values["email"] = email
+            status = self.write(
+                "persons",
+                subject,
+                person,
+                values,
+                lambda actor, record: person_save(actor=actor, person=record),
+            )
+            if status != "refused":
+                found[subject] = person
+        return found
+
+    def affiliations(self, profiles: dict, persons: dict) -> None:
+        for subject in self.subjects(D4W.QualifiedPerson):
+            person = persons.get(self.graph.value(subject, D4W.person))
+            organisation = profiles.get(self.graph.value(subject, D4W.profile))
+            if not (person and organisation and person.pk and organisation.pk):
+                continue
+            affiliation = Affiliation.objects.filter(
+                person=person, organisation=organisation, kind=AffiliationKind.CONTACT
+            ).first() or Affiliation(
+                person=person, organisation=organisation, kind=AffiliationKind.CONTACT
+            )
+            self.write("affiliations", subject, affiliation, {}, record_save)
+
+    def events(self, profiles: dict) -> None:
+        graph = self.graph
+        event_types = list(
+            Term.objects.filter(taxonomy__code="event-types").select_related("taxonomy")
+        )
+        for subject in self.subjects(D4W.Event):
+            start = graph.value(subject, D4W.startDate)
+            kind = _event_type(graph, subject, event_types)
+            if start is None or kind is None:
+                self.problem(
+                    subject, "d4w:startDate", gettext("an event needs a start (and event types)")
+                )
+                continue
+            code = _code(graph, subject)
+            event = Event.objects.filter(code=code).first() or Event(code=code)
+            begins, end = start.toPython(), graph.value(subject, D4W.endDate)
+            ends = end.toPython() if end is not None else None
+            described = (subject, DCTERMS.identifier, None) in graph
+            location = _text(graph, subject, D4W.location)
+            values = {
+                "title_fr": _text(graph, subject, D4W.title),
+                "description_fr": _text(
+                    graph, subject, DCTERMS.description if described else D4W.shortDescription
+                ),
+                "start_date": begins.date(),
+                "start_time": _time(begins),
+                "end_time": _time(ends) if ends else None,
+                "location": "" if location == "—" else location,
+                "type": kind,
+            }
+            # The export says a missing end as the start's day: the same end either way.
+            if ends is None or ends.date() != (event.end_date or event.start_date):
+                values["end_date"] = ends.date() if ends else None
+            status = self.write("events", subject, event, values, record_save)
+            if status == "refused":
+                continue
+            organisers = [
+                profiles[o] for o in graph.objects(subject, D4W.organizer) if o in profiles
+            ]
+            before = {o.pk for o in event.organisers.all()}
+            event_organisers_set(actor=self.actor, event=event, organisers=organisers)
+            if status == "unchanged" and before != {o.pk for o in organisers}:
+                self.counts["events"]["unchanged"] -= 1
+                self.counts["events"]["updated"] += 1
+
+
+def d4wmo_import(
+    *, actor, content: bytes, format: str = "turtle", name: str = "", dry_run: bool = False
+) -> dict[str, dict[str, int]]:
+    """Import profiles, persons, their qualified links and events, matched by their
+    identifiers, through the registry's services; all or nothing. Returns, per kind, how
+    many were created, updated and left unchanged (what would be, in a dry run)."""
+    require(can_create_organisation(actor), gettext("Only steering staff import D4WMO-AP files."))
     graph = Graph()
     try:
         graph.parse(data=content, format="json-ld" if format == "json-ld" else "turtle")
     except Exception as error:  # rdflib raises many kinds of parse errors
         raise D4wmoError([f"{name}: not readable as {format}: {error}"]) from error
-    problems: list[str] = []
-    counts: dict[str, int] = defaultdict(int)
-    profiles: dict[URIRef, Organisation] = {}
-    persons: dict[URIRef, Person] = {}
-    with acting_as(actor):
-        for subject in sorted(graph.subjects(RDF.type, D4W.Profile)):
-            title = _text(graph, subject, D4W.title)
-            if not title:
-                problems.append(f"{name}: profile {subject}: no d4w:title")
-                continue
-            organisation, created = Organisation.objects.update_or_create(
-                code=_code(graph, subject),
-                defaults={
-                    "name": title,
-                    "description_fr": _text(graph, subject, D4W.shortDescription),
-                    "website": _text(graph, subject, D4W.website),
-                    "nace_code": _text(graph, subject, D4W.mainNACECode)[:8],
-                    "sources": name or "D4WMO-AP import",
-                },
-            )
-            profiles[subject] = organisation
-            counts["organisations created" if created else "organisations updated"] += 1
-        for subject in sorted(graph.subjects(RDF.type, D4W.Person)):
-            first, last = _text(graph, subject, D4W.firstName), _text(graph, subject, D4W.lastName)
-            if not (first and last):
-                problems.append(f"{name}: person {subject}: d4w:firstName and d4w:lastName needed")
-                continue
-            refusal = _text(graph, subject, D4W.displayRefusal).lower() in ("1", "true")
-            person, created = Person.objects.update_or_create(
-                code=_code(graph, subject),
-                defaults={
-                    "given_name": first,
-                    "family_name": last,
-                    "email": _text(graph, subject, D4W.featuredEmail),
-                    "display_refusal": refusal,
-                },
-            )
-            persons[subject] = person
-            counts["persons created" if created else "persons updated"] += 1
-        for subject in graph.subjects(RDF.type, D4W.QualifiedPerson):
-            person = persons.get(graph.value(subject, D4W.person))
-            organisation = profiles.get(graph.value(subject, D4W.profile))
-            if person and organisation:
-                Affiliation.objects.get_or_create(
-                    person=person, organisation=organisation, kind=AffiliationKind.CONTACT
-                )
-                counts["affiliations"] += 1
-        event_types = list(Term.objects.filter(taxonomy__code="event-types"))
-        for subject in sorted(graph.subjects(RDF.type, D4W.Event)):
-            start = graph.value(subject, D4W.startDate)
-            kind = _event_type(graph, subject, event_types)
-            if start is None or kind is None:
-                problems.append(f"{name}: event {subject}: no d4w:startDate or no event types")
-                continue
-            end = graph.value(subject, D4W.endDate)
-            event, created = Event.objects.update_or_create(
-                code=_code(graph, subject),
-                defaults={
-                    "title_fr": _text(graph, subject, D4W.title),
-                    "description_fr": _text(graph, subject, D4W.shortDescription),
-                    "start_date": start.toPython().date(),
-                    "start_time": start.toPython().time() or None,
-                    "end_date": end.toPython().date() if end is not None else None,
-                    "end_time": end.toPython().time() if end is not None else None,
-                    "location": _text(graph, subject, D4W.location)[:300],
-                    "type": kind,
-                },
-            )
-            event.organisers.set(
-                [profiles[o] for o in graph.objects(subject, D4W.organizer) if o in profiles]
-            )
-            counts["events created" if created else "events updated"] += 1
-    if problems:
-        raise D4wmoError(problems)
-    return dict(counts)
+    importer = _Importer(actor, graph, name)
+    try:
+        with transaction.atomic():
+            profiles = importer.profiles()
+            persons = importer.persons()
+            importer.affiliations(profiles, persons)
+            importer.events(profiles)
+            if importer.problems:
+                raise D4wmoError(importer.problems)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return {kind: dict(counts) for kind, counts in importer.counts.items()}

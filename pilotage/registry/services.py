@@ -14,7 +14,7 @@ from pilotage.core.revisions import ChangeKind, changed
 from pilotage.indicators.services import observation_record, observation_transition
 from pilotage.registry.geo import province_at
 from pilotage.registry.magnets import InvalidQuery, magnet_index
-from pilotage.registry.models import Magnet, Organisation, Person, Relation
+from pilotage.registry.models import Event, Magnet, Organisation, Person, Relation
 from pilotage.registry.permissions import (
     can_change_organisation,
     can_create_organisation,
@@ -149,3 +149,14 @@ def magnet_observe(
             actor=actor, observation=observation, transition="submit"
         )
     return observation
+
+
+@transaction.atomic
+def event_organisers_set(*, actor, event: Event, organisers: list[Organisation]) -> None:
+    """Make `organisers` the event's organisers (steering staff), writing only what differs."""
+    require(can_create_organisation(actor), "Only steering staff change the registry.")
+    if {o.pk for o in event.organisers.all()} == {o.pk for o in organisers}:
+        return
+    with acting_as(actor):
+        event.organisers.set(organisers)
+    changed(ChangeKind.LABEL)  # the public pages show it

@@ -1,5 +1,5 @@
 """`pilotage d4wmo export [--format json-ld] [--output FILE]` and
-`pilotage d4wmo import FILE --actor EMAIL`: Digital Wallonia's data model (D4WMO-AP)."""
+`pilotage d4wmo import FILE --actor EMAIL [--dry-run]`: Digital Wallonia's data model (D4WMO-AP)."""
 
 from pathlib import Path
 
@@ -18,8 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["turtle", "json-ld"], default="turtle")
         parser.add_argument("--output", help="write the export here instead of stdout")
         parser.add_argument("--actor", help="e-mail of the steering account importing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and count the import, write nothing"
+        )
 
-    def handle(self, *args, direction, file, format, output, actor, **options):
+    def handle(self, *args, direction, file, format, output, actor, dry_run, **options):
         if direction == "export":
             text = d4wmo_export(format=format)
             if output:
@@ -33,9 +36,17 @@ class Command(BaseCommand):
         path = Path(file)
         try:
             counts = d4wmo_import(
-                actor=user, content=path.read_bytes(), format=format, name=path.name
+                actor=user,
+                content=path.read_bytes(),
+                format=format,
+                name=path.name,
+                dry_run=dry_run,
             )
         except D4wmoError as error:
             raise CommandError("\n".join(error.problems)) from error
-        for what, count in sorted(counts.items()):
-            self.stdout.write(f"{what}: {count}")
+        verb = "would be" if dry_run else "were"
+        for kind, statuses in sorted(counts.items()):
+            said = ", ".join(f"{count} {verb} {status}" for status, count in statuses.items())
+            self.stdout.write(f"{kind}: {said}")
+        if dry_run:
+            self.stdout.write("Nothing was written (dry run).")
