@@ -66,7 +66,8 @@ class StrategyData(FileSchema):
     owner: Code
     status: StrategyStatus
     predecessor: Code | None = None
-    levels: list[LevelData] = Field(min_length=1)
+    # A plan the sources name without its tree (an earlier plan of a line) has none.
+    levels: list[LevelData] = []
 
 
 class NodeData(FileSchema):

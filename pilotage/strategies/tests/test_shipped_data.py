@@ -1,10 +1,12 @@
 """The shipped data: what the seeds describe, loaded by `pilotage load`, idempotently."""
 
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
 from django.core.management import call_command
+from django.utils.html import escape
 
 from pilotage.registry.models import Organisation
 from pilotage.strategies.models import Action, Strategy, StrategyNode
@@ -102,3 +104,61 @@ def test_loading_twice_changes_nothing(shipped_data, capsys):
         StrategyNode.objects.count(),
         Action.objects.count(),
     ) == snapshot
+
+
+def test_the_line_of_walloon_plans_is_a_chain_of_predecessors(shipped_data):
+    """000 l.14-16: "le Contrat d'Avenir en 1999, le Plan Marshall en 2005 et le Plan
+    Marshall 2.vert en 2009"; Plan Marshall 4.0 adopted in 2015 (003 l.38, l.69)."""
+    chain, strategy = [], Strategy.objects.get(code="PM40")
+    while strategy is not None:
+        chain.append((strategy.code, strategy.title_fr, strategy.period_start.year))
+        strategy = strategy.predecessor
+    assert chain == [
+        ("PM40", "Plan Marshall 4.0", 2015),
+        ("PM2VERT", "Plan Marshall 2.vert", 2009),
+        ("PM1", "Plan Marshall", 2005),
+        ("CAW", "Contrat d'Avenir", 1999),
+    ]
+    ends = dict(
+        Strategy.objects.filter(code__in=["PM2VERT", "PM1", "CAW"]).values_list(
+            "code", "period_end"
+        )
+    )
+    # 003 l.58-62 "2009-2014 : Plan Marshall 2.vert", l.53 "2006-2009 : 1er Plan Marshall";
+    # the Contrat d'Avenir's end is not in the seeds.
+    assert {code: end.year if end else None for code, end in ends.items()} == {
+        "PM2VERT": 2014,
+        "PM1": 2009,
+        "CAW": None,
+    }
+
+
+def test_the_earlier_plans_carry_only_what_the_seeds_say(shipped_data):
+    for code in ("CAW", "PM1", "PM2VERT"):
+        strategy = Strategy.objects.get(code=code)
+        assert strategy.status == "archived"
+        assert not strategy.levels.exists() and not strategy.nodes.exists(), code
+        assert all((strategy.title_fr, strategy.title_nl, strategy.title_de, strategy.title_en))
+        assert "000_650017cb9e0b6419.txt" in strategy.sources
+
+
+def test_a_strategy_without_levels_or_nodes_loads_and_shows(shipped_data, client):
+    for code in ("CAW", "PM1", "PM2VERT"):
+        page = client.get(f"/strategies/{code}/")
+        assert page.status_code == 200, code
+        assert escape(Strategy.objects.get(code=code).title_fr) in page.content.decode()
+    assert escape("Contrat d'Avenir") in client.get("/").content.decode()
+
+
+def test_the_cluster_policy_phases_load_as_published(shipped_data):
+    """003 l.53-56 (280 millions €), l.62-65 (388), l.69-74 (316), each under its plan."""
+    from pilotage.budgets.models import BudgetLine
+
+    lines = BudgetLine.objects.filter(code__startswith="CLUSTER-POLICY-")
+    assert {
+        line.code: (line.strategy.code, line.amount, line.is_declared_total) for line in lines
+    } == {
+        "CLUSTER-POLICY-2006-2009": ("PM1", Decimal("280000000.00"), False),
+        "CLUSTER-POLICY-2009-2014": ("PM2VERT", Decimal("388000000.00"), False),
+        "CLUSTER-POLICY-2015-2019": ("PM40", Decimal("316000000.00"), True),
+    }
