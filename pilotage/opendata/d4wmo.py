@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from rdflib import DCTERMS, RDF, XSD, Graph, Literal, Namespace, URIRef
 
-from pilotage.budgets.models import BudgetLine
+from pilotage.budgets.selectors import budget_lines
 from pilotage.core.datafiles import record_assign
 from pilotage.core.permissions import require
 from pilotage.registry.models import (
@@ -48,6 +48,7 @@ from pilotage.registry.services import (
 from pilotage.registry.validators import enterprise_number_normalise
 from pilotage.strategies.facets import public_actions
 from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
+from pilotage.strategies.services import action_partners_set, action_save
 from pilotage.taxonomies.models import Term
 from pilotage.taxonomies.selectors import record_terms
 from pilotage.taxonomies.skos import term_uri
@@ -253,6 +254,16 @@ def d4wmo_graph() -> Graph:
     return graph
 
 
+def _annual_budgets() -> dict[int, dict[int, Decimal]]:
+    """Each action's planned amount by year: the sum of its lines that add up."""
+    budgets: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for line in budget_lines(
+        action__isnull=False, year__isnull=False, flow="planned", is_declared_total=False
+    ):
+        budgets[line.action_id][line.year] += line.amount
+    return budgets
+
+
 def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
     actions = (
         Action.objects.filter(pk__in=public_actions().values("pk"))
@@ -260,13 +271,7 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
         .prefetch_related("nodes__strategy", "partnerships__organisation")
         .order_by("code")
     )
-    budgets: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for action_id, year, amount in (
-        BudgetLine.objects.parts()
-        .filter(action__isnull=False, year__isnull=False, flow="planned")
-        .values_list("action_id", "year", "amount")
-    ):
-        budgets[action_id][year] += amount
+    budgets = _annual_budgets()
     lead_role = _iri("action-role", "lead")
     partner_role = _iri("action-role", "partner")
     for role, code, label, definition in (
@@ -281,6 +286,7 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
         _slug(graph, subject, action.code)
         _texts(graph, subject, D4W.shortDescription, action, "description", action.title)
         _texts(graph, subject, D4W.marketingShortDescription, action, "description", action.title)
+        _texts(graph, subject, DCTERMS.description, action, "description")
         nodes = list(action.nodes.all())
         # Without a start of its own, an action starts with the strategy it serves.
         start = action.start_date or min(node.strategy.period_start for node in nodes)
@@ -581,6 +587,79 @@ class _Importer:
                 self.counts["events"]["unchanged"] -= 1
                 self.counts["events"]["updated"] += 1
 
+    def action_plans(self, profiles: dict) -> None:
+        """Action plans Pilotage already holds, matched by identifier: their texts, lead
+        and partners. Their annual budgets are checked against the budget lines, never
+        written (a budget is kept by line, source and flow). Creating an action, with
+        the strategies, levels and nodes it serves, is still to come (issue 14)."""
+        graph = self.graph
+        lead, partner = _iri("action-role", "lead"), _iri("action-role", "partner")
+        budgets = _annual_budgets()
+        for subject in self.subjects(D4W.ActionPlan):
+            action = Action.objects.filter(code=_code(graph, subject)).first()
+            if action is None:
+                self.counts["action plans"]["skipped"] += 1
+                continue
+            roles: dict = {lead: [], partner: []}
+            for link in graph.objects(subject, D4W.actionPlanProfile):
+                organisation = profiles.get(graph.value(link, D4W.profile))
+                role = graph.value(link, D4W.role)
+                if organisation is None or role not in roles:
+                    self.problem(
+                        link, "d4w:profile, d4w:role", gettext("not a known profile and role")
+                    )
+                    continue
+                roles[role].append(organisation)
+            if len(roles[lead]) > 1:
+                self.problem(subject, "d4w:actionPlanProfile", gettext("more than one lead"))
+                continue
+            values = {
+                "title_fr": _text(graph, subject, D4W.title),
+                "description_fr": _text(graph, subject, DCTERMS.description),
+                "lead": roles[lead][0] if roles[lead] else None,
+            }
+            status = self.write(
+                "action plans",
+                subject,
+                action,
+                values,
+                lambda actor, record: action_save(actor=actor, action=record),
+            )
+            if status == "refused":
+                continue
+            kept = {p.organisation_id: p.role for p in action.partnerships.all()}
+            if set(kept) != {o.pk for o in roles[partner]}:
+                action_partners_set(
+                    actor=self.actor,
+                    action=action,
+                    partners=[(o, kept.get(o.pk, "")) for o in roles[partner]],
+                )
+                if status == "unchanged":
+                    self.counts["action plans"]["unchanged"] -= 1
+                    self.counts["action plans"]["updated"] += 1
+            self.counts["roles"]["unchanged"] += len(roles[lead]) + len(roles[partner])
+            self.annual_budgets(subject, budgets.get(action.pk, {}))
+
+    def annual_budgets(self, plan, stored: dict[int, Decimal]) -> None:
+        said = {}
+        for budget in self.graph.objects(plan, D4W.annualBudgetAllocation):
+            year, amount = self.graph.value(budget, D4W.year), self.graph.value(budget, D4W.budget)
+            try:
+                said[int(str(year)[:4])] = int(str(amount))
+            except (TypeError, ValueError):
+                self.problem(budget, "d4w:year, d4w:budget", gettext("a year and an amount needed"))
+        if said != {year: int(amount) for year, amount in stored.items()}:
+            self.problem(
+                plan,
+                "d4w:annualBudgetAllocation",
+                gettext(
+                    "differs from the action's budget lines: budgets are changed by line, "
+                    "source and flow, not through this import"
+                ),
+            )
+            return
+        self.counts["annual budgets"]["unchanged"] += len(said)
+
 
 def d4wmo_import(
     *, actor, content: bytes, format: str = "turtle", name: str = "", dry_run: bool = False
@@ -601,6 +680,8 @@ def d4wmo_import(
             persons = importer.persons()
             importer.affiliations(profiles, persons)
             importer.events(profiles)
+            importer.action_plans(profiles)
+            # Service places (d4w:ServicesPlace) are read here once the registry has them.
             if importer.problems:
                 raise D4wmoError(importer.problems)
             if dry_run:

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
@@ -15,7 +16,7 @@ from pilotage.core.revisions import current_revision
 from pilotage.opendata.d4wmo import D4wmoError, d4wmo_export, d4wmo_import
 from pilotage.registry.models import Event, Organisation, Person
 from pilotage.registry.tests.factories import OrganisationFactory
-from pilotage.strategies.models import Action, Strategy, StrategyLevel, StrategyNode
+from pilotage.strategies.models import Action, ActionPartner, Strategy, StrategyLevel, StrategyNode
 from pilotage.taxonomies.models import Term
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,20 @@ def registry(shipped_data):
         location="Namur Expo",
     )
     event.organisers.set([organiser, Organisation.objects.get(code="AdN")])
+    # An action with a partner and two budget lines of a year (one annual budget).
+    action = Action.objects.filter(nodes__isnull=False).order_by("code").first()
+    strategy = action.nodes.first().strategy
+    ActionPartner.objects.create(action=action, organisation=organiser, role_fr="Relais")
+    source = Term.objects.filter(taxonomy__code="funding-sources").first()
+    for code, amount in (("L1", "1000.50"), ("L2", "2000.00")):
+        BudgetLine.objects.create(
+            code=code,
+            strategy=strategy,
+            action=action,
+            year=strategy.period_start.year,
+            source=source,
+            amount=Decimal(amount),
+        )
     return organiser
 
 
@@ -67,6 +82,10 @@ def test_importing_the_own_export_again_changes_nothing(registry):
     assert counts["organisations"] == {"unchanged": organisations}
     assert counts["persons"] == {"unchanged": 1}  # only who agreed to be shown is exported
     assert counts["events"] == {"unchanged": 1}
+    assert counts["action plans"] == {"unchanged": Action.objects.count()}
+    assert counts["roles"] == {"unchanged": Action.objects.exclude(lead=None).count() + 1}
+    assert counts["annual budgets"] == {"unchanged": 1}
+    assert ActionPartner.objects.get(organisation=registry).role_fr == "Relais"
     # Neither a slug of a code ("adn" beside "AdN") nor the platform comes back as a record.
     assert Organisation.objects.count() == organisations
     assert not Organisation.objects.filter(code__in=["adn", "pilotage-platform"]).exists()
@@ -124,7 +143,13 @@ def test_an_export_recreates_the_registry_in_an_empty_database(registry):
     assert event.location == "Namur Expo"
     assert {o.code for o in event.organisers.all()} == {"AGORIA", "AdN"}
     again = d4wmo_import(actor=SteeringFactory(), content=exported.encode(), name="again")
-    assert all(set(statuses) == {"unchanged"} for statuses in again.values()), again
+    assert {kind: set(statuses) for kind, statuses in again.items()} == {
+        "organisations": {"unchanged"},
+        "persons": {"unchanged"},
+        "events": {"unchanged"},
+        # Actions are created only with the strategies they serve: not read yet.
+        "action plans": {"skipped"},
+    }
 
 
 PROFILE = """
@@ -156,3 +181,13 @@ def test_a_dry_run_counts_and_writes_nothing(db, tmp_path):
     assert not Organisation.objects.exists()
     call_command("d4wmo", "import", str(path), actor=actor.email, stdout=out)
     assert set(Organisation.objects.values_list("code", flat=True)) == {"GOOD", "WRONG"}
+
+
+@pytest.mark.slow
+def test_an_annual_budget_differing_from_the_lines_is_refused(registry):
+    exported = d4wmo_export().replace("d4w:budget 3000 ", "d4w:budget 9999 ")
+    assert "d4w:budget 9999 " in exported
+    with pytest.raises(D4wmoError) as refused:
+        d4wmo_import(actor=SteeringFactory(), content=exported.encode(), name="d4wmo.ttl")
+    (problem,) = refused.value.problems
+    assert "d4w:annualBudgetAllocation" in problem and "/action-plan/" in problem
