@@ -60,7 +60,7 @@ class TaxonomyAdmin(DomainAdmin):
         if not can_change_taxonomy(request.user):
             raise PermissionDenied
         form = SkosImportForm(request.POST or None, request.FILES or None)
-        problems = []
+        problems, imported = [], None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -73,14 +73,17 @@ class TaxonomyAdmin(DomainAdmin):
             except DataFileError as error:
                 problems = error.errors
             else:
-                names = ", ".join(taxonomy.code for taxonomy in imported)
+                names = ", ".join(taxonomy.code for taxonomy in imported.taxonomies)
                 self.message_user(request, _("Imported: %(names)s.") % {"names": names})
-                return redirect("admin:taxonomies_taxonomy_changelist")
+                if not imported.warnings:
+                    return redirect("admin:taxonomies_taxonomy_changelist")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import a SKOS file"),
             "form": form,
             "problems": problems,
+            "imported": imported,
+            "imported_names": ", ".join(t.code for t in imported.taxonomies) if imported else "",
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/taxonomies/taxonomy/import_skos.html", context)

@@ -69,6 +69,15 @@ class Taxonomy(TimeStampedModel):
     created = models.DateField(_("date created"))
     modified = models.DateField(_("date modified"), null=True, blank=True)
     sources = models.TextField(_("sources"), blank=True)
+    extras = models.JSONField(
+        _("as published"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What the imported SKOS file stated beyond the other fields, kept to export "
+            "it again as published; empty for a taxonomy made in Pilotage."
+        ),
+    )
 
     objects = TaxonomyQuerySet.as_manager()
 
@@ -114,6 +123,15 @@ class Term(TimeStampedModel):
         _("version"), max_length=50, default="1.0.0", validators=[semver_validator]
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    extras = models.JSONField(
+        _("as published"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What the imported SKOS file stated beyond the other fields, kept to export "
+            "it again as published; empty for a term made in Pilotage."
+        ),
+    )
 
     objects = TermQuerySet.as_manager()
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
-from pilotage.core.datafiles import FileSchema, Multilingual, OptionalMultilingual
+from pilotage.core.datafiles import LANGUAGES, FileSchema, Multilingual, OptionalMultilingual
 from pilotage.taxonomies.models import TermStatus
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -59,3 +60,47 @@ class TaxonomyFile(FileSchema):
     sources: list[str] = []
     scheme: SchemeData
     terms: list[TermData] = []
+
+
+# A SKOS import keeps every text exactly as published, surrounding spaces included: the
+# import reports them as warnings and never rewrites them (the data files above, which
+# people type, are trimmed).
+def _check_published(value: dict[str, str]) -> dict[str, str]:
+    unknown = set(value) - set(LANGUAGES)
+    if unknown:
+        raise ValueError(
+            f"unsupported language {', '.join(sorted(unknown))} (use {', '.join(LANGUAGES)})"
+        )
+    if not (value.get("fr") or "").strip():
+        raise ValueError("a French text (fr) is required")
+    return dict(value)
+
+
+def _check_optional_published(value: dict[str, str]) -> dict[str, str]:
+    return _check_published(value) if value else {}
+
+
+PublishedMultilingual = Annotated[dict[str, str], AfterValidator(_check_published)]
+OptionalPublishedMultilingual = Annotated[dict[str, str], AfterValidator(_check_optional_published)]
+
+
+class PublishedTermData(TermData):
+    """A concept as a SKOS file states it: texts untouched, and what the file stated beyond
+    Pilotage's columns (`Term.extras`)."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    label: PublishedMultilingual
+    definition: OptionalPublishedMultilingual = {}
+    extras: dict = {}
+
+
+class PublishedSchemeData(SchemeData):
+    """A concept scheme as a SKOS file states it (see `PublishedTermData`)."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    title: PublishedMultilingual
+    label: OptionalPublishedMultilingual = {}
+    definition: OptionalPublishedMultilingual = {}
+    extras: dict = {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -12,6 +14,9 @@ from pilotage.core.permissions import require
 from pilotage.core.revisions import ChangeKind, changed
 from pilotage.taxonomies.models import Taxonomy, Term, TermAssignment
 from pilotage.taxonomies.permissions import can_change_taxonomy
+
+if TYPE_CHECKING:
+    from pilotage.taxonomies.skos import SkosImportReport
 
 # Who may tag a record is decided by the record's own app (see `tagging_permission_register`);
 # a model nobody registered can be tagged by steering staff only.
@@ -113,11 +118,29 @@ def _depth(term: Term) -> int:
 @transaction.atomic
 def taxonomy_import_skos(
     *, actor, text: str | bytes, format: str | None = None, file: str = "<upload>"
-) -> list[Taxonomy]:
-    """Import every concept scheme of a SKOS document (Turtle or JSON-LD), all or nothing."""
-    from pilotage.taxonomies.skos import skos_parse, taxonomy_import_rows
+) -> SkosImportReport:
+    """Import every concept scheme of a SKOS document (Turtle or JSON-LD), all or nothing,
+    as published; writes only what differs, so a second import of a file writes nothing."""
+    from pilotage.taxonomies.loaders import taxonomy_write
+    from pilotage.taxonomies.skos import SkosImportReport, skos_parse
 
     require(can_change_taxonomy(actor), "Only steering staff import taxonomies.")
-    parsed = skos_parse(text, format=format, file=file)
+    parsed, warnings = skos_parse(text, format=format, file=file)
+    report = SkosImportReport(warnings=warnings)
+    counts: Counter = Counter()
     with acting_as(actor):
-        return taxonomy_import_rows(parsed)
+        for item in parsed:
+            taxonomy, stats, entries = taxonomy_write(
+                item.scheme, item.terms, actor=actor, file=file
+            )
+            report.taxonomies.append(taxonomy)
+            counts.update(stats)
+            report.audit_entries += entries
+    report.counts = {
+        f"{kind} {outcome}": counts[f"{kind} {outcome}"]
+        for kind in ("taxonomies", "terms")
+        for outcome in ("created", "updated", "unchanged")
+    }
+    if report.written:
+        changed(ChangeKind.LABEL)  # the public pages show them
+    return report

@@ -2,37 +2,50 @@
 
 Two export profiles:
 - "d4wta": what D4WTA-AP accepts. Its rule R1 allows preferred labels in French and
-  English only, so Dutch and German labels are left out; and since its shapes require
-  every euvoc:status value to be a described skos:Concept, the statuses used are
-  described too (from `concept_status.yaml`).
+  English only, so Dutch and German preferred labels are left out; and since its shapes
+  require every euvoc:status value to be a described skos:Concept, the statuses are
+  described too: as the imported file described them, or from `concept_status.yaml`.
 - "full": every language Pilotage holds, nothing added.
 
-Import refuses what it could not keep (an unknown property, a language Pilotage does not
-speak, two broader terms) rather than dropping it silently.
+A taxonomy imported from a file is given back as the file stated it: every property the
+D4WTA-AP shapes allow is kept (those without a column of their own, such as a concept's
+dct:title or skos:altLabel, in `extras` with their language or datatype), texts exactly
+as published, and nothing the file left out (a default identifier or version, a top
+concept link) is added. A taxonomy made in Pilotage gets those defaults.
+
+Import refuses what it could not keep (a property outside the profile, a language
+Pilotage does not speak, two broader terms) rather than dropping it silently, and names
+the line of a syntax error.
 """
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
 from django.conf import settings
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.util import guess_format
 
 from pilotage.core.datafiles import LANGUAGES, DataError, DataFileError
 from pilotage.core.i18n import translated_value_map
-from pilotage.taxonomies.loaders import taxonomy_apply, taxonomy_check
+from pilotage.taxonomies.loaders import taxonomy_check
 from pilotage.taxonomies.models import Taxonomy, Term
-from pilotage.taxonomies.schemas import SchemeData, TermData
+from pilotage.taxonomies.schemas import PublishedSchemeData, PublishedTermData
 
 EUVOC = Namespace("http://publications.europa.eu/ontology/euvoc#")
 STATUS = Namespace("http://publications.europa.eu/resource/authority/concept-status/")
 D4WTA_LANGUAGES = ("fr", "en")
 FORMATS = {"turtle": "turtle", "ttl": "turtle", "json-ld": "json-ld", "jsonld": "json-ld"}
 
+# Properties the D4WTA-AP shapes allow that have no column: kept in `extras` as published.
+SCHEME_MORE = {DCTERMS.issued, DCTERMS.replaces, DCTERMS.isReplacedBy}
+CONCEPT_MORE = {DCTERMS.title, SKOS.altLabel, DCTERMS.replaces, DCTERMS.isReplacedBy}
 SCHEME_PREDICATES = {
     RDF.type,
     DCTERMS.identifier,
@@ -43,7 +56,7 @@ SCHEME_PREDICATES = {
     DCTERMS.created,
     DCTERMS.modified,
     SKOS.hasTopConcept,
-}
+} | SCHEME_MORE
 CONCEPT_PREDICATES = {
     RDF.type,
     DCTERMS.identifier,
@@ -56,7 +69,11 @@ CONCEPT_PREDICATES = {
     EUVOC.status,
     OWL.versionInfo,
     SKOS.notation,
-}
+} | CONCEPT_MORE
+# Labels whose surrounding spaces the import reports (and keeps).
+LABEL_PREDICATES = {SKOS.prefLabel, SKOS.altLabel, DCTERMS.title}
+# The datatype each kept literal has in an export when the file did not say otherwise.
+DEFAULT_DATATYPES = {"created": str(XSD.date), "modified": str(XSD.date)}
 
 
 def taxonomy_uri(taxonomy: Taxonomy) -> URIRef:
@@ -73,6 +90,33 @@ def _labels(graph: Graph, subject, predicate, values: dict[str, str], languages)
             graph.add((subject, predicate, Literal(values[language], lang=language)))
 
 
+def _node_json(value) -> dict:
+    """An RDF value as `extras` keeps it: an IRI, or a literal with its language or datatype."""
+    if isinstance(value, URIRef):
+        return {"iri": str(value)}
+    item = {"value": str(value)}
+    if value.language:
+        item["lang"] = value.language
+    elif value.datatype is not None:
+        item["datatype"] = str(value.datatype)
+    return item
+
+
+def _node_rdf(item: dict):
+    if "iri" in item:
+        return URIRef(item["iri"])
+    datatype = item.get("datatype")
+    return Literal(
+        item["value"], lang=item.get("lang"), datatype=URIRef(datatype) if datatype else None
+    )
+
+
+def _literal(value: str, extras: dict, name: str) -> Literal:
+    """A kept value with the datatype the file gave it (none, or `DEFAULT_DATATYPES`)."""
+    datatype = extras.get("datatypes", {}).get(name, DEFAULT_DATATYPES.get(name, ""))
+    return Literal(value, datatype=URIRef(datatype) if datatype else None)
+
+
 # --- export -------------------------------------------------------------------------
 
 
@@ -80,7 +124,7 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
     """The taxonomy as an RDF graph in the given profile ("d4wta" or "full")."""
     if profile not in ("d4wta", "full"):
         raise ValueError(f"unknown profile {profile!r}")
-    languages = D4WTA_LANGUAGES if profile == "d4wta" else LANGUAGES
+    label_languages = D4WTA_LANGUAGES if profile == "d4wta" else LANGUAGES
     graph = Graph()
     graph.bind("skos", SKOS)
     graph.bind("dct", DCTERMS)
@@ -88,43 +132,98 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
     graph.bind("euvoc", EUVOC)
     graph.bind("status", STATUS)
     scheme = taxonomy_uri(taxonomy)
+    extras = taxonomy.extras or {}
+    # A taxonomy made in Pilotage states everything; an imported one what its file stated.
+    stated = set(extras["stated"]) if "stated" in extras else None
+
+    def says(name: str, differs_from_default: bool = False) -> bool:
+        return stated is None or name in stated or differs_from_default
+
     graph.add((scheme, RDF.type, SKOS.ConceptScheme))
-    graph.add((scheme, DCTERMS.identifier, Literal(taxonomy.identifier or taxonomy.code)))
-    graph.add((scheme, OWL.versionInfo, Literal(taxonomy.version)))
-    graph.add((scheme, DCTERMS.created, Literal(taxonomy.created, datatype=XSD.date)))
+    if says("identifier", bool(taxonomy.identifier)):
+        graph.add(
+            (
+                scheme,
+                DCTERMS.identifier,
+                _literal(taxonomy.identifier or taxonomy.code, extras, "identifier"),
+            )
+        )
+    if says("version", taxonomy.version != "1.0.0"):
+        graph.add((scheme, OWL.versionInfo, _literal(taxonomy.version, extras, "version")))
+    graph.add((scheme, DCTERMS.created, _literal(taxonomy.created.isoformat(), extras, "created")))
     if taxonomy.modified:
-        graph.add((scheme, DCTERMS.modified, Literal(taxonomy.modified, datatype=XSD.date)))
+        graph.add(
+            (scheme, DCTERMS.modified, _literal(taxonomy.modified.isoformat(), extras, "modified"))
+        )
     title = translated_value_map(taxonomy, "title")
-    _labels(graph, scheme, DCTERMS.title, title, languages)
-    _labels(
-        graph, scheme, SKOS.prefLabel, translated_value_map(taxonomy, "label") or title, languages
-    )
-    _labels(graph, scheme, SKOS.definition, translated_value_map(taxonomy, "definition"), languages)
+    label = translated_value_map(taxonomy, "label")
+    if says("title"):
+        _labels(graph, scheme, DCTERMS.title, title, LANGUAGES)
+    if says("label", bool(label)):
+        _labels(graph, scheme, SKOS.prefLabel, label or title, label_languages)
+    _labels(graph, scheme, SKOS.definition, translated_value_map(taxonomy, "definition"), LANGUAGES)
+    _add_more(graph, scheme, extras)
 
     terms = list(taxonomy.terms.select_related("parent"))
     statuses = set()
     for term in terms:
         concept = term_uri(term, taxonomy)
+        term_extras = term.extras or {}
+        term_stated = set(term_extras["stated"]) if "stated" in term_extras else None
+
+        def term_says(name: str, differs_from_default: bool = False, stated=term_stated) -> bool:
+            return stated is None or name in stated or differs_from_default
+
         graph.add((concept, RDF.type, SKOS.Concept))
         graph.add((concept, SKOS.inScheme, scheme))
-        graph.add((concept, DCTERMS.identifier, Literal(term.identifier or term.code)))
-        graph.add((concept, OWL.versionInfo, Literal(term.version)))
-        graph.add((concept, EUVOC.status, STATUS[term.status]))
-        statuses.add(term.status)
+        if term_says("identifier", bool(term.identifier)):
+            graph.add(
+                (
+                    concept,
+                    DCTERMS.identifier,
+                    _literal(term.identifier or term.code, term_extras, "identifier"),
+                )
+            )
+        if term_says("version", term.version != "1.0.0"):
+            graph.add((concept, OWL.versionInfo, _literal(term.version, term_extras, "version")))
+        if term_says("status", term.status != "CURRENT"):
+            graph.add((concept, EUVOC.status, STATUS[term.status]))
+            statuses.add(term.status)
         if term.notation:
-            graph.add((concept, SKOS.notation, Literal(term.notation)))
-        _labels(graph, concept, SKOS.prefLabel, translated_value_map(term, "label"), languages)
+            graph.add((concept, SKOS.notation, _literal(term.notation, term_extras, "notation")))
         _labels(
-            graph, concept, SKOS.definition, translated_value_map(term, "definition"), languages
+            graph, concept, SKOS.prefLabel, translated_value_map(term, "label"), label_languages
+        )
+        _labels(
+            graph, concept, SKOS.definition, translated_value_map(term, "definition"), LANGUAGES
         )
         if term.parent_id:
-            graph.add((concept, SKOS.broader, term_uri(term.parent, taxonomy)))
+            parent = term_uri(term.parent, taxonomy)
+            if term_says("broader"):
+                graph.add((concept, SKOS.broader, parent))
+            if term_stated is not None and "narrower" in term_stated:
+                graph.add((parent, SKOS.narrower, concept))
+        if term_stated is None:
+            if not term.parent_id:
+                graph.add((concept, SKOS.topConceptOf, scheme))
+                graph.add((scheme, SKOS.hasTopConcept, concept))
         else:
-            graph.add((concept, SKOS.topConceptOf, scheme))
-            graph.add((scheme, SKOS.hasTopConcept, concept))
-    if profile == "d4wta":
+            if "top_concept_of" in term_stated:
+                graph.add((concept, SKOS.topConceptOf, scheme))
+            if "has_top_concept" in term_stated:
+                graph.add((scheme, SKOS.hasTopConcept, concept))
+        _add_more(graph, concept, term_extras)
+    if extras.get("statuses"):
+        # Described as the imported file described them, in both profiles.
+        graph.parse(data="\n".join(extras["statuses"]), format="nt")
+    elif profile == "d4wta":
         _describe_statuses(graph, statuses)
     return graph
+
+
+def _add_more(graph: Graph, subject, extras: dict) -> None:
+    for predicate, item in extras.get("more", ()):
+        graph.add((subject, URIRef(predicate), _node_rdf(item)))
 
 
 @cache
@@ -156,12 +255,23 @@ def _describe_statuses(graph: Graph, statuses: set[str]) -> None:
             graph.add((concept, SKOS.definition, Literal(definition, lang=language)))
 
 
+def taxonomies_graph(taxonomies, *, profile: str = "d4wta") -> Graph:
+    """Several taxonomies in one graph, as a file holding several schemes carries them."""
+    graph = Graph()
+    for taxonomy in taxonomies:
+        graph += taxonomy_graph(taxonomy, profile=profile)
+    return graph
+
+
 def taxonomy_export(taxonomy: Taxonomy, *, format: str = "turtle", profile: str = "d4wta") -> str:
     """Serialise a taxonomy as Turtle or JSON-LD."""
+    return graph_serialise(taxonomy_graph(taxonomy, profile=profile), format=format)
+
+
+def graph_serialise(graph: Graph, *, format: str = "turtle") -> str:
     rdf_format = FORMATS.get(format)
     if rdf_format is None:
         raise ValueError(f"unknown format {format!r} (use turtle or json-ld)")
-    graph = taxonomy_graph(taxonomy, profile=profile)
     if rdf_format == "json-ld":
         context = {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
         return graph.serialize(format="json-ld", context=context, indent=2)
@@ -171,156 +281,382 @@ def taxonomy_export(taxonomy: Taxonomy, *, format: str = "turtle", profile: str 
 # --- import -------------------------------------------------------------------------
 
 
+@dataclass
+class SkosImportReport:
+    """What an import wrote: counts by record kind and outcome, and the warnings."""
+
+    taxonomies: list[Taxonomy] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[DataError] = field(default_factory=list)
+    audit_entries: int = 0
+
+    @property
+    def written(self) -> int:
+        return sum(n for key, n in self.counts.items() if not key.endswith("unchanged"))
+
+    def lines(self) -> list[str]:
+        from django.utils.translation import gettext as _
+
+        lines = [_("Warning: %(problem)s") % {"problem": warning} for warning in self.warnings]
+        for taxonomy in self.taxonomies:
+            lines.append(
+                _("%(code)s: %(count)d terms")
+                % {"code": taxonomy.code, "count": taxonomy.terms.count()}
+            )
+        counts = ", ".join(f"{what} {count}" for what, count in self.counts.items())
+        lines.append(_("Records: %(counts)s.") % {"counts": counts})
+        return lines
+
+
+@dataclass
+class ParsedScheme:
+    scheme: PublishedSchemeData
+    terms: list[PublishedTermData]
+
+
 def _local_code(uri: URIRef) -> str:
     text = str(uri).rstrip("/#")
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _texts(
-    graph: Graph, subject, predicate, file: str, record: str, errors: list
-) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for value in graph.objects(subject, predicate):
-        language = getattr(value, "language", None)
-        if language not in LANGUAGES:
-            errors.append(
-                DataError(
-                    file,
-                    record,
-                    f"{predicate.n3(graph.namespace_manager)} in language "
-                    f"{language!r}: Pilotage keeps {', '.join(LANGUAGES)}",
-                )
-            )
-        elif language in values:
-            errors.append(
-                DataError(
-                    file, record, f"two {predicate.n3(graph.namespace_manager)} in {language!r}"
-                )
-            )
-        else:
-            values[language] = str(value)
-    return values
+class _Reader:
+    """One SKOS document being read: its graph, and every problem and warning found."""
 
+    def __init__(self, graph: Graph, file: str):
+        self.graph, self.file = graph, file
+        self.errors: list[DataError] = []
+        self.warnings: list[DataError] = []
 
-def _one(graph: Graph, subject, predicate, file: str, record: str, errors: list):
-    values = list(graph.objects(subject, predicate))
-    if len(values) > 1:
-        errors.append(
-            DataError(file, record, f"more than one {predicate.n3(graph.namespace_manager)}")
-        )
-    return values[0] if values else None
+    def n3(self, node) -> str:
+        return node.n3(self.graph.namespace_manager)
 
-
-def _unsupported(graph: Graph, subject, allowed: set, file: str, record: str, errors: list) -> None:
-    for predicate in sorted(set(graph.predicates(subject)) - allowed):
-        errors.append(
+    def error(self, record: str, reason: str, predicate=None, value=None) -> None:
+        self.errors.append(
             DataError(
-                file,
+                self.file,
                 record,
-                f"property {predicate.n3(graph.namespace_manager)} "
-                "is not one Pilotage keeps; refused rather than lost",
+                reason,
+                column=self.n3(predicate) if predicate is not None else "",
+                value=str(value) if value is not None else "",
             )
         )
 
+    def texts(self, subject, predicate, record: str) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for value in self.graph.objects(subject, predicate):
+            language = getattr(value, "language", None)
+            if not isinstance(value, Literal) or language not in LANGUAGES:
+                self.error(
+                    record,
+                    f"in language {language!r}: Pilotage keeps {', '.join(LANGUAGES)}",
+                    predicate,
+                    value,
+                )
+            elif language in values:
+                self.error(record, f"two values in {language!r}", predicate, value)
+            elif value == "":
+                self.error(record, "an empty text", predicate, value)
+            else:
+                values[language] = str(value)
+                self.check_spaces(record, predicate, value)
+        return values
 
-def _is_status_description(graph: Graph, uri) -> bool:
+    def check_spaces(self, record: str, predicate, value) -> None:
+        if predicate in LABEL_PREDICATES and isinstance(value, Literal):
+            text = str(value)
+            if text != text.strip():
+                where = [
+                    reason
+                    for reason, found in (
+                        ("leading", text[:1].isspace()),
+                        ("trailing", text[-1:].isspace()),
+                    )
+                    if found
+                ]
+                self.warnings.append(
+                    DataError(
+                        self.file,
+                        record,
+                        f"{' and '.join(where)} spaces, kept as published",
+                        column=self.n3(predicate),
+                        value=text,
+                    )
+                )
+
+    def one(self, subject, predicate, record: str):
+        values = list(self.graph.objects(subject, predicate))
+        if len(values) > 1:
+            self.error(
+                record,
+                "more than one value",
+                predicate,
+                ", ".join(sorted(str(v) for v in values)),
+            )
+        return values[0] if values else None
+
+    def literal(self, subject, predicate, record: str, name: str, extras: dict) -> str | None:
+        """A single literal kept in a column; its datatype goes to `extras` if not the usual."""
+        value = self.one(subject, predicate, record)
+        if value is None:
+            return None
+        if not isinstance(value, Literal) or value.language:
+            self.error(record, "a literal without language is expected", predicate, value)
+            return None
+        datatype = str(value.datatype) if value.datatype is not None else ""
+        if datatype != DEFAULT_DATATYPES.get(name, ""):
+            extras.setdefault("datatypes", {})[name] = datatype
+        extras["stated"].add(name)
+        return str(value)
+
+    def unsupported(self, subject, allowed: set, record: str) -> None:
+        for predicate in sorted(set(self.graph.predicates(subject)) - allowed):
+            self.error(
+                record,
+                "not a property D4WTA-AP allows here; refused rather than lost",
+                predicate,
+            )
+
+    def more(self, subject, predicates: set, record: str, extras: dict, types=()) -> None:
+        """Properties without a column, and further rdf:types, kept as published."""
+        kept = []
+        for predicate, value in self.graph.predicate_objects(subject):
+            if predicate == RDF.type and value in types:
+                continue
+            if predicate not in predicates and predicate != RDF.type:
+                continue
+            if isinstance(value, BNode):
+                self.error(record, "a blank node is not kept; name it with an IRI", predicate)
+                continue
+            self.check_spaces(record, predicate, value)
+            kept.append([str(predicate), _node_json(value)])
+        if kept:
+            extras["more"] = sorted(kept, key=json.dumps)
+
+
+def _is_status_description(uri) -> bool:
     return str(uri).startswith(str(STATUS)) or str(uri).endswith("/concept-status")
 
 
-def skos_parse(
-    text: str | bytes, *, format: str | None = None, file: str = "<upload>"
-) -> list[tuple[SchemeData, list[TermData]]]:
-    """Read the concept schemes of a SKOS document, or raise DataFileError listing every problem."""
-    rdf_format = FORMATS.get(format or "") or guess_format(file) or "turtle"
+def _parse_graph(text: str | bytes, rdf_format: str, file: str) -> Graph:
     graph = Graph()
     try:
         graph.parse(data=text, format=rdf_format)
     except Exception as error:  # rdflib raises many parser-specific exceptions
-        raise DataFileError([DataError(file, "", f"not valid {rdf_format}: {error}")]) from error
-    errors: list[DataError] = []
-    schemes = [
-        s
-        for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
-        if not _is_status_description(graph, s)
-    ]
+        raise DataFileError([_syntax_error(error, text, rdf_format, file)]) from error
+    return graph
+
+
+def _syntax_error(error: Exception, text: str | bytes, rdf_format: str, file: str) -> DataError:
+    """The parser's complaint with the line it is on. rdflib's Turtle parser counts each
+    line of a long (triple-quoted) string twice, so the line is counted again from the
+    offset it stopped at."""
+    reason = getattr(error, "_why", None) or str(error).split("\n", 1)[0]
+    source, offset = getattr(error, "_str", None), getattr(error, "_i", None)
+    line = None
+    if isinstance(source, bytes | str) and isinstance(offset, int):
+        newline = b"\n" if isinstance(source, bytes) else "\n"
+        line = source[:offset].count(newline) + 1
+        start = source.rfind(newline, 0, offset) + 1
+        end = source.find(newline, offset)
+        value = source[start : end if end >= 0 else len(source)]
+        value = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    else:
+        line = getattr(error, "lineno", None)  # JSON
+        value = ""
+        if line is not None:
+            lines = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).split(
+                "\n"
+            )
+            value = lines[line - 1] if 0 < line <= len(lines) else ""
+    record = f"line {line}" if line else ""
+    return DataError(file, record, f"not valid {rdf_format}: {reason}", value=value.strip()[:200])
+
+
+def skos_parse(
+    text: str | bytes, *, format: str | None = None, file: str = "<upload>"
+) -> tuple[list[ParsedScheme], list[DataError]]:
+    """Read the concept schemes of a SKOS document and the warnings on it, or raise
+    DataFileError listing every problem."""
+    rdf_format = FORMATS.get(format or "") or guess_format(file) or "turtle"
+    graph = _parse_graph(text, rdf_format, file)
+    reader = _Reader(graph, file)
+    schemes = sorted(
+        s for s in graph.subjects(RDF.type, SKOS.ConceptScheme) if not _is_status_description(s)
+    )
     if not schemes:
         raise DataFileError([DataError(file, "", "no skos:ConceptScheme in the file")])
+    described = Graph()
+    for triple in graph:
+        if isinstance(triple[0], URIRef) and _is_status_description(triple[0]):
+            described.add(triple)
+    statuses = sorted(line for line in described.serialize(format="nt").splitlines() if line)
     result = []
-    for scheme in sorted(schemes):
-        record = f"scheme <{scheme}>"
-        _unsupported(graph, scheme, SCHEME_PREDICATES, file, record, errors)
-        created = _one(graph, scheme, DCTERMS.created, file, record, errors)
-        modified = _one(graph, scheme, DCTERMS.modified, file, record, errors)
-        title = _texts(graph, scheme, DCTERMS.title, file, record, errors)
-        label = _texts(graph, scheme, SKOS.prefLabel, file, record, errors)
-        scheme_fields = {
-            "code": _local_code(scheme),
-            "uri": str(scheme),
-            "identifier": str(_one(graph, scheme, DCTERMS.identifier, file, record, errors) or ""),
-            "title": title or label,
-            "label": label if label != (title or label) else {},
-            "definition": _texts(graph, scheme, SKOS.definition, file, record, errors),
-            "version": str(_one(graph, scheme, OWL.versionInfo, file, record, errors) or "1.0.0"),
-            "created": created.toPython() if created is not None else None,
-            "modified": modified.toPython() if modified is not None else None,
-        }
-        terms = []
-        concepts = sorted(graph.subjects(SKOS.inScheme, scheme))
-        codes = {concept: _local_code(concept) for concept in concepts}
-        for concept in concepts:
-            crecord = f"concept <{concept}>"
-            if (concept, RDF.type, SKOS.Concept) not in graph:
-                errors.append(DataError(file, crecord, "is not typed skos:Concept"))
-            _unsupported(graph, concept, CONCEPT_PREDICATES, file, crecord, errors)
-            if len(set(graph.objects(concept, SKOS.inScheme))) > 1:
-                errors.append(DataError(file, crecord, "belongs to more than one scheme"))
-            broader = _one(graph, concept, SKOS.broader, file, crecord, errors)
-            if broader is not None and broader not in codes:
-                errors.append(
-                    DataError(file, crecord, f"broader concept <{broader}> is not in the scheme")
+    known = set(schemes)
+    for scheme in schemes:
+        known.update(graph.subjects(SKOS.inScheme, scheme))
+        result.append(_read_scheme(reader, scheme, statuses))
+    for subject in sorted(set(graph.subjects()) - known, key=str):
+        if _is_status_description(subject):
+            continue
+        if (subject, RDF.type, SKOS.Concept) in graph and (
+            subject,
+            SKOS.inScheme,
+            None,
+        ) not in graph:
+            reader.error(f"concept <{subject}>", "has no skos:inScheme")
+        else:
+            reader.error(
+                f"<{subject}>",
+                "is no concept scheme nor concept of the file; its statements would be lost",
+            )
+    if reader.errors:
+        raise DataFileError(reader.errors)
+    return result, reader.warnings
+
+
+def _read_scheme(reader: _Reader, scheme: URIRef, statuses: list[str]) -> ParsedScheme:
+    graph = reader.graph
+    record = f"scheme <{scheme}>"
+    reader.unsupported(scheme, SCHEME_PREDICATES, record)
+    extras: dict = {"stated": set()}
+    created = reader.literal(scheme, DCTERMS.created, record, "created", extras)
+    modified = reader.literal(scheme, DCTERMS.modified, record, "modified", extras)
+    title = reader.texts(scheme, DCTERMS.title, record)
+    label = reader.texts(scheme, SKOS.prefLabel, record)
+    if title:
+        extras["stated"].add("title")
+    if label:
+        extras["stated"].add("label")
+    identifier = reader.literal(scheme, DCTERMS.identifier, record, "identifier", extras)
+    version = reader.literal(scheme, OWL.versionInfo, record, "version", extras)
+    reader.more(scheme, SCHEME_MORE, record, extras, types={SKOS.ConceptScheme})
+    if statuses:
+        extras["statuses"] = statuses
+    concepts = sorted(graph.subjects(SKOS.inScheme, scheme))
+    codes = {concept: _local_code(concept) for concept in concepts}
+    top = set(graph.objects(scheme, SKOS.hasTopConcept))
+    for concept in sorted(top - set(codes)):
+        reader.error(
+            record,
+            f"top concept <{concept}> is not a concept of the scheme",
+            SKOS.hasTopConcept,
+            concept,
+        )
+    # The hierarchy may be given from below (broader), from above (narrower), or both.
+    listed_by: dict = defaultdict(list)
+    for concept in concepts:
+        for narrower in graph.objects(concept, SKOS.narrower):
+            if narrower not in codes:
+                reader.error(
+                    f"concept <{concept}>",
+                    f"narrower concept <{narrower}> is not in the scheme",
+                    SKOS.narrower,
+                    narrower,
                 )
-                broader = None
-            status = _one(graph, concept, EUVOC.status, file, crecord, errors)
-            status_code = _local_code(status) if status is not None else "CURRENT"
-            if status is not None and not str(status).startswith(str(STATUS)):
-                errors.append(
-                    DataError(
-                        file, crecord, f"status <{status}> is not in the EU concept-status list"
-                    )
-                )
-            fields = {
-                "code": codes[concept],
-                "parent": codes[broader] if broader is not None else None,
-                "uri": str(concept),
-                "identifier": str(
-                    _one(graph, concept, DCTERMS.identifier, file, crecord, errors) or ""
-                ),
-                "notation": str(_one(graph, concept, SKOS.notation, file, crecord, errors) or ""),
-                "label": _texts(graph, concept, SKOS.prefLabel, file, crecord, errors),
-                "definition": _texts(graph, concept, SKOS.definition, file, crecord, errors),
-                "status": status_code,
-                "version": str(
-                    _one(graph, concept, OWL.versionInfo, file, crecord, errors) or "1.0.0"
-                ),
-            }
-            terms.append(_validated(TermData, fields, file, crecord, errors))
-        scheme_data = _validated(SchemeData, scheme_fields, file, record, errors)
-        if scheme_data is not None and all(terms):
-            errors.extend(taxonomy_check(file, scheme_data, terms))
-        result.append((scheme_data, terms))
-    orphans = [
-        c
-        for c in graph.subjects(RDF.type, SKOS.Concept)
-        if not _is_status_description(graph, c) and (c, SKOS.inScheme, None) not in graph
-    ]
-    for concept in orphans:
-        errors.append(DataError(file, f"concept <{concept}>", "has no skos:inScheme"))
-    if errors:
-        raise DataFileError(errors)
+            else:
+                listed_by[narrower].append(concept)
+    terms = []
+    for concept in concepts:
+        terms.append(_read_concept(reader, scheme, concept, codes, top, listed_by))
+    scheme_fields = {
+        "code": _local_code(scheme),
+        "uri": str(scheme),
+        "identifier": identifier or "",
+        "title": title or label,
+        "label": label if label != (title or label) else {},
+        "definition": reader.texts(scheme, SKOS.definition, record),
+        "version": version if version is not None else "1.0.0",
+        "created": created,
+        "modified": modified,
+        "extras": _frozen(extras),
+    }
+    scheme_data = _validated(PublishedSchemeData, scheme_fields, reader, record)
+    if scheme_data is not None and all(terms):
+        reader.errors.extend(taxonomy_check(reader.file, scheme_data, terms))
+    return ParsedScheme(scheme_data, terms)
+
+
+def _read_concept(reader: _Reader, scheme, concept, codes: dict, top: set, listed_by: dict):
+    graph = reader.graph
+    record = f"concept <{concept}>"
+    if isinstance(concept, BNode):
+        reader.error(record, "a concept needs an IRI")
+    if (concept, RDF.type, SKOS.Concept) not in graph:
+        reader.error(record, "is not typed skos:Concept")
+    reader.unsupported(concept, CONCEPT_PREDICATES, record)
+    if len(set(graph.objects(concept, SKOS.inScheme))) > 1:
+        reader.error(record, "belongs to more than one scheme", SKOS.inScheme)
+    extras: dict = {"stated": set()}
+    broader = reader.one(concept, SKOS.broader, record)
+    if broader is not None:
+        extras["stated"].add("broader")
+        if broader not in codes:
+            reader.error(
+                record, f"broader concept <{broader}> is not in the scheme", SKOS.broader, broader
+            )
+            broader = None
+    above = listed_by.get(concept, [])
+    if above:
+        extras["stated"].add("narrower")
+        if len(above) > 1 or (broader is not None and above[0] != broader):
+            reader.error(
+                record,
+                "has more than one broader concept (Pilotage keeps one)",
+                SKOS.narrower,
+                ", ".join(sorted({str(c) for c in [*above, *([broader] if broader else [])]})),
+            )
+        elif broader is None:
+            broader = above[0]
+    status = reader.one(concept, EUVOC.status, record)
+    status_code = "CURRENT"
+    if status is not None:
+        extras["stated"].add("status")
+        status_code = _local_code(status)
+        if not str(status).startswith(str(STATUS)):
+            reader.error(
+                record,
+                f"status <{status}> is not in the EU concept-status list",
+                EUVOC.status,
+                status,
+            )
+    top_of = set(graph.objects(concept, SKOS.topConceptOf))
+    if top_of - {scheme}:
+        reader.error(
+            record, "is top concept of another scheme", SKOS.topConceptOf, sorted(top_of)[0]
+        )
+    if scheme in top_of:
+        extras["stated"].add("top_concept_of")
+    if concept in top:
+        extras["stated"].add("has_top_concept")
+    identifier = reader.literal(concept, DCTERMS.identifier, record, "identifier", extras)
+    version = reader.literal(concept, OWL.versionInfo, record, "version", extras)
+    notation = reader.literal(concept, SKOS.notation, record, "notation", extras)
+    label = reader.texts(concept, SKOS.prefLabel, record)
+    definition = reader.texts(concept, SKOS.definition, record)
+    reader.more(concept, CONCEPT_MORE, record, extras, types={SKOS.Concept})
+    fields = {
+        "code": codes[concept],
+        "parent": codes[broader] if broader is not None else None,
+        "uri": str(concept),
+        "identifier": identifier or "",
+        "notation": notation or "",
+        "label": label,
+        "definition": definition,
+        "status": status_code,
+        "version": version if version is not None else "1.0.0",
+        "extras": _frozen(extras),
+    }
+    return _validated(PublishedTermData, fields, reader, record)
+
+
+def _frozen(extras: dict) -> dict:
+    """`extras` as stored: sorted lists, so that an unchanged file compares equal."""
+    result = dict(extras)
+    result["stated"] = sorted(extras["stated"])
     return result
 
 
-def _validated(schema, fields: dict, file: str, record: str, errors: list):
+def _validated(schema, fields: dict, reader: _Reader, record: str):
     from pydantic import ValidationError
 
     try:
@@ -333,14 +669,13 @@ def _validated(schema, fields: dict, file: str, record: str, errors: list):
                 if item["type"] == "missing"
                 else item["msg"].removeprefix("Value error, ")
             )
-            errors.append(DataError(file, record, f"{where}: {reason}"))
+            value = item.get("input")
+            reader.errors.append(
+                DataError(
+                    reader.file,
+                    record,
+                    f"{where}: {reason}",
+                    value=str(value) if isinstance(value, str | int) else "",
+                )
+            )
         return None
-
-
-def taxonomy_import_rows(parsed: list[tuple[SchemeData, list[TermData]]]) -> list[Taxonomy]:
-    """Write parsed schemes (the caller holds the transaction and the permission check)."""
-    codes = []
-    for scheme, terms in parsed:
-        taxonomy_apply(scheme, terms)
-        codes.append(scheme.code)
-    return list(Taxonomy.objects.filter(code__in=codes))

@@ -61,7 +61,9 @@ def test_d4wta_profile_keeps_french_and_english_labels_full_profile_keeps_all():
 
 
 def test_the_d4wta_example_imports_without_loss(example_ttl):
-    [taxonomy] = taxonomy_import_skos(actor=SteeringFactory(), text=example_ttl, format="turtle")
+    [taxonomy] = taxonomy_import_skos(
+        actor=SteeringFactory(), text=example_ttl, format="turtle"
+    ).taxonomies
 
     assert taxonomy.code == "digital-wallonia"
     assert taxonomy.terms.count() == 3
@@ -87,7 +89,7 @@ def test_a_full_export_reimports_to_the_same_graph_in_json_ld():
     taxonomy_delete(actor=steering, taxonomy=parent.taxonomy)
     assert not Term.objects.exists()
 
-    [again] = taxonomy_import_skos(actor=steering, text=text, format="json-ld")
+    [again] = taxonomy_import_skos(actor=steering, text=text, format="json-ld").taxonomies
 
     assert isomorphic(before, taxonomy_graph(again, profile="full"))
 

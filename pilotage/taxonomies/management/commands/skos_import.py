@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from pilotage.accounts.models import User
-from pilotage.core.datafiles import DataFileError
+from pilotage.core.datafiles import DataFileError, problem_lines
 from pilotage.taxonomies.services import taxonomy_import_skos
 
 
@@ -27,12 +27,12 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No account {actor!r}.")
         try:
-            taxonomies = taxonomy_import_skos(
+            report = taxonomy_import_skos(
                 actor=user, text=file.read_bytes(), format=format, file=str(file)
             )
         except PermissionDenied as error:
             raise CommandError(str(error)) from error
         except DataFileError as error:
-            raise CommandError(f"Nothing was imported:\n{error}") from error
-        for taxonomy in taxonomies:
-            self.stdout.write(f"{taxonomy.code}: {taxonomy.terms.count()} terms")
+            raise CommandError(problem_lines(error)) from error
+        for line in report.lines():
+            self.stdout.write(line)
