@@ -162,3 +162,43 @@ def test_the_cluster_policy_phases_load_as_published(shipped_data):
         "CLUSTER-POLICY-2009-2014": ("PM2VERT", Decimal("388000000.00"), False),
         "CLUSTER-POLICY-2015-2019": ("PM40", Decimal("316000000.00"), True),
     }
+
+
+def test_plan_marshall_and_digital_wallonia_2024_2029_have_actions_and_indicators(shipped_data):
+    """The instruments the seeds name under a measure or a lever, with their indicators."""
+    from pilotage.indicators.models import Indicator
+
+    def served(strategy: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for action, node in StrategyNode.objects.filter(
+            strategy__code=strategy, actions__isnull=False
+        ).values_list("actions__code", "code"):
+            found.setdefault(action, set()).add(node)
+        return found
+
+    pm40 = served("PM40")
+    # 000 l.233-242 (I.3.2-4), l.252-276 (I.4), l.499-507 (III.1.1-2), l.664 (IV.1.1),
+    # l.741 (IV.3.2), l.1096 (V.3.3).
+    assert pm40["PM40-WALLANGUES"] == {"I.3.2"}
+    assert pm40["PM40-SOWAFINAL-3"] == {"III.1.2"}
+    assert pm40["PM40-GENERATIONS-ENTREPRENANTES"] == {"I.4.1", "I.4.2", "I.4.3"}
+    assert pm40["PM40-RECO"] == {"V.3.3"}
+    assert len(pm40) == 9
+    # SOWAFINAL 3: "200 ha nets par an" (000 l.505), one target per year of the plan.
+    hectares = Indicator.objects.get(code="PM40-SOWAFINAL3-HECTARES")
+    assert hectares.action.code == "PM40-SOWAFINAL-3"
+    targets = sorted((t.period_start.year, t.value) for t in hectares.targets.all())
+    assert targets == [(year, Decimal(200)) for year in range(2015, 2020)]
+    # 004 l.234: the AI calls and the school equipment go on until 2028 under the levers.
+    dw29 = served("DW2024-2029")
+    assert dw29 == {
+        "DW-START-IA": {"L2"},
+        "DW-TREMPLIN-IA": {"L2"},
+        "DW-CAP-IA": {"L2"},
+        "DW-EDU-EQUIPEMENT": {"L11"},
+    }
+    assert set(
+        Indicator.objects.filter(node__strategy__code="DW2024-2029").values_list(
+            "code", flat=True
+        )
+    ) == {"DW29-SECTOR-GDP-SHARE", "DW29-SECTOR-FTE"}
