@@ -414,6 +414,7 @@ class _Reader:
                 record,
                 "not a property D4WTA-AP allows here; refused rather than lost",
                 predicate,
+                ", ".join(sorted(str(value) for value in self.graph.objects(subject, predicate))),
             )
 
     def more(self, subject, predicates: set, record: str, extras: dict, types=()) -> None:
@@ -447,14 +448,19 @@ def _parse_graph(text: str | bytes, rdf_format: str, file: str) -> Graph:
 
 
 def _syntax_error(error: Exception, text: str | bytes, rdf_format: str, file: str) -> DataError:
-    """The parser's complaint with the line it is on. rdflib's Turtle parser counts each
-    line of a long (triple-quoted) string twice, so the line is counted again from the
-    offset it stopped at."""
+    """The parser's complaint with the line it is on. rdflib's Turtle parser miscounts
+    lines in a text with Windows line ends (CRLF) holding a long, triple-quoted, string, and
+    names the end of the file for a string never closed: the line is counted again from
+    the offset it stopped at (for an unclosed string, where the string opens)."""
     reason = getattr(error, "_why", None) or str(error).split("\n", 1)[0]
     source, offset = getattr(error, "_str", None), getattr(error, "_i", None)
     line = None
     if isinstance(source, bytes | str) and isinstance(offset, int):
         newline = b"\n" if isinstance(source, bytes) else "\n"
+        if reason.startswith("unterminated string"):
+            # The parser stops at the end of the file: the fault is where the string opens.
+            quotes = [b'"""', b"'''"] if isinstance(source, bytes) else ['"""', "'''"]
+            offset = max(source.rfind(quote, 0, offset) for quote in quotes)
         line = source[:offset].count(newline) + 1
         start = source.rfind(newline, 0, offset) + 1
         end = source.find(newline, offset)
