@@ -55,7 +55,7 @@ check: install-dev ## Lint, migrations in sync with models, deploy checks
 messages: install-dev ## Compile the translations
 	cd pilotage && ../$(PILOTAGE) compilemessages
 
-.PHONY: help install install-dev setup run test lint check messages bench bench-imports bench-magnets bench-dashboard bench-opendata
+.PHONY: help install install-dev setup run test lint check messages bench bench-imports bench-magnets bench-dashboard bench-opendata bench-taxonomy
 
 bench-dashboard: install-dev ## Benchmark the public pages against a fixed page (needs PostgreSQL and wrk; ARGS="--quick")
 	$(VENV)/bin/python bench/dashboard.py $(ARGS)
@@ -66,9 +66,13 @@ bench-opendata: install-dev ## Benchmark the open-data exports against COPY (nee
 bench-magnets: install-dev ## Benchmark the magnet engine against plain SQL (needs PostgreSQL; ARGS="--quick")
 	$(VENV)/bin/python bench/magnets.py $(ARGS)
 
-bench: install-dev ## Benchmark the indicators engine and the bulk import (needs PostgreSQL; ARGS="--quick")
+bench: install-dev ## Benchmark the indicators engine, the bulk import and the SKOS import (needs PostgreSQL; ARGS="--quick")
 	$(VENV)/bin/python bench/indicators.py $(ARGS)
 	$(VENV)/bin/python bench/imports.py $(ARGS)
+	$(VENV)/bin/python bench/taxonomy.py $(ARGS)
 
 bench-imports: install-dev ## Benchmark the bulk import of values against COPY (needs PostgreSQL; ARGS="--quick")
 	$(VENV)/bin/python bench/imports.py $(ARGS)
+
+bench-taxonomy: install-dev ## Benchmark the SKOS import of a 1,150-concept taxonomy, its SHACL check and re-import (ARGS="--quick")
+	$(VENV)/bin/python bench/taxonomy.py $(ARGS)
