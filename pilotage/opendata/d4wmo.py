@@ -7,11 +7,20 @@ d4w:Program, public actions as d4w:ActionPlan with their organisations' roles
 d4w:Profile, events as d4w:Event, and persons as d4w:Person only when they agreed to be
 shown. Never an e-mail address of a person: where the profile asks for a contact
 (d4w:plateformContactPerson), it is the platform's own desk (PILOTAGE_CONTACT_EMAIL).
+What D4WMO-AP has no words for, and an import needs to recreate the records, is said in
+standard vocabularies (the profile's shapes are open): a strategy as a prov:Plan (its
+period as dcterms:temporal, its owner as dcterms:publisher, its status as adms:status,
+its predecessor as dcterms:replaces), its levels as SKOS concepts, where a node sits
+(dcterms:isPartOf, dcterms:type for its level, schema:position for its rank), an action's
+status and own dates, a partner's role (dcterms:description on the link).
 
-Imported: profiles, persons, their qualified links to profiles, and events, matched by
-their identifiers and written through the registry's services (Digital Wallonia's own
-example file imports, and its records export again with the same facts; Pilotage's own
-export imports again changing nothing).
+Imported: all of that, matched by identifiers and written through the apps' services
+(the back-office's validation, permissions and audit), all or nothing. Pilotage's own
+export imports into an empty database as the records it came from, and again changing
+nothing; Digital Wallonia's own example file imports, and its records export again with
+the same facts. Not carried: texts in other languages than French, a node's values, the
+weights, an action's target audiences; nor budget lines, which annual budgets are only
+checked against (a line needs a source and a flow).
 """
 
 from __future__ import annotations
@@ -24,12 +33,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext
-from rdflib import DCTERMS, RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import DCTERMS, RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, OWL, PROV
 
 from pilotage.budgets.selectors import budget_lines
-from pilotage.core.datafiles import record_assign
+from pilotage.core.datafiles import LANGUAGES, record_assign
 from pilotage.core.permissions import require
 from pilotage.registry.models import (
     Affiliation,
@@ -47,14 +58,31 @@ from pilotage.registry.services import (
 )
 from pilotage.registry.validators import enterprise_number_normalise
 from pilotage.strategies.facets import public_actions
-from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
-from pilotage.strategies.services import action_partners_set, action_save
+from pilotage.strategies.models import (
+    Action,
+    ActionStatus,
+    Strategy,
+    StrategyLevel,
+    StrategyNode,
+    StrategyStatus,
+)
+from pilotage.strategies.services import (
+    action_nodes_set,
+    action_partners_set,
+    action_save,
+    level_save,
+    node_save,
+    strategy_save,
+)
 from pilotage.taxonomies.models import Term
 from pilotage.taxonomies.selectors import record_terms
+from pilotage.taxonomies.services import record_terms_set
 from pilotage.taxonomies.skos import term_uri
 
 D4W = Namespace("http://data4wallonia.com/resource/model/")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+SCHEMA = Namespace("https://schema.org/")
 CLIENT_SITE = "Pilotage"
 
 
@@ -178,13 +206,77 @@ def _profile(graph: Graph, organisation: Organisation, desk: URIRef) -> URIRef:
     return subject
 
 
-def _ambition(graph: Graph, node: StrategyNode) -> URIRef:
+def _period(graph: Graph, subject, start, end) -> None:
+    """A period in DCAT's words (dcterms:temporal), exactly as the record holds it."""
+    if not (start or end):
+        return
+    period = BNode()
+    graph.add((subject, DCTERMS.temporal, period))
+    graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+    if start:
+        graph.add((period, DCAT.startDate, Literal(start, datatype=XSD.date)))
+    if end:
+        graph.add((period, DCAT.endDate, Literal(end, datatype=XSD.date)))
+
+
+def _statuses(graph: Graph, kind: str, choices) -> None:
+    """A record's status as a SKOS concept (adms:status points at it)."""
+    with translation.override("fr"):
+        for value, label in choices.choices:
+            _concept_describe(graph, _iri(kind, value), value, str(label), str(label))
+
+
+def _strategies(graph: Graph, desk: URIRef) -> dict[int, URIRef]:
+    """Public strategies as plans (prov:Plan), with their levels as concepts: what
+    D4WMO-AP has no class for, in standard vocabularies, so an import recreates them."""
+    strategies = list(
+        Strategy.objects.public()
+        .select_related("owner")
+        .prefetch_related("levels")
+        .order_by("code")
+    )
+    _statuses(graph, "strategy-status", StrategyStatus)
+    found = {}
+    for strategy in strategies:
+        subject = found[strategy.pk] = _identified(graph, "strategy", strategy.code)
+        graph.add((subject, RDF.type, PROV.Plan))
+        _texts(graph, subject, DCTERMS.title, strategy, "title")
+        _texts(graph, subject, DCTERMS.description, strategy, "description")
+        graph.add((subject, OWL.versionInfo, Literal(strategy.version)))
+        _period(graph, subject, strategy.period_start, strategy.period_end)
+        graph.add((subject, DCTERMS.publisher, _profile(graph, strategy.owner, desk)))
+        graph.add((subject, ADMS.status, _iri("strategy-status", strategy.status)))
+        if strategy.sources:
+            graph.add((subject, DCTERMS.source, Literal(strategy.sources)))
+        for level in strategy.levels.all():
+            concept = _identified(graph, "level", f"{strategy.code}-{level.code}")
+            name = level.name_fr or level.name
+            _concept_describe(graph, concept, level.code, name, name)
+            graph.add((concept, DCTERMS.isPartOf, subject))
+            graph.add((concept, SCHEMA.position, Literal(level.depth)))
+    for strategy in strategies:
+        if strategy.predecessor_id in found:  # a draft one is never published
+            graph.add((found[strategy.pk], DCTERMS.replaces, found[strategy.predecessor_id]))
+    return found
+
+
+def _node_place(graph: Graph, subject, node: StrategyNode, within: URIRef) -> None:
+    """Where a node sits, which D4WMO-AP does not say: what it is part of, its level, its
+    rank, and its own description (d4w:shortDescription falls back on the title)."""
+    graph.add((subject, DCTERMS.isPartOf, within))
+    graph.add((subject, DCTERMS.type, _iri("level", f"{node.strategy.code}-{node.level.code}")))
+    graph.add((subject, SCHEMA.position, Literal(node.order)))
+    _texts(graph, subject, DCTERMS.description, node, "description")
+
+
+def _ambition(graph: Graph, node: StrategyNode, within: URIRef) -> URIRef:
     subject = _identified(graph, "ambition", f"{node.strategy.code}-{node.code}")
     graph.add((subject, RDF.type, D4W.Ambition))
     _texts(graph, subject, D4W.title, node, "title")
     _slug(graph, subject, node.strategy.code, node.code)
     _texts(graph, subject, D4W.shortDescription, node, "description", node.title)
     graph.add((subject, D4W.clientSite, Literal(CLIENT_SITE)))
+    _node_place(graph, subject, node, within)
     # The profile asks every ambition for a logo and a reference post: Pilotage's own
     # pictogram, and a post made of the ambition's own text.
     logo = _iri("asset", f"{node.strategy.code}-{node.code}-logo")
@@ -211,6 +303,7 @@ def d4wmo_graph() -> Graph:
     graph.bind("d4w", D4W)
     graph.bind("skos", SKOS)
     desk = _contact_desk(graph)
+    strategies = _strategies(graph, desk)
     nodes = list(
         StrategyNode.objects.filter(strategy__in=Strategy.objects.public())
         .select_related("strategy", "level")
@@ -220,7 +313,7 @@ def d4wmo_graph() -> Graph:
     ambitions, programmes = {}, {}
     for node in nodes:
         if node.parent_id is None:
-            ambitions[node.pk] = _ambition(graph, node)
+            ambitions[node.pk] = _ambition(graph, node, strategies[node.strategy_id])
     for node in nodes:
         if node.parent_id is None:
             continue
@@ -235,6 +328,10 @@ def d4wmo_graph() -> Graph:
         _texts(graph, subject, D4W.shortDescription, node, "description", node.title)
         graph.add((subject, D4W.masterAmbition, ambitions[top.pk]))
         graph.add((subject, D4W.clientSite, Literal(CLIENT_SITE)))
+        # Nodes come parents first (by level): the parent's resource is there.
+        _node_place(
+            graph, subject, node, ambitions.get(node.parent_id) or programmes[node.parent_id]
+        )
     _action_plans(graph, desk, by_pk, ambitions, programmes)
     for organisation in Organisation.objects.all().order_by("code"):
         _profile(graph, organisation, desk)
@@ -272,6 +369,7 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
         .order_by("code")
     )
     budgets = _annual_budgets()
+    _statuses(graph, "action-status", ActionStatus)
     lead_role = _iri("action-role", "lead")
     partner_role = _iri("action-role", "partner")
     for role, code, label, definition in (
@@ -287,12 +385,15 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
         _texts(graph, subject, D4W.shortDescription, action, "description", action.title)
         _texts(graph, subject, D4W.marketingShortDescription, action, "description", action.title)
         _texts(graph, subject, DCTERMS.description, action, "description")
-        nodes = list(action.nodes.all())
-        # Without a start of its own, an action starts with the strategy it serves.
+        nodes = [node for node in action.nodes.all() if node.pk in by_pk]  # public ones
+        # Without a start of its own, an action starts with the strategy it serves; its
+        # own dates are said apart (dcterms:temporal), for the import.
         start = action.start_date or min(node.strategy.period_start for node in nodes)
         graph.add((subject, D4W.startDate, _datetime(start)))
         if action.end_date:
             graph.add((subject, D4W.endDate, _datetime(action.end_date)))
+        _period(graph, subject, action.start_date, action.end_date)
+        graph.add((subject, ADMS.status, _iri("action-status", action.status)))
         graph.add((subject, D4W.inOperation, Literal(action.status == ActionStatus.RUNNING)))
         graph.add((subject, D4W.progressStatus, Literal(action.get_status_display())))
         graph.add((subject, D4W.type, Literal(action.type.label if action.type else "Action")))
@@ -304,15 +405,19 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
             while top.parent_id is not None:
                 top = by_pk[top.parent_id]
             graph.add((subject, D4W.ambition, ambitions[top.pk]))
-        involved = [(action.lead, lead_role)] if action.lead else []
-        involved += [(p.organisation, partner_role) for p in action.partnerships.all()]
-        for organisation, role in involved:
+        involved = [(action.lead, lead_role, "")] if action.lead else []
+        involved += [
+            (p.organisation, partner_role, p.role_fr or p.role) for p in action.partnerships.all()
+        ]
+        for organisation, role, text in involved:
             link = _iri("action-plan-profile", f"{action.code}-{organisation.code}")
             graph.add((link, RDF.type, D4W.ActionPlanProfile))
             graph.add((link, D4W.actionPlan, subject))
             graph.add((link, D4W.profile, _profile(graph, organisation, desk)))
             graph.add((link, D4W.role, role))
             graph.add((link, D4W.internalName, Literal(f"{action.code} – {organisation.name}")))
+            if text:
+                _one_text(graph, link, DCTERMS.description, text)
             graph.add((subject, D4W.actionPlanProfile, link))
         for year, amount in sorted(budgets[action.pk].items()):
             budget = _identified(graph, "annual-budget", f"{action.code}-{year}")
@@ -349,12 +454,18 @@ def d4wmo_export(*, format: str = "turtle") -> str:
 
 # -- import ------------------------------------------------------------------------------
 #
-# Records are matched by the key the registry uses (dcterms:identifier, the record's code;
-# a profile also by its enterprise number), else, in files not written by Pilotage, by
-# their slug. A record is written, through the registry's services, only when a value
-# differs: a second import of the same file writes nothing, logs nothing, moves no
-# revision. Still to read (issue 14): ambitions, programmes, action plans with their roles
-# and annual budgets; service places (d4w:ServicesPlace) once the registry has them.
+# Records are matched by their key (dcterms:identifier, the record's code, a level's or a
+# node's after its strategy's code and a dash; a profile also by its enterprise number),
+# else, in files not written by Pilotage, by their slug. A record is written, through its
+# app's services, only when a value differs: a second import of the same file writes
+# nothing, logs nothing, moves no revision. A value the file does not say is not known,
+# never a removed one. Read in this order, each step finding the records of the earlier
+# ones: profiles, persons, their qualified links, events, strategies (predecessors
+# first), levels, ambitions and programmes (parents first), action plans with their
+# roles, and their annual budgets (checked against the budget lines, never written).
+# Ambitions and programmes placed in no strategy (other platforms' files) are skipped, as
+# are action plans serving none of the nodes read. Still to read: service places
+# (d4w:ServicesPlace), once the registry has them.
 
 
 class D4wmoError(ValueError):
@@ -399,6 +510,19 @@ def _event_type(graph: Graph, subject, event_types: list[Term]) -> Term | None:
     return next((term for term in event_types if term.code == "conference"), None)
 
 
+def _day(value) -> datetime.date:
+    """The day of a date or a moment, as the file writes it (ValueError if none)."""
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+def _integer(value) -> int | None:
+    """A whole number, or None (which the record's validation then refuses)."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def _time(moment: datetime.datetime) -> datetime.time | None:
     """The time of a moment; midnight is how the export says a day without a time."""
     return moment.time() if moment.time() != datetime.time() else None
@@ -419,6 +543,24 @@ _PROPERTIES = {
     "end_date": "d4w:endDate",
     "location": "d4w:location",
     "code": "dcterms:identifier",
+    "type": "d4w:type",
+    "status": "adms:status",
+    "lead": "d4w:actionPlanProfile",
+}
+_STRATEGY_PROPERTIES = {
+    "title_fr": "dcterms:title",
+    "period_start": "dcterms:temporal",
+    "period_end": "dcterms:temporal",
+    "owner": "dcterms:publisher",
+    "version": "owl:versionInfo",
+    "predecessor": "dcterms:replaces",
+    "sources": "dcterms:source",
+}
+_LEVEL_PROPERTIES = {"name_fr": "skos:prefLabel", "depth": "schema:position"}
+_NODE_PROPERTIES = {
+    "parent": "dcterms:isPartOf",
+    "level": "dcterms:type",
+    "order": "schema:position",
 }
 
 
@@ -427,12 +569,14 @@ class _Importer:
         self.actor, self.graph, self.name = actor, graph, name
         self.problems: list[str] = []
         self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._terms: dict | None = None
 
     def problem(self, subject, prop: str, reason: str) -> None:
         self.problems.append(f"{self.name}: {subject}: {prop}: {reason}")
 
-    def write(self, kind: str, subject, record, values: dict, save) -> str:
-        """Give `record` the values that differ and save it through `save`, or leave it."""
+    def write(self, kind: str, subject, record, values: dict, save, names=None) -> str:
+        """Give `record` the values that differ and save it through `save`, or leave it.
+        `names` says which property of the file a field comes from, where it differs."""
         adding = record._state.adding
         changes = record_assign(record, values)
         if not adding and not changes:
@@ -442,7 +586,7 @@ class _Importer:
             save(actor=self.actor, record=record)
         except ValidationError as error:
             for field, messages in getattr(error, "message_dict", {"": error.messages}).items():
-                prop = _PROPERTIES.get(field, field or "-")
+                prop = {**_PROPERTIES, **(names or {})}.get(field, field or "-")
                 self.problem(subject, prop, " ".join(messages))
             return "refused"
         status = "created" if adding else "updated"
@@ -494,7 +638,34 @@ class _Importer:
             )
             if status != "refused":
                 found[subject] = organisation
+                self.categories(subject, organisation, "organisations", status)
         return found
+
+    def categories(self, subject, record, kind: str, status: str) -> None:
+        """The terms a record's categories are (d4w:category), set per taxonomy through the
+        taxonomies' service; concepts that are no term of Pilotage's are not read."""
+        if self._terms is None:
+            self._terms = {
+                term_uri(term, term.taxonomy): term
+                for term in Term.objects.select_related("taxonomy")
+            }
+        said: dict = defaultdict(set)
+        for concept in self.graph.objects(subject, D4W.category):
+            if concept in self._terms:
+                said[self._terms[concept].taxonomy].add(self._terms[concept])
+        if not said:
+            return
+        held = defaultdict(set)
+        for term in record_terms(record):
+            held[term.taxonomy_id].add(term.pk)
+        touched = False
+        for taxonomy, terms in sorted(said.items(), key=lambda item: item[0].code):
+            if held[taxonomy.pk] != {term.pk for term in terms}:
+                record_terms_set(actor=self.actor, record=record, taxonomy=taxonomy, terms=terms)
+                touched = True
+        if touched and status == "unchanged":
+            self.counts[kind]["unchanged"] -= 1
+            self.counts[kind]["updated"] += 1
 
     def persons(self) -> dict:
         graph, found = self.graph, {}
@@ -587,21 +758,210 @@ class _Importer:
                 self.counts["events"]["unchanged"] -= 1
                 self.counts["events"]["updated"] += 1
 
-    def action_plans(self, profiles: dict) -> None:
-        """Action plans Pilotage already holds, matched by identifier: their texts, lead
-        and partners. Their annual budgets are checked against the budget lines, never
-        written (a budget is kept by line, source and flow). Creating an action, with
-        the strategies, levels and nodes it serves, is still to come (issue 14)."""
+    def choice(self, subject, predicate, prop: str, kind: str, choices) -> str | None:
+        """The status a concept of ours stands for; None when the file says none."""
+        concept = self.graph.value(subject, predicate)
+        if concept is None:
+            return None
+        for value in choices.values:
+            if concept == _iri(kind, value):
+                return value
+        self.problem(subject, prop, gettext("not one of the statuses Pilotage knows"))
+        return None
+
+    def period(self, subject) -> tuple | None:
+        """(start, end) of its dcterms:temporal, or None when it has none."""
+        period = self.graph.value(subject, DCTERMS.temporal)
+        if period is None:
+            return None
+        days = []
+        for predicate in (DCAT.startDate, DCAT.endDate):
+            value = self.graph.value(period, predicate)
+            try:
+                days.append(_day(value) if value is not None else None)
+            except ValueError:
+                self.problem(subject, "dcterms:temporal", gettext("not a date: %s") % value)
+                return None
+        return tuple(days)
+
+    def strategies(self, profiles: dict) -> dict:
+        """Strategies (prov:Plan), predecessors first, so each can point at its own."""
+        graph, found = self.graph, {}
+        plans = self.subjects(PROV.Plan)
+        ordered: list = []
+
+        def place(subject, seen) -> None:
+            replaced = graph.value(subject, DCTERMS.replaces)
+            if replaced in plans and replaced not in seen and replaced not in ordered:
+                place(replaced, seen | {subject})
+            if subject not in ordered:
+                ordered.append(subject)
+
+        for subject in plans:
+            place(subject, {subject})
+        for subject in ordered:
+            owner = profiles.get(graph.value(subject, DCTERMS.publisher))
+            period = self.period(subject)
+            if owner is None or not (period and period[0]):
+                self.problem(
+                    subject,
+                    "dcterms:publisher, dcterms:temporal",
+                    gettext("a strategy needs its owner's profile and a start"),
+                )
+                continue
+            code = _code(graph, subject)
+            strategy = Strategy.objects.filter(code=code).first() or Strategy(
+                code=code, sources=self.name or "D4WMO-AP import"
+            )
+            values = {
+                "title_fr": _text(graph, subject, DCTERMS.title),
+                "description_fr": _text(graph, subject, DCTERMS.description),
+                "period_start": period[0],
+                "period_end": period[1],
+                "owner": owner,
+            }
+            # Absent, a version, status or source is not known, never a removed one.
+            for field, predicate in (("version", OWL.versionInfo), ("sources", DCTERMS.source)):
+                if _text(graph, subject, predicate):
+                    values[field] = _text(graph, subject, predicate)
+            status = self.choice(
+                subject, ADMS.status, "adms:status", "strategy-status", StrategyStatus
+            )
+            if status:
+                values["status"] = status
+            replaced = graph.value(subject, DCTERMS.replaces)
+            if replaced in found:
+                values["predecessor"] = found[replaced]
+            elif replaced is not None:
+                if replaced not in plans:  # else refused, and said so already
+                    self.problem(
+                        subject, "dcterms:replaces", gettext("not a strategy of this file")
+                    )
+                continue
+            elif (
+                strategy.predecessor is None or strategy.predecessor.status != StrategyStatus.DRAFT
+            ):
+                # A draft predecessor is never published: its absence removes nothing.
+                values["predecessor"] = None
+            status = self.write(
+                "strategies",
+                subject,
+                strategy,
+                values,
+                lambda actor, record: strategy_save(actor=actor, strategy=record),
+                names=_STRATEGY_PROPERTIES,
+            )
+            if status != "refused":
+                found[subject] = strategy
+        return found
+
+    def levels(self, strategies: dict) -> dict:
+        """Levels of the strategies read: concepts part of one, ranked by depth."""
+        graph, found = self.graph, {}
+        for subject in self.subjects(SKOS.Concept):
+            strategy = strategies.get(graph.value(subject, DCTERMS.isPartOf))
+            if strategy is None:  # a category, or a level of a strategy refused already
+                continue
+            code = _code(graph, subject).removeprefix(f"{strategy.code}-")
+            level = StrategyLevel.objects.filter(
+                strategy=strategy, code=code
+            ).first() or StrategyLevel(strategy=strategy, code=code)
+            values = {
+                "name_fr": _text(graph, subject, SKOS.prefLabel),
+                "depth": _integer(graph.value(subject, SCHEMA.position)),
+            }
+            status = self.write(
+                "levels",
+                subject,
+                level,
+                values,
+                lambda actor, record: level_save(actor=actor, level=record),
+                names=_LEVEL_PROPERTIES,
+            )
+            if status != "refused":
+                found[subject] = level
+        return found
+
+    def nodes(self, strategies: dict, levels: dict) -> dict:
+        """Ambitions and programmes placed in a strategy read (dcterms:isPartOf), parents
+        first; those of files that place them in none are not Pilotage's to hold."""
+        graph, found = self.graph, {}
+        placed = []
+        for kind, type_ in (("ambitions", D4W.Ambition), ("programmes", D4W.Program)):
+            for subject in self.subjects(type_):
+                depth, within = 0, graph.value(subject, DCTERMS.isPartOf)
+                if within is None:
+                    self.counts[kind]["skipped"] += 1
+                    continue
+                seen = {subject}
+                while within is not None and within not in seen and within not in strategies:
+                    depth, within = depth + 1, graph.value(within, DCTERMS.isPartOf)
+                    seen.add(within)
+                placed.append((depth, subject, kind))
+        for _depth, subject, kind in sorted(placed):
+            within = graph.value(subject, DCTERMS.isPartOf)
+            parent = found.get(within)
+            strategy = parent.strategy if parent else strategies.get(within)
+            level = levels.get(graph.value(subject, DCTERMS.type))
+            if strategy is None or level is None:
+                self.problem(
+                    subject,
+                    "dcterms:isPartOf, dcterms:type",
+                    gettext("not part of a strategy, ambition or programme read, at a level"),
+                )
+                continue
+            code = _code(graph, subject).removeprefix(f"{strategy.code}-")
+            node = StrategyNode.objects.filter(
+                strategy=strategy, code=code
+            ).first() or StrategyNode(strategy=strategy, code=code)
+            values = {
+                "title_fr": _text(graph, subject, D4W.title),
+                "description_fr": _text(graph, subject, DCTERMS.description),
+                "parent": parent,
+                "level": level,
+            }
+            if (subject, SCHEMA.position, None) in graph:
+                values["order"] = _integer(graph.value(subject, SCHEMA.position))
+            status = self.write(
+                kind,
+                subject,
+                node,
+                values,
+                lambda actor, record: node_save(actor=actor, node=record),
+                names=_NODE_PROPERTIES,
+            )
+            if status != "refused":
+                found[subject] = node
+        return found
+
+    def served(self, plan, nodes: dict) -> list[StrategyNode]:
+        """The nodes an action plan serves: its programmes, and its ambitions but those it
+        serves through one of its programmes (the export names both)."""
+        graph = self.graph
+        programmes = sorted(graph.objects(plan, D4W.program))
+        masters = {graph.value(programme, D4W.masterAmbition) for programme in programmes}
+        ambitions = sorted(a for a in graph.objects(plan, D4W.ambition) if a not in masters)
+        return [nodes[s] for s in programmes + ambitions if s in nodes]
+
+    def action_plans(self, profiles: dict, strategies: dict, nodes: dict) -> None:
+        """Action plans matched by identifier: texts, type, status, dates, nodes, lead and
+        partners. Their annual budgets are checked against the budget lines, never
+        written (a budget is kept by line, source and flow)."""
         graph = self.graph
         lead, partner = _iri("action-role", "lead"), _iri("action-role", "partner")
         budgets = _annual_budgets()
+        types = list(Term.objects.filter(taxonomy__code="action-types"))
+        read = {strategy.pk for strategy in strategies.values()}
         for subject in self.subjects(D4W.ActionPlan):
-            action = Action.objects.filter(code=_code(graph, subject)).first()
-            if action is None:
-                self.counts["action plans"]["skipped"] += 1
+            code = _code(graph, subject)
+            action = Action.objects.filter(code=code).first()
+            served = self.served(subject, nodes)
+            if action is None and not served:
+                self.counts["action plans"]["skipped"] += 1  # it would serve no strategy
                 continue
+            action = action or Action(code=code)
             roles: dict = {lead: [], partner: []}
-            for link in graph.objects(subject, D4W.actionPlanProfile):
+            for link in sorted(graph.objects(subject, D4W.actionPlanProfile)):
                 organisation = profiles.get(graph.value(link, D4W.profile))
                 role = graph.value(link, D4W.role)
                 if organisation is None or role not in roles:
@@ -609,14 +969,15 @@ class _Importer:
                         link, "d4w:profile, d4w:role", gettext("not a known profile and role")
                     )
                     continue
-                roles[role].append(organisation)
+                roles[role].append((organisation, _text(graph, link, DCTERMS.description)))
             if len(roles[lead]) > 1:
                 self.problem(subject, "d4w:actionPlanProfile", gettext("more than one lead"))
                 continue
             values = {
                 "title_fr": _text(graph, subject, D4W.title),
                 "description_fr": _text(graph, subject, DCTERMS.description),
-                "lead": roles[lead][0] if roles[lead] else None,
+                "lead": roles[lead][0][0] if roles[lead] else None,
+                **self.action_values(subject, served, types),
             }
             status = self.write(
                 "action plans",
@@ -627,18 +988,63 @@ class _Importer:
             )
             if status == "refused":
                 continue
-            kept = {p.organisation_id: p.role for p in action.partnerships.all()}
-            if set(kept) != {o.pk for o in roles[partner]}:
-                action_partners_set(
-                    actor=self.actor,
-                    action=action,
-                    partners=[(o, kept.get(o.pk, "")) for o in roles[partner]],
-                )
-                if status == "unchanged":
-                    self.counts["action plans"]["unchanged"] -= 1
-                    self.counts["action plans"]["updated"] += 1
-            self.counts["roles"]["unchanged"] += len(roles[lead]) + len(roles[partner])
+            # Nodes of strategies the file does not hold (drafts, or files of others) stay.
+            kept = [node for node in action.nodes.all() if node.strategy_id not in read]
+            wanted = {node.pk: node for node in served + kept}
+            touched = False
+            if {node.pk for node in action.nodes.all()} != set(wanted):
+                action_nodes_set(actor=self.actor, action=action, nodes=wanted.values())
+                touched = True
+            held = {p.organisation_id: p.role for p in action.partnerships.all()}
+            # A role the file does not say is not known, never a removed one.
+            partners = [(o, text or held.get(o.pk, "")) for o, text in roles[partner]]
+            if held != {o.pk: text for o, text in partners}:
+                action_partners_set(actor=self.actor, action=action, partners=partners)
+                touched = True
+            if touched and status == "unchanged":
+                self.counts["action plans"]["unchanged"] -= 1
+                self.counts["action plans"]["updated"] += 1
+            links = len(roles[lead]) + len(roles[partner])
+            if links:
+                said = status if status == "created" else "updated" if touched else "unchanged"
+                self.counts["roles"][said] += links
             self.annual_budgets(subject, budgets.get(action.pk, {}))
+
+    def action_values(self, plan, served: list[StrategyNode], types: list[Term]) -> dict:
+        """An action plan's type, status and dates, as far as the file says them."""
+        graph, values = self.graph, {}
+        said = _text(graph, plan, D4W.type).casefold()
+        term = next(
+            (
+                term
+                for term in types
+                if said in {(getattr(term, f"label_{lang}") or "").casefold() for lang in LANGUAGES}
+            ),
+            None,
+        )
+        if term is not None or said == "action":  # "Action": what the export says of none
+            values["type"] = term
+        status = self.choice(plan, ADMS.status, "adms:status", "action-status", ActionStatus)
+        if status:
+            values["status"] = status
+        period = self.period(plan)
+        if period is not None:
+            values["start_date"], values["end_date"] = period
+            return values
+        # A file without Pilotage's own dates: a start equal to the earliest one of its
+        # strategies is the export's stand-in for none.
+        try:
+            start, end = (
+                _day(value) if value is not None else None
+                for value in (graph.value(plan, D4W.startDate), graph.value(plan, D4W.endDate))
+            )
+        except ValueError:
+            self.problem(plan, "d4w:startDate, d4w:endDate", gettext("not a date"))
+            return values
+        earliest = min((node.strategy.period_start for node in served), default=None)
+        values["start_date"] = None if start == earliest else start
+        values["end_date"] = end
+        return values
 
     def annual_budgets(self, plan, stored: dict[int, Decimal]) -> None:
         said = {}
@@ -648,6 +1054,12 @@ class _Importer:
                 said[int(str(year)[:4])] = int(str(amount))
             except (TypeError, ValueError):
                 self.problem(budget, "d4w:year, d4w:budget", gettext("a year and an amount needed"))
+        if not stored:
+            # A budget line needs its source and flow, which the file does not carry:
+            # an action without lines gets none from its annual budgets.
+            if said:
+                self.counts["annual budgets"]["skipped"] += len(said)
+            return
         if said != {year: int(amount) for year, amount in stored.items()}:
             self.problem(
                 plan,
@@ -664,9 +1076,9 @@ class _Importer:
 def d4wmo_import(
     *, actor, content: bytes, format: str = "turtle", name: str = "", dry_run: bool = False
 ) -> dict[str, dict[str, int]]:
-    """Import profiles, persons, their qualified links and events, matched by their
-    identifiers, through the registry's services; all or nothing. Returns, per kind, how
-    many were created, updated and left unchanged (what would be, in a dry run)."""
+    """Import a D4WMO-AP file (see the comment above `D4wmoError`), matched by
+    identifiers, through the apps' services; all or nothing. Returns, per kind, how many
+    were created, updated, left unchanged or skipped (what would be, in a dry run)."""
     require(can_create_organisation(actor), gettext("Only steering staff import D4WMO-AP files."))
     graph = Graph()
     try:
@@ -675,12 +1087,16 @@ def d4wmo_import(
         raise D4wmoError([f"{name}: not readable as {format}: {error}"]) from error
     importer = _Importer(actor, graph, name)
     try:
-        with transaction.atomic():
+        # The file's texts are French: a text the services set without a language (a
+        # partner's role) is French too, whatever language the caller runs in.
+        with transaction.atomic(), translation.override("fr"):
             profiles = importer.profiles()
             persons = importer.persons()
             importer.affiliations(profiles, persons)
             importer.events(profiles)
-            importer.action_plans(profiles)
+            strategies = importer.strategies(profiles)
+            nodes = importer.nodes(strategies, importer.levels(strategies))
+            importer.action_plans(profiles, strategies, nodes)
             # Service places (d4w:ServicesPlace) are read here once the registry has them.
             if importer.problems:
                 raise D4wmoError(importer.problems)
