@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.http import Http404, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from pilotage.budgets.models import BudgetLine, Flow, ReallocationState
 from pilotage.budgets.selectors import (
     BudgetRow,
+    Decomposition,
+    Total,
     budget_lines,
     budget_table,
     budget_totals,
@@ -61,15 +63,44 @@ def _flow(flow: str) -> str:
     return flow
 
 
+class FigureOut(Schema):
+    """A total as shown: the figure the source publishes for exactly these lines, else
+    their sum."""
+
+    total: str = Field(description="Euros: `published_total` when there is one, else the sum")
+    published_total: str | None = Field(
+        description="Euros, as the source publishes this total (null: none published)"
+    )
+    sum_of_parts: str = Field(description="Euros: the lines added up")
+    difference: str | None = Field(
+        description="Euros: the published total less the sum of its parts, both as "
+        "published (null: none published)"
+    )
+    declared_total: str | None = Field(description="The code of the published total's line")
+
+
 class TotalsOut(Schema):
     strategy: str
     node: str | None
     flow: str
-    published: bool
-    total: str
-    by_year: dict[str, str]
-    by_source: dict[str, str]
+    published: bool = Field(description="Amounts as published, before any reallocation")
+    total: str = Field(description="Euros: the published total where there is one, else the sum")
+    by_year: dict[str, str] = Field(description='Euros by year ("all": the whole period)')
+    by_source: dict[str, str] = Field(description="Euros by funding source")
     lines: int
+    figure: FigureOut = Field(description="The total, its published figure and its parts")
+    by_year_figures: dict[str, FigureOut]
+    by_source_figures: dict[str, FigureOut]
+
+
+def _figure(found: Total) -> dict:
+    return {
+        "total": str(found.total),
+        "published_total": _euros(found.published),
+        "sum_of_parts": str(found.sum_of_parts),
+        "difference": _euros(found.difference),
+        "declared_total": found.line.code if found.line is not None else None,
+    }
 
 
 @router.get("/totals", response={200: TotalsOut, **ERRORS})
@@ -80,22 +111,26 @@ def totals(
     flow: str = "planned",
     published: bool = False,
 ):
-    """One flow's totals of a strategy or node computed from the lines, by year ("all":
-    the whole period) and source; after approved reallocations unless `published`."""
+    """One flow's totals of a strategy or node, by year ("all": the whole period) and
+    source: the published total wherever the source publishes one for exactly these
+    lines, else their sum (the `*figures` give both and the difference); after approved
+    reallocations unless `published`."""
     params_check(request, ("strategy", "node", "flow", "published"))
     found = _strategy(strategy)
     result = budget_totals(found, node=_node(found, node), flow=_flow(flow), published=published)
+    by_year = {("all" if year is None else str(year)): v for year, v in result["by_year"].items()}
     return {
         "strategy": found.code,
         "node": node,
         "flow": flow,
         "published": published,
-        "total": str(result["total"]),
-        "by_year": {
-            ("all" if year is None else str(year)): str(v) for year, v in result["by_year"].items()
-        },
-        "by_source": {source: str(v) for source, v in result["by_source"].items()},
+        "total": str(result["total"].total),
+        "by_year": {year: str(v.total) for year, v in by_year.items()},
+        "by_source": {source: str(v.total) for source, v in result["by_source"].items()},
         "lines": result["lines"],
+        "figure": _figure(result["total"]),
+        "by_year_figures": {year: _figure(v) for year, v in by_year.items()},
+        "by_source_figures": {source: _figure(v) for source, v in result["by_source"].items()},
     }
 
 
@@ -106,7 +141,15 @@ class RowOut(Schema):
     revised: str | None
     committed: str | None
     paid: str | None
-    budget: str | None
+    budget: str | None = Field(
+        description="Euros: the published total of the budget's lines where the source "
+        "publishes one, else revised where published, else planned"
+    )
+    budget_published: str | None = Field(description="Euros: the published total, if any")
+    budget_sum_of_parts: str | None = Field(description="Euros: the budget's lines added up")
+    budget_difference: str | None = Field(
+        description="Euros: the published total less the sum of its parts (null: none)"
+    )
     committed_rate: str | None
     paid_rate: str | None
 
@@ -148,7 +191,10 @@ def _row(row: BudgetRow) -> dict:
         "revised": _euros(row.revised),
         "committed": _euros(row.committed),
         "paid": _euros(row.paid),
-        "budget": _euros(row.budget),
+        "budget": _euros(row.figure.total if row.figure else None),
+        "budget_published": _euros(row.figure.published if row.figure else None),
+        "budget_sum_of_parts": _euros(row.figure.sum_of_parts if row.figure else None),
+        "budget_difference": _euros(row.figure.difference if row.figure else None),
         "committed_rate": _euros(row.committed_rate),
         "paid_rate": _euros(row.paid_rate),
     }
@@ -334,39 +380,55 @@ def lines(
 
 
 class ReconciliationOut(Schema):
-    code: str
+    code: str = Field(description="The published total's line")
+    name: str = Field(description="The total, named uniquely in its strategy")
+    decomposition: str = Field(
+        description="What it is compared with: " + ", ".join(Decomposition.values)
+    )
     node: str | None
     year: int | None
     source: str
     flow: str
+    total: str = Field(description="Euros: the published total, the figure shown")
+    published: str = Field(description="Euros, as published (same as `declared`)")
+    sum_of_parts: str = Field(description="Euros: the parts added up (same as `computed`)")
     declared: str
     computed: str
-    difference: str
+    difference: str = Field(description="Euros: published less the sum of the parts")
     tolerance: str
     within_tolerance: bool
     parts: int
+    part_codes: list[str] = Field(description="The lines or published totals added up")
     document: str
 
 
 @router.get("/reconciliation", response={200: list[ReconciliationOut], **ERRORS})
 def reconciliation_report(request, strategy: str):
-    """Every published total beside the sum of its parts and the difference, published
-    figures on both sides (nothing is ever changed to make them agree)."""
+    """Every published total beside the sum of its parts and the difference, once per
+    decomposition the source gives (its lines, the totals of the nodes below, of its
+    funding sources, of its years, of the groups it lists), published figures on both
+    sides (nothing is ever changed to make them agree)."""
     params_check(request, ("strategy",))
     found = _strategy(strategy)
     return [
         {
             "code": item.line.code,
+            "name": item.name,
+            "decomposition": item.decomposition,
             "node": item.line.node.code if item.line.node_id else None,
             "year": item.line.year,
             "source": item.line.source.code,
             "flow": item.line.flow,
+            "total": str(item.total),
+            "published": str(item.published),
+            "sum_of_parts": str(item.sum_of_parts),
             "declared": str(item.declared),
             "computed": str(item.computed),
             "difference": str(item.difference),
             "tolerance": str(item.tolerance),
             "within_tolerance": item.within_tolerance,
             "parts": item.parts,
+            "part_codes": item.part_codes,
             "document": item.line.document,
         }
         for item in reconciliation(found)

@@ -64,7 +64,7 @@ def reallocation_totals(*lines: BudgetLine) -> dict[str, dict[str, str]]:
         for strategy, node in line_scopes(line):
             key = strategy.code if node is None else f"{strategy.code}/{node.code}"
             if key not in totals["totals"]:
-                found = budget_totals(strategy, node=node, flow=line.flow)["total"]
+                found = budget_totals(strategy, node=node, flow=line.flow)["total"].total
                 totals["totals"][key] = str(found)
     return totals
 

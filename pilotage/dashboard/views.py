@@ -19,6 +19,7 @@ from pilotage.budgets.selectors import (
     budget_table,
     cost_per_result,
     node_budget_tables,
+    published_totals,
     reconciliation,
 )
 from pilotage.dashboard import selectors
@@ -85,11 +86,12 @@ class StrategyDetailView(TemplateView):
         indicators = selectors.indicators_shown(
             model, node_ids=node_ids, action_ids=model.actions_under(node_ids)
         )
+        totals = published_totals(strategy)
         context.update(
             revision=model.revision,
-            budget=budget_table(strategy),
+            budget=budget_table(strategy, totals=totals),
             source_labels=_source_labels(),
-            reconciliation=reconciliation(strategy),
+            reconciliation=reconciliation(strategy, totals=totals),
             strategy=strategy,
             tree=tree,
             rollups=model.node_rollups,
@@ -112,7 +114,8 @@ class StrategyBudgetView(TemplateView):
         context = super().get_context_data(**kwargs)
         model = read_model()
         strategy = selectors.strategy_public(model, kwargs["code"])
-        tables = node_budget_tables(strategy)
+        totals = published_totals(strategy)
+        tables = node_budget_tables(strategy, totals=totals)
         rollups = model.node_rollups
         rows = [
             (
@@ -127,10 +130,10 @@ class StrategyBudgetView(TemplateView):
         ]
         context.update(
             strategy=strategy,
-            budget=budget_table(strategy),
+            budget=budget_table(strategy, totals=totals),
             source_labels=_source_labels(),
             node_rows=rows,
-            reconciliation=reconciliation(strategy),
+            reconciliation=reconciliation(strategy, totals=totals),
         )
         return context
 

@@ -21,11 +21,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 
-from pilotage.budgets.models import BudgetLine
 from pilotage.budgets.selectors import (
+    Decomposition,
     budget_lines,
     budget_table,
     node_budget_tables,
+    published_totals,
     reconciliation,
 )
 from pilotage.indicators.explain import explanation
@@ -267,13 +268,18 @@ def budget_execution_records() -> Iterator[tuple]:
     code order), as the pages and `/api/v1/budgets/execution` compute them."""
     for strategy in Strategy.objects.public().order_by("code"):
         codes = dict(strategy.nodes.values_list("pk", "code"))
+        totals = published_totals(strategy)
         by_node = sorted(
-            ((codes[pk], table) for pk, table in node_budget_tables(strategy).items()),
+            (
+                (codes[pk], table)
+                for pk, table in node_budget_tables(strategy, totals=totals).items()
+            ),
             key=lambda item: item[0],
         )
-        tables = [(None, budget_table(strategy)), *by_node]
+        tables = [(None, budget_table(strategy, totals=totals)), *by_node]
         for node, table in tables:
             for cell in table.cells:
+                figure = cell.figure
                 yield (
                     strategy.code,
                     node,
@@ -283,29 +289,39 @@ def budget_execution_records() -> Iterator[tuple]:
                     cell.revised,
                     cell.committed,
                     cell.paid,
-                    cell.budget,
+                    figure.total if figure else None,
+                    figure.published if figure else None,
+                    figure.sum_of_parts if figure else None,
+                    figure.difference if figure else None,
                     cell.committed_rate,
                     cell.paid_rate,
                 )
 
 
 def budget_total_records() -> Iterator[tuple]:
-    """Every declared total of every public strategy beside the sum of its parts."""
+    """Every declared total of every public strategy beside the sum of its parts, once per
+    decomposition the source gives."""
+    order = {value: index for index, value in enumerate(Decomposition.values)}
     for strategy in Strategy.objects.public().order_by("code"):
-        for item in sorted(reconciliation(strategy), key=lambda item: item.line.code):
+        rows = reconciliation(strategy)
+        for item in sorted(rows, key=lambda item: (item.line.code, order[item.decomposition])):
             yield (
                 item.line.code,
+                item.decomposition,
+                item.name,
                 strategy.code,
                 item.line.node.code if item.line.node_id else None,
                 item.line.year,
                 item.line.source.code,
                 item.line.flow,
+                item.total,
                 item.declared,
                 item.computed,
                 item.difference,
                 item.tolerance,
                 item.within_tolerance,
                 item.parts,
+                " ".join(item.part_codes),
                 item.line.document,
             )
 
@@ -582,7 +598,21 @@ COLLECTIONS: dict[str, Collection] = {
                 Field("revised", N, "euros", digits=EUROS),
                 Field("committed", N, "euros", digits=EUROS),
                 Field("paid", N, "euros", digits=EUROS),
-                Field("budget", N, "euros: revised where published, else planned", digits=EUROS),
+                Field(
+                    "budget",
+                    N,
+                    "euros: the published total of these lines where the source gives one, "
+                    "else revised where published, else planned",
+                    digits=EUROS,
+                ),
+                Field("budget_published", N, "euros: the published total, if any", digits=EUROS),
+                Field("budget_sum_of_parts", N, "euros: the lines added up", digits=EUROS),
+                Field(
+                    "budget_difference",
+                    N,
+                    "euros: the published total less the sum of its parts",
+                    digits=EUROS,
+                ),
                 Field("committed_rate", N, "percent of the budget"),
                 Field("paid_rate", N, "percent of the budget"),
             ),
@@ -605,24 +635,30 @@ COLLECTIONS: dict[str, Collection] = {
             },
             fields=(
                 Field("code"),
+                Field(
+                    "decomposition",
+                    description="what the total is compared with: "
+                    + ", ".join(Decomposition.values),
+                ),
+                Field("name", description="the total, named uniquely in its strategy"),
                 Field("strategy"),
                 Field("node"),
                 Field("year", INT),
                 Field("source"),
                 Field("flow"),
+                Field("total", N, "euros: the published total, the figure shown", digits=EUROS),
                 Field("declared", N, "euros", digits=EUROS),
                 Field("computed", N, "euros", digits=EUROS),
                 Field("difference", N, "euros", digits=EUROS),
                 Field("tolerance", N, "euros"),
                 Field("within_tolerance", B),
                 Field("parts", INT),
+                Field("part_codes", description="the lines or published totals added up"),
                 Field("document"),
             ),
-            primary_key=("code",),
+            primary_key=("code", "decomposition"),
             records=budget_total_records,
-            count=lambda: BudgetLine.objects.filter(
-                strategy__in=Strategy.objects.public(), is_declared_total=True
-            ).count(),
+            count=lambda: sum(1 for _row in budget_total_records()),
             sources=lambda: [_public_budget_lines()],
         ),
         Collection(
