@@ -302,6 +302,8 @@ def d4wmo_graph() -> Graph:
     graph = Graph()
     graph.bind("d4w", D4W)
     graph.bind("skos", SKOS)
+    for prefix, namespace in (("adms", ADMS), ("schema", SCHEMA), ("prov", PROV)):
+        graph.bind(prefix, namespace)
     desk = _contact_desk(graph)
     strategies = _strategies(graph, desk)
     nodes = list(
@@ -508,6 +510,11 @@ def _event_type(graph: Graph, subject, event_types: list[Term]) -> Term | None:
         if any(label and label.lower() in said for label in labels):
             return term
     return next((term for term in event_types if term.code == "conference"), None)
+
+
+def _labels(term: Term) -> set[str]:
+    """A term's labels in every language, to match a label the file gives."""
+    return {(getattr(term, f"label_{lang}") or "").casefold() for lang in LANGUAGES} - {""}
 
 
 def _day(value) -> datetime.date:
@@ -1014,14 +1021,7 @@ class _Importer:
         """An action plan's type, status and dates, as far as the file says them."""
         graph, values = self.graph, {}
         said = _text(graph, plan, D4W.type).casefold()
-        term = next(
-            (
-                term
-                for term in types
-                if said in {(getattr(term, f"label_{lang}") or "").casefold() for lang in LANGUAGES}
-            ),
-            None,
-        )
+        term = next((term for term in types if said in _labels(term)), None)
         if term is not None or said == "action":  # "Action": what the export says of none
             values["type"] = term
         status = self.choice(plan, ADMS.status, "adms:status", "action-status", ActionStatus)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from auditlog.models import LogEntry
 from django.core.management import call_command
-from rdflib import RDF, Graph
+from rdflib import DCTERMS, RDF, Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from pilotage.accounts.tests.factories import SteeringFactory
@@ -23,6 +23,12 @@ from pilotage.strategies.models import (
     StrategyLevel,
     StrategyNode,
     StrategyStatus,
+)
+from pilotage.strategies.tests.factories import (
+    ActionFactory,
+    StrategyFactory,
+    StrategyLevelFactory,
+    StrategyNodeFactory,
 )
 from pilotage.taxonomies.models import Term
 
@@ -316,3 +322,105 @@ def test_an_annual_budget_differing_from_the_lines_is_refused(registry):
         d4wmo_import(actor=SteeringFactory(), content=exported.encode(), name="d4wmo.ttl")
     (problem,) = refused.value.problems
     assert "d4w:annualBudgetAllocation" in problem and "/action-plan/" in problem
+
+
+def _adopted_with_a_draft_predecessor():
+    """An adopted strategy of two ambitions replacing a draft one, and an action serving
+    a node of each, starting with the adopted one (its own start, said as such)."""
+    draft = StrategyFactory(code="DRAFT", status=StrategyStatus.DRAFT)
+    adopted = StrategyFactory(code="ADOPTED", predecessor=draft)
+    level = StrategyLevelFactory(strategy=adopted, code="axe", name_fr="Axe")
+    first = StrategyNodeFactory(strategy=adopted, level=level, code="1", title_fr="Premier")
+    StrategyNodeFactory(strategy=adopted, level=level, code="2", title_fr="Second", order=1)
+    hidden = StrategyNodeFactory(strategy=draft, code="9")
+    action = ActionFactory(code="ACT", start_date=adopted.period_start, lead=adopted.owner)
+    action.nodes.set([first, hidden])
+    return adopted, action
+
+
+def test_what_the_export_does_not_say_is_kept(db):
+    # Given a draft strategy, never exported, as a public one's predecessor and as a
+    # strategy an exported action serves
+    adopted, action = _adopted_with_a_draft_predecessor()
+    exported = d4wmo_export()
+    assert "/strategy/DRAFT" not in exported
+    actor = SteeringFactory()
+    audit = LogEntry.objects.count()
+
+    # When the export is imported
+    counts = d4wmo_import(actor=actor, content=exported.encode(), name="d4wmo.ttl")
+
+    # Then nothing changes: the draft stays the predecessor, its node stays served.
+    assert {kind: set(statuses) for kind, statuses in counts.items()} == {
+        kind: {"unchanged"}
+        for kind in (
+            "organisations",
+            "strategies",
+            "levels",
+            "ambitions",
+            "action plans",
+            "roles",
+        )
+    }
+    adopted.refresh_from_db()
+    assert adopted.predecessor.code == "DRAFT"
+    assert {(n.strategy.code, n.code) for n in action.nodes.all()} == {
+        ("ADOPTED", "1"),
+        ("DRAFT", "9"),
+    }
+    assert LogEntry.objects.count() == audit
+
+
+def test_a_changed_text_updates_that_record_only(db):
+    _adopted_with_a_draft_predecessor()
+    exported = d4wmo_export()
+    assert exported.count('d4w:title "Second"@fr') == 2  # the ambition and its post
+    changed = exported.replace('d4w:title "Second"@fr', 'd4w:title "Deuxième"@fr')
+    actor = SteeringFactory()
+    audit = LogEntry.objects.count()
+
+    counts = d4wmo_import(actor=actor, content=changed.encode(), name="changed.ttl")
+
+    assert counts["ambitions"] == {"unchanged": 1, "updated": 1}
+    assert counts["strategies"] == {"unchanged": 1}
+    assert StrategyNode.objects.get(strategy__code="ADOPTED", code="2").title_fr == "Deuxième"
+    assert LogEntry.objects.count() == audit + 1
+
+
+def test_a_strategy_status_pilotage_does_not_know_is_refused_whole(db):
+    _adopted_with_a_draft_predecessor()
+    exported = d4wmo_export()
+    changed = exported.replace('d4w:title "Second"@fr', 'd4w:title "Deuxième"@fr').replace(
+        "adms:status <https://pilotage.example.org/d4w/strategy-status/adopted>",
+        "adms:status <https://pilotage.example.org/d4w/strategy-status/dreamt>",
+    )
+    assert "strategy-status/dreamt" in changed
+
+    with pytest.raises(D4wmoError) as refused:
+        d4wmo_import(actor=SteeringFactory(), content=changed.encode(), name="changed.ttl")
+
+    (problem,) = refused.value.problems
+    assert problem.startswith(
+        "changed.ttl: https://pilotage.example.org/d4w/strategy/ADOPTED: adms:status:"
+    )
+    assert StrategyNode.objects.get(strategy__code="ADOPTED", code="2").title_fr == "Second"
+
+
+def test_an_action_start_equal_to_its_strategy_start_is_its_own_only_when_said(db):
+    # Given an action starting on its strategy's first day, exported, then removed
+    adopted, _action = _adopted_with_a_draft_predecessor()
+    graph = _graph(d4wmo_export())
+    Action.objects.all().delete()
+    plan = next(graph.subjects(RDF.type, D4W.ActionPlan))
+    assert str(graph.value(plan, D4W.startDate)).startswith(str(adopted.period_start))
+    actor = SteeringFactory()
+
+    # When the file says its own dates (dcterms:temporal), the start is the action's own
+    d4wmo_import(actor=actor, content=graph.serialize(format="turtle").encode(), name="own")
+    assert Action.objects.get(code="ACT").start_date == adopted.period_start
+
+    # When it does not (a file of another platform), it is the export's stand-in for none.
+    Action.objects.all().delete()
+    graph.remove((plan, DCTERMS.temporal, None))
+    d4wmo_import(actor=actor, content=graph.serialize(format="turtle").encode(), name="other")
+    assert Action.objects.get(code="ACT").start_date is None
