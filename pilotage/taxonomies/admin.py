@@ -26,7 +26,22 @@ class SkosImportForm(forms.Form):
     )
 
 
-class TermInline(RoleInlineMixin, TranslationTabularInline):
+class PublishedTextsMixin:
+    """Texts are saved as typed, surrounding spaces included: a SKOS import keeps them as
+    published, and saving a record here must not trim them silently. What the file
+    stated beyond the fields (`extras`) is shown, not edited."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.CharField) and db_field.name != "code":
+            field.strip = False
+        return field
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "extras"]
+
+
+class TermInline(PublishedTextsMixin, RoleInlineMixin, TranslationTabularInline):
     model = Term
     fields = ["code", "label", "parent", "status", "order"]
     extra = 0
@@ -38,7 +53,7 @@ class TermInline(RoleInlineMixin, TranslationTabularInline):
 
 
 @admin.register(Taxonomy)
-class TaxonomyAdmin(DomainAdmin):
+class TaxonomyAdmin(PublishedTextsMixin, DomainAdmin):
     list_display = ["code", "title", "version", "created"]
     search_fields = ["code", "title", "definition"]
     inlines = [TermInline]
@@ -112,7 +127,7 @@ class TaxonomyAdmin(DomainAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(DomainAdmin):
+class TermAdmin(PublishedTextsMixin, DomainAdmin):
     list_display = ["code", "label", "taxonomy", "parent", "status"]
     list_filter = ["taxonomy", "status"]
     search_fields = ["code", "label", "definition", "notation"]

@@ -13,9 +13,10 @@ dct:title or skos:altLabel, in `extras` with their language or datatype), texts 
 as published, and nothing the file left out (a default identifier or version, a top
 concept link) is added. A taxonomy made in Pilotage gets those defaults.
 
-Import refuses what it could not keep (a property outside the profile, a language
-Pilotage does not speak, two broader terms) rather than dropping it silently, and names
-the line of a syntax error.
+What the file says of other things (the statuses' descriptions, a header) is kept with
+its schemes and given back too. Import refuses what it could not keep (a property the
+profile does not allow on a concept or scheme, a language Pilotage does not speak, two
+broader terms) rather than dropping it silently, and names the line of a syntax error.
 """
 
 from __future__ import annotations
@@ -145,7 +146,13 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
             (
                 scheme,
                 DCTERMS.identifier,
-                _literal(taxonomy.identifier or taxonomy.code, extras, "identifier"),
+                _literal(
+                    taxonomy.identifier
+                    if stated is not None
+                    else taxonomy.identifier or taxonomy.code,
+                    extras,
+                    "identifier",
+                ),
             )
         )
     if says("version", taxonomy.version != "1.0.0"):
@@ -181,7 +188,13 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
                 (
                     concept,
                     DCTERMS.identifier,
-                    _literal(term.identifier or term.code, term_extras, "identifier"),
+                    _literal(
+                        term.identifier
+                        if term_stated is not None
+                        else term.identifier or term.code,
+                        term_extras,
+                        "identifier",
+                    ),
                 )
             )
         if term_says("version", term.version != "1.0.0"):
@@ -213,10 +226,11 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
             if "has_top_concept" in term_stated:
                 graph.add((scheme, SKOS.hasTopConcept, concept))
         _add_more(graph, concept, term_extras)
-    if extras.get("statuses"):
-        # Described as the imported file described them, in both profiles.
-        graph.parse(data="\n".join(extras["statuses"]), format="nt")
-    elif profile == "d4wta":
+    statements = extras.get("statements", ())
+    if statements:
+        # What the imported file said beyond its schemes, given back in both profiles.
+        graph.parse(data="\n".join(statements), format="nt")
+    if profile == "d4wta" and not any(line.startswith(f"<{STATUS}") for line in statements):
         _describe_statuses(graph, statuses)
     return graph
 
@@ -273,9 +287,25 @@ def graph_serialise(graph: Graph, *, format: str = "turtle") -> str:
     if rdf_format is None:
         raise ValueError(f"unknown format {format!r} (use turtle or json-ld)")
     if rdf_format == "json-ld":
-        context = {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
-        return graph.serialize(format="json-ld", context=context, indent=2)
+        return _json_ld(graph)
     return graph.serialize(format="turtle")
+
+
+def _json_ld(graph: Graph) -> str:
+    """JSON-LD compacted with the graph's prefixes. rdflib turns typed strings, numbers and
+    booleans into bare JSON values whenever there is a context, so "0.1.0"^^xsd:string
+    would come back as "0.1.0": its converter is run with that turned off."""
+    from rdflib.plugins.serializers.jsonld import Converter
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    context_data = {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
+    converter = Converter(Context(context_data), False, False)
+    converter.use_native_types = False
+    result = converter.convert(graph)
+    if isinstance(result, list):
+        result = {"@graph": result}
+    result["@context"] = context_data
+    return json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True)
 
 
 # --- import -------------------------------------------------------------------------
@@ -491,36 +521,28 @@ def skos_parse(
     )
     if not schemes:
         raise DataFileError([DataError(file, "", "no skos:ConceptScheme in the file")])
-    described = Graph()
-    for triple in graph:
-        if isinstance(triple[0], URIRef) and _is_status_description(triple[0]):
-            described.add(triple)
-    statuses = sorted(line for line in described.serialize(format="nt").splitlines() if line)
-    result = []
     known = set(schemes)
     for scheme in schemes:
         known.update(graph.subjects(SKOS.inScheme, scheme))
-        result.append(_read_scheme(reader, scheme, statuses))
-    for subject in sorted(set(graph.subjects()) - known, key=str):
-        if _is_status_description(subject):
-            continue
-        if (subject, RDF.type, SKOS.Concept) in graph and (
-            subject,
-            SKOS.inScheme,
-            None,
-        ) not in graph:
-            reader.error(f"concept <{subject}>", "has no skos:inScheme")
-        else:
+    # What the file says of anything else (the statuses' descriptions, a header) is kept
+    # with each of its schemes, as published.
+    others = Graph()
+    for subject in set(graph.subjects()) - known:
+        if (subject, RDF.type, SKOS.Concept) in graph and not _is_status_description(subject):
             reader.error(
-                f"<{subject}>",
-                "is no concept scheme nor concept of the file; its statements would be lost",
+                f"concept <{subject}>", "is in no concept scheme of the file", SKOS.inScheme
             )
+            continue
+        for triple in graph.triples((subject, None, None)):
+            others.add(triple)
+    statements = sorted(line for line in others.serialize(format="nt").splitlines() if line)
+    result = [_read_scheme(reader, scheme, statements) for scheme in schemes]
     if reader.errors:
         raise DataFileError(reader.errors)
     return result, reader.warnings
 
 
-def _read_scheme(reader: _Reader, scheme: URIRef, statuses: list[str]) -> ParsedScheme:
+def _read_scheme(reader: _Reader, scheme: URIRef, statements: list[str]) -> ParsedScheme:
     graph = reader.graph
     record = f"scheme <{scheme}>"
     reader.unsupported(scheme, SCHEME_PREDICATES, record)
@@ -536,8 +558,8 @@ def _read_scheme(reader: _Reader, scheme: URIRef, statuses: list[str]) -> Parsed
     identifier = reader.literal(scheme, DCTERMS.identifier, record, "identifier", extras)
     version = reader.literal(scheme, OWL.versionInfo, record, "version", extras)
     reader.more(scheme, SCHEME_MORE, record, extras, types={SKOS.ConceptScheme})
-    if statuses:
-        extras["statuses"] = statuses
+    if statements:
+        extras["statements"] = statements
     concepts = sorted(graph.subjects(SKOS.inScheme, scheme))
     codes = {concept: _local_code(concept) for concept in concepts}
     top = set(graph.objects(scheme, SKOS.hasTopConcept))

@@ -17,14 +17,14 @@ from pilotage.accounts.tests.factories import SteeringFactory
 from pilotage.core.datafiles import DataFileError
 from pilotage.taxonomies.models import Term, TermStatus
 from pilotage.taxonomies.services import taxonomy_import_skos
-from pilotage.taxonomies.skos import taxonomies_graph
+from pilotage.taxonomies.skos import graph_serialise, taxonomies_graph
 
 pytestmark = pytest.mark.django_db
 
 # Two schemes; concept titles (dct:title), an alternative label, replaces/isReplacedBy,
 # a hierarchy given from below (broader) and from above (narrower), a version typed
 # xsd:string, labels with surrounding spaces, and the statuses described as the file
-# wishes (not as Pilotage would).
+# wishes (not as Pilotage would), and a statement about the file itself.
 PUBLISHED = """\
 @prefix ex: <https://example.org/taxonomy/> .
 @prefix dct: <http://purl.org/dc/terms/> .
@@ -88,6 +88,8 @@ ex:namur a skos:Concept ;
     skos:prefLabel "Namur"@fr ;
     dct:title " Province de Namur "@fr ;
     skos:definition "Une province."@fr .
+
+<https://example.org/taxonomy/> dct:publisher "Digital Wallonia" .
 
 <https://example.org/taxonomy/concept-status> a skos:ConceptScheme ;
     dct:created "2024-06-01"^^xsd:date ;
@@ -318,3 +320,27 @@ def test_the_command_and_the_back_office_print_the_warnings(tmp_path, client):
     content = response.content.decode()
     assert "“ Province de Namur ”" in content
     assert "terms unchanged: 4" in content
+
+
+def test_the_json_ld_export_of_an_imported_file_imports_again_without_a_change():
+    steering = SteeringFactory()
+    report = taxonomy_import_skos(actor=steering, text=PUBLISHED, format="turtle")
+    text = graph_serialise(taxonomies_graph(report.taxonomies, profile="full"), format="json-ld")
+
+    again = taxonomy_import_skos(actor=steering, text=text, format="json-ld")
+
+    assert again.written == 0 and again.audit_entries == 0
+
+
+def test_the_back_office_shows_an_imported_term_with_its_spaces(client):
+    steering = SteeringFactory()
+    taxonomy_import_skos(actor=steering, text=PUBLISHED, format="turtle")
+    client.force_login(steering)
+    term = Term.objects.get(code="agriculture")
+
+    term_page = client.get(reverse("admin:taxonomies_term_change", args=[term.pk]))
+    scheme_page = client.get(reverse("admin:taxonomies_taxonomy_change", args=[term.taxonomy_id]))
+
+    assert term_page.status_code == 200 and scheme_page.status_code == 200
+    assert 'value="Agriculture "' in term_page.content.decode()
+    assert "Agriculture et pêche" in term_page.content.decode()  # its extras, read only
