@@ -89,7 +89,11 @@ class TaxonomyAdmin(PublishedTextsMixin, DomainAdmin):
                 problems = error.errors
             else:
                 names = ", ".join(taxonomy.code for taxonomy in imported.taxonomies)
-                self.message_user(request, _("Imported: %(names)s.") % {"names": names})
+                counts = ", ".join(f"{what} {n}" for what, n in imported.counts.items() if n)
+                self.message_user(
+                    request,
+                    _("Imported: %(names)s (%(counts)s).") % {"names": names, "counts": counts},
+                )
                 if not imported.warnings:
                     return redirect("admin:taxonomies_taxonomy_changelist")
         context = {

@@ -126,12 +126,7 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
     if profile not in ("d4wta", "full"):
         raise ValueError(f"unknown profile {profile!r}")
     label_languages = D4WTA_LANGUAGES if profile == "d4wta" else LANGUAGES
-    graph = Graph()
-    graph.bind("skos", SKOS)
-    graph.bind("dct", DCTERMS)
-    graph.bind("owl", OWL)
-    graph.bind("euvoc", EUVOC)
-    graph.bind("status", STATUS)
+    graph = _bound(Graph())
     scheme = taxonomy_uri(taxonomy)
     extras = taxonomy.extras or {}
     # A taxonomy made in Pilotage states everything; an imported one what its file stated.
@@ -235,6 +230,15 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
     return graph
 
 
+def _bound(graph: Graph) -> Graph:
+    graph.bind("skos", SKOS)
+    graph.bind("dct", DCTERMS)
+    graph.bind("owl", OWL)
+    graph.bind("euvoc", EUVOC)
+    graph.bind("status", STATUS)
+    return graph
+
+
 def _add_more(graph: Graph, subject, extras: dict) -> None:
     for predicate, item in extras.get("more", ()):
         graph.add((subject, URIRef(predicate), _node_rdf(item)))
@@ -271,7 +275,7 @@ def _describe_statuses(graph: Graph, statuses: set[str]) -> None:
 
 def taxonomies_graph(taxonomies, *, profile: str = "d4wta") -> Graph:
     """Several taxonomies in one graph, as a file holding several schemes carries them."""
-    graph = Graph()
+    graph = _bound(Graph())
     for taxonomy in taxonomies:
         graph += taxonomy_graph(taxonomy, profile=profile)
     return graph

@@ -344,3 +344,29 @@ def test_the_back_office_shows_an_imported_term_with_its_spaces(client):
     assert term_page.status_code == 200 and scheme_page.status_code == 200
     assert 'value="Agriculture "' in term_page.content.decode()
     assert "Agriculture et pêche" in term_page.content.decode()  # its extras, read only
+
+
+def test_the_command_exports_both_schemes_of_the_file_as_one_file(tmp_path):
+    taxonomy_import_skos(actor=SteeringFactory(), text=PUBLISHED, format="turtle")
+    target = tmp_path / "again.ttl"
+
+    call_command("skos_export", "themes", "places", output=target)
+
+    text = target.read_text("utf-8")
+    assert "@prefix dct: <http://purl.org/dc/terms/> ." in text
+    assert isomorphic(Graph().parse(data=text), Graph().parse(data=PUBLISHED, format="turtle"))
+
+
+def test_a_value_a_column_cannot_hold_is_refused_by_concept_and_column():
+    longer = PUBLISHED.replace('dct:identifier "N" ;', f'dct:identifier "{"N" * 201}" ;')
+
+    with pytest.raises(DataFileError) as caught:
+        taxonomy_import_skos(actor=SteeringFactory(), text=longer, format="turtle")
+
+    [error] = caught.value.errors
+    assert (error.record, error.column) == (
+        "concept <https://example.org/taxonomy/namur>",
+        "identifier",
+    )
+    assert "200" in error.reason
+    assert not Term.objects.exists()
