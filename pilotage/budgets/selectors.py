@@ -248,11 +248,13 @@ class BudgetRow:
 
     @property
     def spent(self) -> tuple[str, Decimal] | None:
-        """What was spent, best known first: paid, else committed, else the budget."""
+        """What was spent, best known first: paid, else committed, else the budget (as
+        shown: published first)."""
         for flow in (Flow.PAID, Flow.COMMITTED):
             if flow in self.amounts:
                 return flow, self.amounts[flow]
-        return ("budget", self.budget) if self.budget else None
+        budget = self.figure.total if self.figure is not None else self.budget
+        return ("budget", budget) if budget else None
 
 
 def _year_key(year: int | None) -> tuple[bool, int]:
