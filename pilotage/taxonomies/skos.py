@@ -136,20 +136,9 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
         return stated is None or name in stated or differs_from_default
 
     graph.add((scheme, RDF.type, SKOS.ConceptScheme))
-    if says("identifier", bool(taxonomy.identifier)):
-        graph.add(
-            (
-                scheme,
-                DCTERMS.identifier,
-                _literal(
-                    taxonomy.identifier
-                    if stated is not None
-                    else taxonomy.identifier or taxonomy.code,
-                    extras,
-                    "identifier",
-                ),
-            )
-        )
+    identifier = taxonomy.identifier if stated is not None else taxonomy.identifier or taxonomy.code
+    if says("identifier", bool(identifier)):
+        graph.add((scheme, DCTERMS.identifier, _literal(identifier, extras, "identifier")))
     if says("version", taxonomy.version != "1.0.0"):
         graph.add((scheme, OWL.versionInfo, _literal(taxonomy.version, extras, "version")))
     graph.add((scheme, DCTERMS.created, _literal(taxonomy.created.isoformat(), extras, "created")))
@@ -178,19 +167,10 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
 
         graph.add((concept, RDF.type, SKOS.Concept))
         graph.add((concept, SKOS.inScheme, scheme))
-        if term_says("identifier", bool(term.identifier)):
+        identifier = term.identifier if term_stated is not None else term.identifier or term.code
+        if term_says("identifier", bool(identifier)):
             graph.add(
-                (
-                    concept,
-                    DCTERMS.identifier,
-                    _literal(
-                        term.identifier
-                        if term_stated is not None
-                        else term.identifier or term.code,
-                        term_extras,
-                        "identifier",
-                    ),
-                )
+                (concept, DCTERMS.identifier, _literal(identifier, term_extras, "identifier"))
             )
         if term_says("version", term.version != "1.0.0"):
             graph.add((concept, OWL.versionInfo, _literal(term.version, term_extras, "version")))
@@ -207,7 +187,8 @@ def taxonomy_graph(taxonomy: Taxonomy, *, profile: str = "d4wta") -> Graph:
         )
         if term.parent_id:
             parent = term_uri(term.parent, taxonomy)
-            if term_says("broader"):
+            # Broader, unless the file gave this link from above only (narrower).
+            if term_says("broader", "narrower" not in (term_stated or ())):
                 graph.add((concept, SKOS.broader, parent))
             if term_stated is not None and "narrower" in term_stated:
                 graph.add((parent, SKOS.narrower, concept))

@@ -10,14 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pyshacl import validate
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import DCTERMS, OWL, SKOS
 
 from pilotage.accounts.tests.factories import SteeringFactory
 from pilotage.core.datafiles import DataFileError
 from pilotage.taxonomies.models import Term, TermStatus
-from pilotage.taxonomies.services import taxonomy_import_skos
-from pilotage.taxonomies.skos import graph_serialise, taxonomies_graph
+from pilotage.taxonomies.services import taxonomy_import_skos, term_save
+from pilotage.taxonomies.skos import graph_serialise, taxonomies_graph, term_uri
 
 pytestmark = pytest.mark.django_db
 
@@ -370,3 +371,25 @@ def test_a_value_a_column_cannot_hold_is_refused_by_concept_and_column():
     )
     assert "200" in error.reason
     assert not Term.objects.exists()
+
+
+def test_a_term_added_in_pilotage_to_an_imported_taxonomy_gets_the_usual_defaults(d4wta_shapes):
+    steering = SteeringFactory()
+    [places, themes] = taxonomy_import_skos(
+        actor=steering, text=PUBLISHED, format="turtle"
+    ).taxonomies
+    added = term_save(
+        actor=steering,
+        term=Term(taxonomy=themes, code="added", label_fr="Ajouté", definition_fr="Nouveau."),
+    )
+
+    graph = taxonomies_graph([places, themes], profile="d4wta")
+
+    concept = URIRef(added.uri or term_uri(added, themes))
+    scheme = URIRef(themes.uri)
+    assert (concept, SKOS.topConceptOf, scheme) in graph
+    assert (scheme, SKOS.hasTopConcept, concept) in graph
+    assert (concept, DCTERMS.identifier, Literal("added")) in graph
+    assert (concept, OWL.versionInfo, Literal("1.0.0")) in graph
+    conforms, _graph, text = validate(graph, shacl_graph=d4wta_shapes, allow_warnings=True)
+    assert conforms, text
