@@ -19,7 +19,7 @@ Imported: all of that, matched by identifiers and written through the apps' serv
 export imports into an empty database as the records it came from, and again changing
 nothing; Digital Wallonia's own example file imports, and its records export again with
 the same facts. Not carried: texts in other languages than French, a node's values, the
-weights, an action's target audiences; nor budget lines, which annual budgets are only
+weights; nor budget lines, which annual budgets are only
 checked against (a line needs a source and a flow).
 """
 
@@ -70,6 +70,7 @@ from pilotage.strategies.services import (
     action_nodes_set,
     action_partners_set,
     action_save,
+    action_target_audiences_set,
     level_save,
     node_save,
     strategy_save,
@@ -84,6 +85,7 @@ SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 SCHEMA = Namespace("https://schema.org/")
 CLIENT_SITE = "Pilotage"
+AUDIENCES = "target-audiences"
 
 
 def _base() -> str:
@@ -367,7 +369,9 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
     actions = (
         Action.objects.filter(pk__in=public_actions().values("pk"))
         .select_related("type", "lead")
-        .prefetch_related("nodes__strategy", "partnerships__organisation")
+        .prefetch_related(
+            "nodes__strategy", "partnerships__organisation", "target_audiences__taxonomy"
+        )
         .order_by("code")
     )
     budgets = _annual_budgets()
@@ -400,6 +404,8 @@ def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
         graph.add((subject, D4W.progressStatus, Literal(action.get_status_display())))
         graph.add((subject, D4W.type, Literal(action.type.label if action.type else "Action")))
         graph.add((subject, D4W.clientSite, Literal(CLIENT_SITE)))
+        for term in [*action.target_audiences.all(), *record_terms(action)]:
+            graph.add((subject, D4W.category, _concept(graph, term)))
         for node in nodes:
             if node.pk in programmes:
                 graph.add((subject, D4W.program, programmes[node.pk]))
@@ -645,12 +651,20 @@ class _Importer:
             )
             if status != "refused":
                 found[subject] = organisation
-                self.categories(subject, organisation, "organisations", status)
+                if self.categories(subject, organisation):
+                    self.touched("organisations", status)
         return found
 
-    def categories(self, subject, record, kind: str, status: str) -> None:
-        """The terms a record's categories are (d4w:category), set per taxonomy through the
-        taxonomies' service; concepts that are no term of Pilotage's are not read."""
+    def touched(self, kind: str, status: str) -> None:
+        """A record left as it was, but for its links: an update."""
+        if status == "unchanged":
+            self.counts[kind]["unchanged"] -= 1
+            self.counts[kind]["updated"] += 1
+
+    def categories(self, subject, record) -> bool:
+        """Give a record the terms its categories are (d4w:category), per taxonomy, through
+        the services; concepts that are no term of Pilotage's are not read, a taxonomy the
+        file does not name is left. Says whether anything was written."""
         if self._terms is None:
             self._terms = {
                 term_uri(term, term.taxonomy): term
@@ -661,18 +675,25 @@ class _Importer:
             if concept in self._terms:
                 said[self._terms[concept].taxonomy].add(self._terms[concept])
         if not said:
-            return
+            return False
         held = defaultdict(set)
         for term in record_terms(record):
             held[term.taxonomy_id].add(term.pk)
+        # An action's target audiences are a field of their own, not applied terms.
+        audiences = isinstance(record, Action)
+        if audiences:
+            held[AUDIENCES] = {term.pk for term in record.target_audiences.all()}
         touched = False
         for taxonomy, terms in sorted(said.items(), key=lambda item: item[0].code):
-            if held[taxonomy.pk] != {term.pk for term in terms}:
+            key = AUDIENCES if audiences and taxonomy.code == AUDIENCES else taxonomy.pk
+            if held[key] == {term.pk for term in terms}:
+                continue
+            if key == AUDIENCES:
+                action_target_audiences_set(actor=self.actor, action=record, audiences=terms)
+            else:
                 record_terms_set(actor=self.actor, record=record, taxonomy=taxonomy, terms=terms)
-                touched = True
-        if touched and status == "unchanged":
-            self.counts[kind]["unchanged"] -= 1
-            self.counts[kind]["updated"] += 1
+            touched = True
+        return touched
 
     def persons(self) -> dict:
         graph, found = self.graph, {}
@@ -761,9 +782,8 @@ class _Importer:
             ]
             before = {o.pk for o in event.organisers.all()}
             event_organisers_set(actor=self.actor, event=event, organisers=organisers)
-            if status == "unchanged" and before != {o.pk for o in organisers}:
-                self.counts["events"]["unchanged"] -= 1
-                self.counts["events"]["updated"] += 1
+            if before != {o.pk for o in organisers}:
+                self.touched("events", status)
 
     def choice(self, subject, predicate, prop: str, kind: str, choices) -> str | None:
         """The status a concept of ours stands for; None when the file says none."""
@@ -1008,9 +1028,10 @@ class _Importer:
             if held != {o.pk: text for o, text in partners}:
                 action_partners_set(actor=self.actor, action=action, partners=partners)
                 touched = True
-            if touched and status == "unchanged":
-                self.counts["action plans"]["unchanged"] -= 1
-                self.counts["action plans"]["updated"] += 1
+            if self.categories(subject, action):
+                touched = True
+            if touched:
+                self.touched("action plans", status)
             links = len(roles[lead]) + len(roles[partner])
             if links:
                 said = status if status == "created" else "updated" if touched else "unchanged"

@@ -30,7 +30,7 @@ from pilotage.strategies.tests.factories import (
     StrategyLevelFactory,
     StrategyNodeFactory,
 )
-from pilotage.taxonomies.models import Term
+from pilotage.taxonomies.models import Term, TermAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -117,9 +117,13 @@ def _public_records() -> dict[str, set[tuple]]:
     """What the export says, read from the ORM on its own: public strategies with their
     levels and nodes, the actions serving them, organisations, events, shown persons.
     Texts in French, the file's language; what the model holds beyond the file (other
-    languages, a node's values, weights, target audiences, budget lines) is left out."""
+    languages, a node's values, weights, budget lines) is left out."""
     public = Strategy.objects.exclude(status=StrategyStatus.DRAFT)
     actions = Action.objects.filter(nodes__strategy__in=public).distinct()
+    codes = {
+        "organisation": dict(Organisation.objects.values_list("pk", "code")),
+        "action": dict(actions.values_list("pk", "code")),
+    }
     return {
         "strategies": set(
             public.values_list(
@@ -168,6 +172,18 @@ def _public_records() -> dict[str, set[tuple]]:
                 "action__code", "strategynode__strategy__code", "strategynode__code"
             )
         ),
+        "target audiences": set(
+            Action.target_audiences.through.objects.filter(action__in=actions).values_list(
+                "action__code", "term__code"
+            )
+        ),
+        "terms": {
+            (model, codes[model][object_id], taxonomy, term)
+            for model, object_id, taxonomy, term in TermAssignment.objects.values_list(
+                "content_type__model", "object_id", "term__taxonomy__code", "term__code"
+            )
+            if object_id in codes.get(model, {})
+        },
         "partners": set(
             ActionPartner.objects.filter(action__in=actions).values_list(
                 "action__code", "organisation__code", "role_fr"
@@ -219,6 +235,7 @@ def test_an_export_recreates_every_public_record_in_an_empty_database(registry):
     # (taxonomies stay: the file points at their terms).
     exported = d4wmo_export()
     before = _public_records()
+    assert all(before.values())  # each kind holds records: the comparisons below say something
     assert before["partners"] == {
         (
             Action.objects.filter(nodes__isnull=False).order_by("code").first().code,
