@@ -220,7 +220,12 @@ def taxonomy_write(scheme, terms: list, *, actor, file: str) -> tuple[Taxonomy, 
         now = timezone.now()
         for _before, record, _fields in updated:
             record.updated_at = now
-        names = sorted(set().union(*(fields for _b, _r, fields in updated)) | {"updated_at"})
+        names = set().union(*(fields for _b, _r, fields in updated)) | {"updated_at"}
+        # A save also writes a translated field's own column (the active language's text).
+        names |= {
+            base for base in ("label", "definition") for n in names if n.startswith(f"{base}_")
+        }
+        names = sorted(names)
         Term.objects.bulk_update([record for _b, record, _f in updated], names, batch_size=BATCH)
     new = [record for level in sorted(created) for record in created[level]]
     entries = audit_bulk(

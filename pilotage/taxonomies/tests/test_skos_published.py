@@ -393,3 +393,27 @@ def test_a_term_added_in_pilotage_to_an_imported_taxonomy_gets_the_usual_default
     assert (concept, OWL.versionInfo, Literal("1.0.0")) in graph
     conforms, _graph, text = validate(graph, shacl_graph=d4wta_shapes, allow_warnings=True)
     assert conforms, text
+
+
+def test_a_concept_given_two_broader_concepts_is_refused():
+    conflicting = PUBLISHED.replace(
+        "    skos:broader ex:agriculture ;",
+        "    skos:broader ex:agriculture ;\n    skos:narrower ex:namur ;",
+    ).replace(
+        "dct:isReplacedBy ex:organic .",
+        "dct:isReplacedBy ex:organic ;\n    skos:narrower ex:organic .",
+    )
+
+    with pytest.raises(DataFileError) as caught:
+        taxonomy_import_skos(actor=SteeringFactory(), text=conflicting, format="turtle")
+
+    assert sorted((e.record, e.reason) for e in caught.value.errors) == [
+        (
+            "concept <https://example.org/taxonomy/organic>",
+            "has more than one broader concept (Pilotage keeps one)",
+        ),
+        (
+            "concept <https://example.org/taxonomy/organic>",
+            "narrower concept <https://example.org/taxonomy/namur> is not in the scheme",
+        ),
+    ]
