@@ -18,7 +18,16 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from pilotage.accounts.tests.factories import SteeringFactory
 from pilotage.budgets.models import BudgetLine
+from pilotage.budgets.selectors import budget_totals, reconciliation
+from pilotage.budgets.services import reallocation_decide, reallocation_request
+from pilotage.budgets.tests.factories import BudgetLineFactory
+from pilotage.strategies.tests.factories import (
+    StrategyFactory,
+    StrategyLevelFactory,
+    StrategyNodeFactory,
+)
 from pilotage.taxonomies.models import Term
 
 pytestmark = pytest.mark.django_db
@@ -364,3 +373,75 @@ def test_the_downloads_show_the_same_figures(client, shipped_data):
     assert D(axis["budget"]) / M == D("410.3")
     assert D(axis["budget_sum_of_parts"]) / M == D("410.2")
     assert D(axis["budget_difference"]) / M == D("0.1")
+
+
+@pytest.fixture
+def axes():
+    """Two axes, each with a published total that differs from its one line by 5."""
+    strategy = StrategyFactory(code="AX")
+    level = StrategyLevelFactory(strategy=strategy)
+    nodes = [StrategyNodeFactory(strategy=strategy, level=level, code=c) for c in "AB"]
+    lines = [BudgetLineFactory(code=f"{n.code}-1", strategy=strategy, node=n) for n in nodes]
+    for node in nodes:  # 105 published for the 100 of its line
+        BudgetLineFactory(
+            code=f"{node.code}-TOTAL",
+            strategy=strategy,
+            node=node,
+            amount=D(105),
+            is_declared_total=True,
+        )
+    return strategy, nodes, lines
+
+
+def test_a_reallocation_across_a_published_total_moves_the_total_shown(axes):
+    strategy, (a, b), (from_a, to_b) = axes
+    move = reallocation_request(
+        actor=SteeringFactory(), from_line=from_a, to_line=to_b, amount=D(30), reason="x"
+    )
+    reallocation_decide(actor=SteeringFactory(), reallocation=move, approve=True)
+
+    def figure(node, published=False):
+        found = budget_totals(strategy, node=node, published=published)["total"]
+        return found.total, found.sum_of_parts, found.difference
+
+    # 105 published, 30 moved out: 75 shown; the source's arithmetic (+5) unchanged.
+    assert figure(a) == (D(75), D(70), D(5))
+    assert figure(b) == (D(135), D(130), D(5))
+    assert figure(a, published=True) == (D(105), D(100), D(5))
+    # The strategy adds both lines and nothing publishes their sum: 200, as moved or not.
+    assert figure(None) == (D(200), D(200), None)
+
+
+def test_of_two_totals_of_the_same_lines_the_more_precise_is_shown_both_reconciled(axes):
+    strategy, (a, _b), _lines = axes
+    BudgetLineFactory(
+        code="A-ROUGH",
+        strategy=strategy,
+        node=a,
+        amount=D(0),
+        precision=D(1_000_000),
+        is_declared_total=True,
+    )
+
+    found = budget_totals(strategy, node=a)["total"]
+    assert (found.total, found.line.code) == (D(105), "A-TOTAL")
+    rows = {(r.line.code, r.decomposition): r.difference for r in reconciliation(strategy)}
+    assert rows == {
+        ("A-TOTAL", "lines"): D(5),
+        ("A-ROUGH", "lines"): D(-100),
+        ("B-TOTAL", "lines"): D(5),
+    }
+
+
+def test_two_totals_that_would_read_the_same_are_named_by_their_codes(axes):
+    strategy, (a, _b), _lines = axes
+    BudgetLineFactory(code="A-AGAIN", strategy=strategy, node=a, amount=D(100))
+    BudgetLineFactory(
+        code="A-TOTAL-AGAIN", strategy=strategy, node=a, amount=D(99), is_declared_total=True
+    )
+
+    names = {r.line.code: r.name for r in reconciliation(strategy)}
+    assert names["A-TOTAL"].endswith("(A-TOTAL)")
+    assert names["A-TOTAL-AGAIN"].endswith("(A-TOTAL-AGAIN)")
+    assert "(" not in names["B-TOTAL"]
+    assert len(set(names.values())) == 3
