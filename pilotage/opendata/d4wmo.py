@@ -1018,23 +1018,20 @@ class _Importer:
             # Nodes of strategies the file does not hold (drafts, or files of others) stay.
             kept = [node for node in action.nodes.all() if node.strategy_id not in read]
             wanted = {node.pk: node for node in served + kept}
-            touched = False
-            if {node.pk for node in action.nodes.all()} != set(wanted):
+            placed = {node.pk for node in action.nodes.all()} != set(wanted)
+            if placed:
                 action_nodes_set(actor=self.actor, action=action, nodes=wanted.values())
-                touched = True
             held = {p.organisation_id: p.role for p in action.partnerships.all()}
             # A role the file does not say is not known, never a removed one.
             partners = [(o, text or held.get(o.pk, "")) for o, text in roles[partner]]
-            if held != {o.pk: text for o, text in partners}:
+            partnered = held != {o.pk: text for o, text in partners}
+            if partnered:
                 action_partners_set(actor=self.actor, action=action, partners=partners)
-                touched = True
-            if self.categories(subject, action):
-                touched = True
-            if touched:
+            if self.categories(subject, action) or placed or partnered:
                 self.touched("action plans", status)
             links = len(roles[lead]) + len(roles[partner])
             if links:
-                said = status if status == "created" else "updated" if touched else "unchanged"
+                said = "created" if status == "created" else "updated" if partnered else "unchanged"
                 self.counts["roles"][said] += links
             self.annual_budgets(subject, budgets.get(action.pk, {}))
 
