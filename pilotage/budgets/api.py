@@ -89,8 +89,8 @@ class TotalsOut(Schema):
     by_source: dict[str, str] = Field(description="Euros by funding source")
     lines: int
     figure: FigureOut = Field(description="The total, its published figure and its parts")
-    by_year_figures: dict[str, FigureOut]
-    by_source_figures: dict[str, FigureOut]
+    by_year_figures: dict[str, FigureOut] = Field(description="`by_year`, each with its parts")
+    by_source_figures: dict[str, FigureOut] = Field(description="`by_source`, each with its parts")
 
 
 def _figure(found: Total) -> dict:
@@ -137,7 +137,9 @@ def totals(
 class RowOut(Schema):
     year: int | None
     source: str | None
-    planned: str | None
+    planned: str | None = Field(
+        description="Euros: the planned lines added up (a published total of them is `budget`)"
+    )
     revised: str | None
     committed: str | None
     paid: str | None
