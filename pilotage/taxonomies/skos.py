@@ -22,6 +22,7 @@ broader terms) rather than dropping it silently, and names the line of a syntax 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -337,10 +338,49 @@ def _local_code(uri: URIRef) -> str:
 class _Reader:
     """One SKOS document being read: its graph, and every problem and warning found."""
 
-    def __init__(self, graph: Graph, file: str):
+    def __init__(self, graph: Graph, file: str, text: str | bytes):
         self.graph, self.file = graph, file
+        self.text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         self.errors: list[DataError] = []
         self.warnings: list[DataError] = []
+
+    @cache  # noqa: B019 (one reader per import)
+    def located(self, record: str) -> str:
+        """A record as reports name it: "line 12, concept <iri>", the line where its
+        description starts, when the file's text shows it."""
+        if not record.endswith(">") or "<" not in record:
+            return record
+        offset = self._subject_offset(record[record.index("<") + 1 : -1])
+        if offset is None:
+            return record
+        return f"line {self.text.count(chr(10), 0, offset) + 1}, {record}"
+
+    def _subject_offset(self, iri: str) -> int | None:
+        forms = [f"<{iri}>"] + [
+            f"{prefix}:{iri[len(str(namespace)) :]}"
+            for prefix, namespace in self.graph.namespaces()
+            if prefix and iri.startswith(str(namespace)) and len(iri) > len(str(namespace))
+        ]
+        found = []
+        for form in forms:
+            # A Turtle statement starting with it, or a JSON-LD node with it as "@id".
+            pattern = rf'(?m)^[ \t]*{re.escape(form)}(?=[\s;,.])|"@id"\s*:\s*"{re.escape(form)}"'
+            if form.startswith("<"):
+                pattern += rf'|"@id"\s*:\s*"{re.escape(iri)}"'
+            match = re.search(pattern, self.text)
+            if match:
+                found.append(match.start())
+        return min(found) if found else None
+
+    def _value_located(self, record: str, value: str) -> str:
+        """A record named by the line its value is on, when the text shows it."""
+        if not record.endswith(">") or "<" not in record:
+            return record
+        offset = self._subject_offset(record[record.index("<") + 1 : -1])
+        at = self.text.find(json.dumps(value, ensure_ascii=False), offset or 0)
+        if offset is None or at < 0:
+            return self.located(record)
+        return f"line {self.text.count(chr(10), 0, at) + 1}, {record}"
 
     def n3(self, node) -> str:
         return node.n3(self.graph.namespace_manager)
@@ -349,7 +389,7 @@ class _Reader:
         self.errors.append(
             DataError(
                 self.file,
-                record,
+                self.located(record),
                 reason,
                 column=self.n3(predicate) if predicate is not None else "",
                 value=str(value) if value is not None else "",
@@ -391,7 +431,7 @@ class _Reader:
                 self.warnings.append(
                     DataError(
                         self.file,
-                        record,
+                        self._value_located(record, text),
                         f"{' and '.join(where)} spaces, kept as published",
                         column=self.n3(predicate),
                         value=text,
@@ -500,7 +540,7 @@ def skos_parse(
     DataFileError listing every problem."""
     rdf_format = FORMATS.get(format or "") or guess_format(file) or "turtle"
     graph = _parse_graph(text, rdf_format, file)
-    reader = _Reader(graph, file)
+    reader = _Reader(graph, file, text)
     schemes = sorted(
         s for s in graph.subjects(RDF.type, SKOS.ConceptScheme) if not _is_status_description(s)
     )
@@ -686,7 +726,7 @@ def _validated(schema, fields: dict, reader: _Reader, record: str):
             reader.errors.append(
                 DataError(
                     reader.file,
-                    record,
+                    reader.located(record),
                     f"{where}: {reason}",
                     value=str(value) if isinstance(value, str | int) else "",
                 )

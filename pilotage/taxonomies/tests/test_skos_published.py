@@ -125,6 +125,11 @@ def d4wta_shapes(standards_dir) -> Graph:
     return shapes
 
 
+def line(text: str, start: str) -> int:
+    """The number of the first line of `text` starting with `start` (indent aside)."""
+    return next(n for n, row in enumerate(text.splitlines(), 1) if row.lstrip().startswith(start))
+
+
 def as_published(graph: Graph) -> str:
     """What differs, for the assertion message."""
     return "\n".join(
@@ -167,32 +172,38 @@ def test_texts_are_kept_as_published_and_spaced_labels_are_warnings():
     assert Term.objects.get(code="organic").label_fr == "Bio  "
     assert Term.objects.get(code="forest").parent.code == "agriculture"  # from skos:narrower
     assert Term.objects.get(code="forest").status == TermStatus.DEPRECATED
-    assert sorted((w.record, w.column, w.value, w.reason) for w in report.warnings) == [
-        (
-            "concept <https://example.org/taxonomy/agriculture>",
-            "skos:prefLabel",
-            "Agriculture ",
-            "trailing spaces, kept as published",
-        ),
-        (
-            "concept <https://example.org/taxonomy/namur>",
-            "dct:title",
-            " Province de Namur ",
-            "leading and trailing spaces, kept as published",
-        ),
-        (
-            "concept <https://example.org/taxonomy/organic>",
-            "skos:altLabel",
-            " Biologique",
-            "leading spaces, kept as published",
-        ),
-        (
-            "concept <https://example.org/taxonomy/organic>",
-            "skos:prefLabel",
-            "Bio  ",
-            "trailing spaces, kept as published",
-        ),
-    ]
+    agriculture = line(PUBLISHED, 'skos:prefLabel "Agriculture "')
+    namur = line(PUBLISHED, 'dct:title " Province')
+    organic = line(PUBLISHED, 'skos:prefLabel "Bio')
+    alternative = line(PUBLISHED, "skos:altLabel")
+    assert sorted((w.record, w.column, w.value, w.reason) for w in report.warnings) == sorted(
+        [
+            (
+                f"line {agriculture}, concept <https://example.org/taxonomy/agriculture>",
+                "skos:prefLabel",
+                "Agriculture ",
+                "trailing spaces, kept as published",
+            ),
+            (
+                f"line {namur}, concept <https://example.org/taxonomy/namur>",
+                "dct:title",
+                " Province de Namur ",
+                "leading and trailing spaces, kept as published",
+            ),
+            (
+                f"line {alternative}, concept <https://example.org/taxonomy/organic>",
+                "skos:altLabel",
+                " Biologique",
+                "leading spaces, kept as published",
+            ),
+            (
+                f"line {organic}, concept <https://example.org/taxonomy/organic>",
+                "skos:prefLabel",
+                "Bio  ",
+                "trailing spaces, kept as published",
+            ),
+        ]
+    )
 
 
 def test_a_second_import_of_the_same_file_writes_nothing():
@@ -294,8 +305,16 @@ def test_a_property_outside_the_profile_is_refused_by_subject_property_and_value
         taxonomy_import_skos(actor=SteeringFactory(), text=richer, format="turtle")
 
     assert sorted((e.record, e.column, e.value) for e in caught.value.errors) == [
-        ("concept <https://example.org/taxonomy/forest>", "skos:note", "N"),
-        ("concept <https://example.org/taxonomy/namur>", "dct:identifier", "M, N"),
+        (
+            f"line {line(richer, 'ex:forest a')}, concept <https://example.org/taxonomy/forest>",
+            "skos:note",
+            "N",
+        ),
+        (
+            f"line {line(richer, 'ex:namur a')}, concept <https://example.org/taxonomy/namur>",
+            "dct:identifier",
+            "M, N",
+        ),
     ]
     assert not Term.objects.exists()
 
@@ -409,11 +428,26 @@ def test_a_concept_given_two_broader_concepts_is_refused():
 
     assert sorted((e.record, e.reason) for e in caught.value.errors) == [
         (
-            "concept <https://example.org/taxonomy/organic>",
+            f"line {line(conflicting, 'ex:organic a')}, concept <https://example.org/taxonomy/organic>",
             "has more than one broader concept (Pilotage keeps one)",
         ),
         (
-            "concept <https://example.org/taxonomy/organic>",
+            f"line {line(conflicting, 'ex:organic a')}, concept <https://example.org/taxonomy/organic>",
             "narrower concept <https://example.org/taxonomy/namur> is not in the scheme",
         ),
     ]
+
+
+def test_a_refusal_in_json_ld_names_the_line_of_the_node():
+    graph = Graph().parse(data=PUBLISHED, format="turtle")
+    forest = URIRef("https://example.org/taxonomy/forest")
+    graph.add((forest, SKOS.note, Literal("N", lang="fr")))
+    text = graph_serialise(graph, format="json-ld")
+
+    with pytest.raises(DataFileError) as caught:
+        taxonomy_import_skos(actor=SteeringFactory(), text=text, format="json-ld")
+
+    [error] = caught.value.errors
+    number = int(error.record.removeprefix("line ").split(",")[0])
+    assert text.splitlines()[number - 1].strip().rstrip(",") == '"@id": "ex:forest"'
+    assert error.column == "skos:note"
