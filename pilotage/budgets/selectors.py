@@ -86,6 +86,11 @@ class Total:
     def differs(self) -> bool:
         return bool(self.difference)
 
+    @property
+    def moved(self) -> bool:
+        """Whether approved reallocations moved money across the published total's bounds."""
+        return self.published is not None and self.total != self.published
+
 
 class PublishedTotals:
     """A strategy's declared totals, each with the set of lines it sums: the parts its

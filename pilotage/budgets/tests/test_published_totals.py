@@ -445,3 +445,15 @@ def test_two_totals_that_would_read_the_same_are_named_by_their_codes(axes):
     assert names["A-TOTAL-AGAIN"].endswith("(A-TOTAL-AGAIN)")
     assert "(" not in names["B-TOTAL"]
     assert len(set(names.values())) == 3
+
+
+def test_a_page_says_when_reallocations_moved_a_published_total(client, axes):
+    _strategy, _nodes, (from_a, to_b) = axes
+    move = reallocation_request(
+        actor=SteeringFactory(), from_line=from_a, to_line=to_b, amount=D(30), reason="x"
+    )
+    reallocation_decide(actor=SteeringFactory(), reallocation=move, approve=True)
+
+    page = client.get(reverse("dashboard:node-detail", args=["AX", "A"])).content.decode()
+    # 105 published less the 30 moved; its published figure, its parts (70) and +5 beside
+    assert numbers(rows(page, "budget-grid")[-1][-1]) == [D(75), D(105), D(70), D(5)]
