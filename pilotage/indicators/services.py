@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilotage.core.audit import acting_as
+from pilotage.core.formatting import short_date
 from pilotage.core.permissions import require
 from pilotage.core.revisions import ChangeKind, changed
 from pilotage.core.spreadsheets import plain
@@ -178,7 +179,7 @@ def period_ended_check(period_end: datetime.date) -> None:
         message = _(
             "The period ends on %(end)s: its value can be recorded once it has ended, "
             "not on %(today)s."
-        ) % {"end": period_end.isoformat(), "today": today.isoformat()}
+        ) % {"end": short_date(period_end), "today": short_date(today)}
         raise ValidationError({"period_end": ValidationError(message, code="period-not-ended")})
 
 

@@ -42,7 +42,8 @@ def test_a_period_ending_tomorrow_is_refused_and_nothing_is_stored(indicator, pa
 
     (error,) = refused.value.error_dict["period_end"]
     assert error.code == "period-not-ended"
-    assert tomorrow.isoformat() in error.messages[0]
+    # In the reader's language and date format: French, day first.
+    assert f"{tomorrow:%d/%m/%Y}" in error.messages[0]
     assert not Observation.objects.filter(indicator=indicator).exists()
 
 
@@ -87,5 +88,5 @@ def test_the_api_refuses_a_period_not_ended_by_its_code_and_field(client, indica
     assert response.status_code == 400
     body = response.json()
     assert (body["code"], body["field"]) == ("period-not-ended", "period_end")
-    assert f"{next_year}-03-31" in body["detail"]
+    assert f"31/03/{next_year}" in body["detail"]  # the reader's date format (French)
     assert not Observation.objects.filter(indicator=indicator).exists()

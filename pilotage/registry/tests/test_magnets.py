@@ -27,9 +27,8 @@ EXAMPLE = (
 
 
 @pytest.fixture
-def demo(db, request):
+def demo(shipped_data, request):
     request.applymarker(pytest.mark.slow)
-    call_command("load", no_progress=True, verbosity=0)
     demo_registry_generate(1500, seed=11)
 
 
@@ -240,7 +239,10 @@ def test_the_quarterly_command_refuses_a_quarter_that_has_not_ended(db):
             continue
         with pytest.raises(CommandError) as refused:
             call_command("magnets_report", quarter=text, actor=steering.email)
-        assert str(refused.value) == (f"The quarter {text} has not ended: it ends on {ends}.")
+        # French, the reference language, with the date as French readers write it.
+        assert str(refused.value) == (
+            f"Le trimestre {text} n'est pas terminé : il se termine le {ends:%d/%m/%Y}."
+        )
     assert not indicator.observations.exists()
 
 

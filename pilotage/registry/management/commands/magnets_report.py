@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilotage.core.formatting import short_date
 from pilotage.registry.models import Magnet
 from pilotage.registry.services import magnet_observe
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         if end > timezone.localdate():
             raise CommandError(
                 _("The quarter %(quarter)s has not ended: it ends on %(end)s.")
-                % {"quarter": quarter.upper(), "end": end.isoformat()}
+                % {"quarter": quarter.upper(), "end": short_date(end)}
             )
         try:
             user = get_user_model().objects.get(email=actor)
