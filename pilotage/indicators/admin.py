@@ -20,6 +20,7 @@ from pilotage.indicators.models import (
     Target,
 )
 from pilotage.indicators.permissions import can_change_indicator, can_report, can_validate
+from pilotage.indicators.selectors import observations_visible_to
 
 
 class TargetInline(RoleInlineMixin, admin.TabularInline):
@@ -41,6 +42,10 @@ class ObservationInline(RoleInlineMixin, TranslationTabularInline):
 
     def can_write(self, request, obj):
         return False
+
+    def get_queryset(self, request):
+        # Another organisation's indicator shows a partner its published values only.
+        return observations_visible_to(request.user, super().get_queryset(request))
 
 
 @admin.register(Indicator)
@@ -155,6 +160,10 @@ class ObservationPartAdmin(RecordAdmin):
     list_display = ["observation", "term", "value"]
     list_select_related = ["observation__indicator", "term"]
     search_fields = ["observation__indicator__code", "term__code"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.filter(observation__in=observations_visible_to(request.user).values("pk"))
 
 
 @admin.register(ReportingCampaign)

@@ -28,6 +28,7 @@ from pilotage.core.api import (
 from pilotage.indicators import services
 from pilotage.indicators.explain import explanation
 from pilotage.indicators.models import Indicator, Observation
+from pilotage.indicators.permissions import can_view_unpublished
 from pilotage.indicators.progress import Status as IndicatorStatus
 from pilotage.indicators.readmodel import ReadModel, read_model
 from pilotage.indicators.schemas import (
@@ -215,15 +216,14 @@ class PeriodFilter(Schema):
 
 def _observations_readable(user):
     """What a request may read: published values of public indicators for the public
-    (and tokens of other roles); every state of what its organisation reports for a
-    partner's token; everything for steering staff."""
-    if user is PUBLIC or user is None:
+    (and tokens of other roles, a reader's tied to an organisation included); every state
+    of what its organisation reports for a partner editor's token; everything for
+    steering staff."""
+    if user is PUBLIC or user is None or not can_view_unpublished(user):
         return observation_list_public()
     if is_steering(user):
         return Observation.objects.all()
-    if user.organisation_id:
-        return Observation.objects.filter(indicator__action__lead_id=user.organisation_id)
-    return observation_list_public()
+    return Observation.objects.filter(indicator__action__lead_id=user.organisation_id)
 
 
 @observations.get(

@@ -1,8 +1,8 @@
-"""Who may define indicators and report their values."""
+"""Who may define indicators, report their values and read the unpublished ones."""
 
 from __future__ import annotations
 
-from pilotage.accounts.permissions import is_steering, owns
+from pilotage.accounts.permissions import is_partner_editor, is_steering, owns
 
 
 def can_change_indicator(user, indicator=None) -> bool:
@@ -24,3 +24,15 @@ def can_report(user, indicator) -> bool:
 
 def can_validate(user, observation=None) -> bool:
     return is_steering(user)
+
+
+def can_view_unpublished(user, indicator=None) -> bool:
+    """Values not yet published are read by steering staff and by the partner editors of
+    the organisation reporting them: the role decides, not the organisation an account
+    names (a reader or a jury member tied to an organisation reads only what is
+    published). Without `indicator`, whether the user reads any unpublished value."""
+    if is_steering(user):
+        return True
+    if indicator is None:
+        return is_partner_editor(user) and user.organisation_id is not None
+    return owns(user, owner_organisation_id(indicator))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from pilotage.accounts.permissions import is_steering
 from pilotage.indicators.book import (
     ACCEPTED_STATES,
     PUBLIC_STATES,
@@ -17,6 +18,7 @@ from pilotage.indicators.book import (
     values_of,
 )
 from pilotage.indicators.models import Indicator, Observation
+from pilotage.indicators.permissions import can_view_unpublished
 from pilotage.indicators.progress import Assessment, Spec, Value, assess
 from pilotage.indicators.readmodel import public_indicators
 
@@ -29,6 +31,7 @@ __all__ = [
     "observation_list_public",
     "observation_statuses",
     "observation_values",
+    "observations_visible_to",
 ]
 
 
@@ -96,6 +99,21 @@ def observation_list_public() -> models.QuerySet[Observation]:
     return Observation.objects.filter(
         state__in=PUBLIC_STATES, indicator__in=public_indicators().values("pk")
     )
+
+
+def observations_visible_to(
+    user, queryset: models.QuerySet[Observation] | None = None
+) -> models.QuerySet[Observation]:
+    """The values `user` reads in the back-office: every one for steering staff; the
+    published ones and, whatever their state, its organisation's for a partner editor
+    (indicators.permissions.can_view_unpublished); the published ones otherwise."""
+    queryset = Observation.objects.all() if queryset is None else queryset
+    if is_steering(user):
+        return queryset
+    published = models.Q(state__in=PUBLIC_STATES)
+    if not can_view_unpublished(user):
+        return queryset.filter(published)
+    return queryset.filter(published | models.Q(indicator__action__lead_id=user.organisation_id))
 
 
 def observation_statuses(observations: Iterable[Observation]) -> dict[int, Assessment]:

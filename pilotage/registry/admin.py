@@ -23,11 +23,22 @@ from pilotage.registry.permissions import (
     can_change_organisation,
     can_create_organisation,
     can_delete_organisation,
+    can_view_affiliation,
+    can_view_person,
+    can_view_person_email,
 )
+from pilotage.registry.selectors import affiliations_visible_to, persons_visible_to
 from pilotage.taxonomies.admin import TermAssignmentInline
 
 
-class OrganisationAffiliationInline(RoleInlineMixin, admin.TabularInline):
+class VisibleAffiliationsMixin:
+    """An inline of affiliations lists only those its reader may read."""
+
+    def get_queryset(self, request):
+        return affiliations_visible_to(request.user, super().get_queryset(request))
+
+
+class OrganisationAffiliationInline(VisibleAffiliationsMixin, RoleInlineMixin, admin.TabularInline):
     model = Affiliation
     fields = ["person", "kind", "role", "start_date", "end_date"]
     autocomplete_fields = ["person"]
@@ -128,7 +139,7 @@ class RegistryInline(RoleInlineMixin, admin.TabularInline):
         return is_steering(request.user)
 
 
-class AffiliationInline(RegistryInline):
+class AffiliationInline(VisibleAffiliationsMixin, RegistryInline):
     model = Affiliation
     fields = ["organisation", "kind", "role", "start_date", "end_date"]
     autocomplete_fields = ["organisation"]
@@ -147,8 +158,23 @@ class PersonAdmin(StaffRecordAdmin, PlainDomainAdmin):
     # The e-mail stays off the list: it is never published and seldom needed.
     list_display = ["family_name", "given_name", "code", "job_title", "display_refusal"]
     list_filter = ["display_refusal"]
+    # Never the e-mail: searching by it would tell who is registered.
     search_fields = ["family_name", "given_name", "code"]
     inlines = [AffiliationInline]
+
+    # Read rules (registry.permissions): the list, the form and the autocomplete (which
+    # goes through get_queryset and get_search_results) show only persons the user reads.
+    def get_queryset(self, request):
+        return persons_visible_to(request.user, super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return can_view_person(request.user, obj) and super().has_view_permission(request, obj)
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not can_view_person_email(request.user, obj):
+            exclude.append("email")
+        return exclude
 
 
 @admin.register(Event)
@@ -222,3 +248,9 @@ class AffiliationAdmin(StaffRecordAdmin, PlainDomainAdmin):
     search_fields = ["person__family_name", "organisation__name"]
     autocomplete_fields = ["person", "organisation"]
     list_select_related = ["person", "organisation"]
+
+    def get_queryset(self, request):
+        return affiliations_visible_to(request.user, super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return can_view_affiliation(request.user, obj) and super().has_view_permission(request, obj)
