@@ -80,14 +80,40 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def quoted(text: str) -> str:
-    """A text to write into a CSV we hand out: one that starts like a formula gets a quote
-    before it, so no spreadsheet runs it (formula injection)."""
+    """A text to write into a CSV or XLSX file we hand out: one that starts like a formula
+    gets a quote before it, so no spreadsheet runs it (formula injection, as OWASP's "CSV
+    Injection" page says to neutralise it)."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def unquoted(text: str) -> str:
     """A text as read back: the quote `quoted` put before a formula-like text removed."""
-    return text[1:] if text[:1] == "'" and text[1:2] in "=+-@\t\r" and text[1:2] else text
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+
+
+def quoted_row(values: Iterable) -> list:
+    """A row for a CSV file we hand out: each text `quoted`; numbers, dates and empty
+    cells as they are (a negative amount stays a number, never the text "'-5")."""
+    return [quoted(value) if isinstance(value, str) else value for value in values]
+
+
+def xlsx_row(sheet, values: Iterable) -> list:
+    """A row to append to an XLSX sheet we hand out, every text a text cell: without the
+    characters XML cannot hold, `quoted` (after, so a control character removed cannot
+    uncover a "="), and typed as text where openpyxl would take it for a formula or an
+    error value ("#N/A"). Numbers, dates and empty cells stay as they are."""
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+
+    row: list = []
+    for value in values:
+        if isinstance(value, str):
+            value = quoted(ILLEGAL_CHARACTERS_RE.sub("", value))
+            if value.startswith("=") or value in ERROR_CODES:
+                cell = WriteOnlyCell(sheet, value)  # a cell of either mode of openpyxl
+                cell.data_type = "s"
+                value = cell
+        row.append(value)
+    return row
 
 
 def plain(value: Decimal) -> str:

@@ -36,7 +36,6 @@ from pilotage.core.datafiles import DataError, DataFileError
 from pilotage.core.permissions import require
 from pilotage.core.spreadsheets import (
     EXCEL_DIGITS,
-    FORMULA_STARTS,
     LANGUAGES,
     CellError,
     Column,
@@ -51,6 +50,7 @@ from pilotage.core.spreadsheets import (
     quoted,
     read_table,
     written,
+    xlsx_row,
 )
 from pilotage.indicators import services
 from pilotage.indicators.models import (
@@ -410,19 +410,22 @@ def template_xlsx(
 ) -> bytes:
     """The template as a workbook: typed numbers and dates; an indicator in percent shows
     its value as a percentage (45 %), the way a partner types it. Every text is a text
-    cell, never a formula (a title "=HYPERLINK(...)" stays text), and a number Excel
-    would round (more than 15 significant digits) is written as text, which the reader
-    reads exactly."""
+    cell, never a formula, one that starts like a formula with a quote before it (a title
+    "=HYPERLINK(...)" is written "'=HYPERLINK(...)", as in the CSV, and the reader takes
+    the quote off again); a number Excel would round (more than 15 significant digits) is
+    written as text, which the reader reads exactly."""
     language = _language(language)
     header, rows = template_rows(campaign, items, language)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "".join("-" if c in "[]:*?/\\" else c for c in campaign.code)[:31] or "data"
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     _as_text(sheet[1])
     value_column = COLUMNS.index("value")
     for item, row in rows:
-        sheet.append([_cell(value, language) for value in row])
+        # Texts quoted before the numbers Excel would round are written as text: those
+        # are read back as numbers, without a quote to take off.
+        sheet.append([_cell(value, language) for value in xlsx_row(sheet, row)])
         cells = sheet[sheet.max_row]
         for index in (COLUMNS.index("period_start"), COLUMNS.index("period_end")):
             cells[index].number_format = "DD/MM/YYYY"
@@ -440,13 +443,13 @@ def template_xlsx(
 
 
 def _as_text(cells) -> None:
-    """Text cells stay text: openpyxl would write "=..." as a formula. One a spreadsheet
-    could still run on editing is marked with a leading quote (Excel's quotePrefix),
-    which is a style, not part of the value read back."""
+    """Text cells stay text. A number written as text is marked with Excel's quotePrefix
+    (a style, not part of the value read back), so editing it does not make it a number
+    Excel rounds."""
     for cell in cells:
         if isinstance(cell.value, str):
             cell.data_type = "s"
-            if cell.value.startswith(FORMULA_STARTS) or _number_text(cell.value):
+            if _number_text(cell.value):
                 cell.quotePrefix = True
 
 

@@ -7,6 +7,10 @@ flat whatever the size: the web streams it (StreamingHttpResponse) and `pilotage
 writes it to a file, the same bytes. XLSX is the exception that proves it: a workbook is a
 zip whose directory comes last, so it is written to a temporary file (openpyxl's
 write-only mode keeps no rows in memory) and then streamed.
+
+CSV and XLSX are opened by spreadsheets: each of their texts that starts like a formula
+gets a quote before it (`core.spreadsheets.quoted`), and an XLSX text is always a text
+cell. JSON, GeoJSON and Parquet keep the texts as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
+from pilotage.core.spreadsheets import FORMULA_STARTS, quoted_row, xlsx_row
 from pilotage.opendata.exports import COLLECTIONS, Collection
 
 FORMATS = ("csv", "xlsx", "json", "parquet", "geojson")
@@ -68,16 +73,17 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
 
 
 def csv_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
-    """UTF-8 CSV, header first, lines ending in LF; an empty cell for a missing value."""
+    """UTF-8 CSV, header first, lines ending in LF; an empty cell for a missing value; a
+    text that starts like a formula with a quote before it (`quoted`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(collection.columns)
     if collection.copy_query is not None and connection.vendor == "postgresql":
         yield buffer.getvalue().encode()
-        yield from _copy_csv(collection, progress)
+        yield from _copy_csv(collection, progress, quote=True)
         return
     for batch in _batches(collection.rows(), BATCH):
-        writer.writerows(batch)
+        writer.writerows(quoted_row(row) for row in batch)
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -86,11 +92,16 @@ def csv_chunks(collection: Collection, progress: Progress = _nothing) -> Iterato
         yield buffer.getvalue().encode()
 
 
-def _copy_csv(collection: Collection, progress: Progress, size: int = READ_SIZE) -> Iterator[bytes]:
+def _copy_csv(
+    collection: Collection, progress: Progress, size: int = READ_SIZE, *, quote: bool = False
+) -> Iterator[bytes]:
     """The rows by PostgreSQL's COPY of the collection's own query, streamed as the server
     sends them. Its CSV is csv.writer's for these columns (minimal quoting, LF, ISO dates,
-    numerics as stored, NULL as an empty cell); a test on PostgreSQL holds them equal."""
+    numerics as stored, NULL as an empty cell), texts `quoted` by the database when
+    `quote` (Parquet reads it raw); a test on PostgreSQL holds them equal."""
     sql, params = collection.copy_query().query.sql_with_params()
+    if quote:
+        sql = _quoted_sql(collection, sql)
     with (
         connection.cursor() as cursor,
         cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
@@ -110,7 +121,26 @@ def _copy_csv(collection: Collection, progress: Progress, size: int = READ_SIZE)
             yield data
 
 
+def _quoted_sql(collection: Collection, sql: str) -> str:
+    """The query with `quoted` done by PostgreSQL on its text columns: the same quote
+    before the same starts, so COPY's CSV stays csv.writer's of `quoted_row`. (The
+    subquery keeps its order: PostgreSQL never flattens one that sorts.)"""
+    names = [f"c{index}" for index in range(len(collection.fields))]
+    starts = ", ".join(f"chr({ord(start)})" for start in FORMULA_STARTS)
+    columns = [
+        f"CASE WHEN left({text}, 1) IN ({starts}) THEN '''' || {text} ELSE {text} END"
+        if field.type == "string"
+        else name
+        for name, field in zip(names, collection.fields, strict=True)
+        for text in [f"{name}::text"]
+    ]
+    # Only our own column names and Django's compiled query (its values stay parameters).
+    return f"SELECT {', '.join(columns)} FROM ({sql}) AS copied ({', '.join(names)})"  # noqa: S608
+
+
 # -- JSON and GeoJSON --------------------------------------------------------------------
+# JSON, GeoJSON and Parquet keep every text as it is: they are data, not spreadsheets, and
+# none of their readers runs a formula.
 
 
 def _plain(value):
@@ -198,11 +228,7 @@ def xlsx_chunks(collection: Collection, progress: Progress = _nothing) -> Iterat
     openpyxl's write-only mode; dated by when its records last changed, so the same data
     give the same bytes."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.writer.excel import ExcelWriter
-
-    def clean(value):
-        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
     workbook = Workbook(write_only=True)
     moment = collection.modified() or datetime.datetime(2000, 1, 1)
@@ -219,7 +245,7 @@ def xlsx_chunks(collection: Collection, progress: Progress = _nothing) -> Iterat
                 )
                 sheet.append(collection.columns)
                 room = XLSX_ROWS
-            sheet.append([clean(value) for value in row])
+            sheet.append(xlsx_row(sheet, row))
             room -= 1
         progress(len(batch))
     if sheets == 0:
@@ -377,7 +403,8 @@ def datapackage(collections: Iterable[Collection] | None = None) -> dict:
         "name": "pilotage",
         "title": "Pilotage — open data",
         "description": "Every public collection of Pilotage as CSV (UTF-8), the same rows "
-        "as the pages and the API.",
+        "as the pages and the API. A text starting with =, +, -, @, a tab or a carriage "
+        "return has a ' before it, so that no spreadsheet runs it as a formula.",
         "homepage": f"{settings.PILOTAGE_BASE_URI}exports/",
         "licenses": [LICENCE],
         "resources": [

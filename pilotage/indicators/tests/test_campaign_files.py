@@ -601,13 +601,14 @@ def test_the_workbook_template_writes_every_text_as_text(campaign, booby_trapped
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     texts = [rows["COUNT"][1], rows["COUNT"][8], rows["TXT"][5], rows["TXT"][8]]
     assert [cell.value for cell in texts] == [
-        FORMULAS["title"],
-        FORMULAS["comment"],
-        "=1+1",
-        "\t=2+2",
+        "'" + FORMULAS["title"],
+        "'" + FORMULAS["comment"],
+        "'=1+1",
+        "'\t=2+2",
     ]
-    assert [(cell.data_type, cell.quotePrefix) for cell in texts] == [("s", True)] * 4
-    assert (rows["AMT"][1].value, rows["AMT"][5].value) == ("-1+2", -5)  # a number stays one
+    assert [cell.data_type for cell in texts] == ["s"] * 4
+    assert (rows["AMT"][1].value, rows["AMT"][5].value) == ("'-1+2", -5)  # a number stays one
+    assert rows["AMT"][5].data_type == "n"
 
 
 def test_the_csv_template_quotes_what_a_spreadsheet_would_run(campaign, booby_trapped):
