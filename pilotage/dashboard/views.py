@@ -22,6 +22,7 @@ from pilotage.budgets.selectors import (
     published_totals,
     reconciliation,
 )
+from pilotage.core.spreadsheets import quoted, quoted_row
 from pilotage.dashboard import selectors
 from pilotage.dashboard.search import MAX_QUERY_LENGTH, InvalidGroup, search
 from pilotage.indicators.readmodel import read_model
@@ -250,12 +251,12 @@ def indicator_data_csv(request, code: str) -> HttpResponse:
     for row in selectors.indicator_detail(model, indicator)["series"]:
         writer.writerow(
             [
-                indicator.code,
-                row.series,
+                quoted(indicator.code),
+                quoted(row.series),
                 row.period_start.isoformat() if row.period_start else "",
                 row.date.isoformat(),
-                f"{row.value.normalize():f}",
-                indicator.unit,
+                f"{row.value.normalize():f}",  # a number: "-5" stays one
+                quoted(indicator.unit),
             ]
         )
     return response
@@ -285,7 +286,8 @@ def registry_csv(request) -> StreamingHttpResponse:
         raise BadRequest(error.message) from error
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        (writer.writerow(quoted_row(row)) for row in rows),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="organisations.csv"'
     return response
