@@ -15,4 +15,7 @@ STORAGES = {
 }
 PILOTAGE_API_RATE_LIMIT = 0
 PILOTAGE_API_RATE_LIMIT_TOKEN = 0
+# wrk asks from one address far more than a visitor would.
+PILOTAGE_PAGE_RATE_LIMIT = 0
+PILOTAGE_EXPORT_RATE_LIMIT = 0
 LOGGING = {"version": 1, "disable_existing_loggers": False}

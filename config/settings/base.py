@@ -40,6 +40,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages and downloads limited per address first, so a refused request costs one
+    # count in the shared cache and nothing else.
+    "pilotage.core.ratelimit.PublicRateLimitMiddleware",
     # Every read of the read model within a request sees one revision.
     "pilotage.indicators.readmodel.ReadModelMiddleware",
     # The API: CORS for public reads, rate limits, then ETag/Last-Modified and 304.
@@ -118,6 +121,30 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
+# The cache every worker shares (rate limits, pages kept per revision, the exports' build
+# locks): a table of the database by default (core's migrations create it), or Redis when
+# PILOTAGE_CACHE_URL or REDIS_URL says so (redis://host:6379/0, with the `redis` package:
+# the `redis` extra). Another Django cache URL works too (locmemcache:// is per process).
+_CACHE_URL = env("PILOTAGE_CACHE_URL", default=env("REDIS_URL", default=""))
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+        }
+    }
+elif _CACHE_URL:
+    CACHES = {"default": env.cache_url_config(_CACHE_URL)}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "pilotage.core.cache.DatabaseCache",
+            "LOCATION": "pilotage_cache",
+            # Room for a count per client and the pages kept per revision before culling.
+            "OPTIONS": {"MAX_ENTRIES": env.int("PILOTAGE_CACHE_MAX_ENTRIES", default=50_000)},
+        }
+    }
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="pilotage@localhost")
@@ -148,6 +175,21 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 # clients: per key (0: no limit). Behind a proxy, REMOTE_ADDR must be the client's.
 PILOTAGE_API_RATE_LIMIT = env.int("PILOTAGE_API_RATE_LIMIT", default=120)
 PILOTAGE_API_RATE_LIMIT_TOKEN = env.int("PILOTAGE_API_RATE_LIMIT_TOKEN", default=1200)
+# The public pages, and the open-data downloads (/exports/<file>): requests a minute per
+# IP address (0: no limit); 429 with Retry-After and a page in the visitor's language.
+PILOTAGE_PAGE_RATE_LIMIT = env.int("PILOTAGE_PAGE_RATE_LIMIT", default=300)
+PILOTAGE_EXPORT_RATE_LIMIT = env.int("PILOTAGE_EXPORT_RATE_LIMIT", default=10)
+# The open-data files, built once per version of the data in <folder>/<version>/ and
+# served from there ("" builds each download as it streams).
+PILOTAGE_EXPORTS_DIR = env("PILOTAGE_EXPORTS_DIR", default=str(MEDIA_ROOT / "exports"))
+# What the exports read besides the revision (core.revisions), whose writes do not move it.
+PILOTAGE_EXPORTS_FRESHNESS = [
+    "registry.Organisation",
+    "taxonomies.Taxonomy",
+    "taxonomies.Term",
+    "budgets.BudgetLine",
+    "budgets.Reallocation",
+]
 PILOTAGE_API_MAX_LIMIT = 500
 # What each part of the API reads, for its ETag and Last-Modified (longest prefix wins;
 # a part not listed gets neither). What the read model serves moves with the change log

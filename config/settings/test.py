@@ -14,3 +14,8 @@ STORAGES = {
 # The API's rate limits would get in the way of the tests (they set their own).
 PILOTAGE_API_RATE_LIMIT = 0
 PILOTAGE_API_RATE_LIMIT_TOKEN = 0
+PILOTAGE_PAGE_RATE_LIMIT = 0
+PILOTAGE_EXPORT_RATE_LIMIT = 0
+# Factories write without moving the revision: each download is built as it streams,
+# unless a test gives the exports a folder.
+PILOTAGE_EXPORTS_DIR = ""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from ninja.security import HttpBearer
 
 from pilotage.accounts.services import token_hash, token_user
+from pilotage.core.ratelimit import client_address, hit
 
 API_PREFIX = "/api/v1/"
 
@@ -58,11 +56,9 @@ def _too_many(limit: int, retry: int) -> JsonResponse:
 class ApiRateLimitMiddleware:
     """At most `PILOTAGE_API_RATE_LIMIT` API requests a minute per IP address for anonymous
     clients, `PILOTAGE_API_RATE_LIMIT_TOKEN` per key for token clients (0: no limit);
-    beyond, 429 with the error body and `Retry-After`. Counted in Django's cache in fixed
-    one-minute windows. An unknown or revoked key counts against the address, so varying
-    keys does not escape the anonymous limit."""
-
-    WINDOW = 60
+    beyond, 429 with the error body and `Retry-After`. Counted in the cache every worker
+    shares, in fixed one-minute windows (`core.ratelimit.hit`). An unknown or revoked key
+    counts against the address, so varying keys does not escape the anonymous limit."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -77,21 +73,12 @@ class ApiRateLimitMiddleware:
                 return self._limited(
                     request, f"token:{token_hash(key)}", settings.PILOTAGE_API_RATE_LIMIT_TOKEN
                 )
-        address = request.META.get("REMOTE_ADDR", "")
-        return self._limited(request, f"ip:{address}", settings.PILOTAGE_API_RATE_LIMIT)
+        return self._limited(
+            request, f"ip:{client_address(request)}", settings.PILOTAGE_API_RATE_LIMIT
+        )
 
     def _limited(self, request: HttpRequest, client: str, limit: int):
-        if not limit:
-            return self.get_response(request)
-        now = time.time()
-        window = int(now // self.WINDOW)
-        name = f"pilotage.api.rate:{client}:{window}"
-        cache.add(name, 0, timeout=self.WINDOW * 2)
-        try:
-            count = cache.incr(name)
-        except ValueError:  # evicted between add and incr
-            cache.set(name, 1, timeout=self.WINDOW * 2)
-            count = 1
-        if count > limit:
-            return _too_many(limit, max(1, int((window + 1) * self.WINDOW - now) + 1))
+        retry = hit("api", client, limit)
+        if retry is not None:
+            return _too_many(limit, retry)
         return self.get_response(request)

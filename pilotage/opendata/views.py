@@ -1,9 +1,14 @@
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from collections.abc import Callable, Iterable
+
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 
 from pilotage.opendata.d4wmo import d4wmo_export
 from pilotage.opendata.dcat import catalogue_export
 from pilotage.opendata.exports import COLLECTIONS
+from pilotage.opendata.files import export_file, exports_dir, exports_version
 from pilotage.opendata.formats import (
     FORMATS,
     MEDIA_TYPES,
@@ -14,10 +19,28 @@ from pilotage.opendata.formats import (
 )
 
 
-def _download(chunks, media_type: str, name: str) -> StreamingHttpResponse:
+def _download(request, chunks: Callable[[], Iterable[bytes]], media_type: str, name: str):
+    """The file built once per version of the data (`opendata.files`), with its ETag and
+    Last-Modified (304 when the client has it); streamed as it is built when the exports
+    have no folder."""
     charset = "; charset=utf-8" if media_type.startswith("text/") or "json" in media_type else ""
-    response = StreamingHttpResponse(chunks, content_type=f"{media_type}{charset}")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    content_type = f"{media_type}{charset}"
+    if exports_dir() is None:
+        response = StreamingHttpResponse(chunks(), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    version = exports_version()
+    etag = f'"{version}-{name}"'
+    path = export_file(name, chunks, version=version)
+    modified = int(path.stat().st_mtime)
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
+    if response is None:
+        response = FileResponse(
+            path.open("rb"), as_attachment=True, filename=name, content_type=content_type
+        )
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified)
+    response["Cache-Control"] = "public, max-age=0, must-revalidate"
     return response
 
 
@@ -42,12 +65,14 @@ def export_view(request, collection: str, format: str):
     found = COLLECTIONS.get(collection)
     if found is None or format not in formats_of(found):
         raise Http404
-    return _download(export_chunks(found, format), MEDIA_TYPES[format], filename(found, format))
+    return _download(
+        request, lambda: export_chunks(found, format), MEDIA_TYPES[format], filename(found, format)
+    )
 
 
 def zip_view(request):
     """Every collection as CSV with its Frictionless Data Package descriptor, streamed."""
-    return _download(zip_chunks(), MEDIA_TYPES["zip"], "pilotage.zip")
+    return _download(request, zip_chunks, MEDIA_TYPES["zip"], "pilotage.zip")
 
 
 def catalogue_view(request, format: str):

@@ -1,0 +1,140 @@
+"""Rate limits hold across worker processes: two servers, one database, one count.
+
+The operator's finding: each gunicorn worker counted in its own memory, so a client got
+480 answers in 16 seconds against 120 a minute. Here two server processes share a SQLite
+file (its own, migrated by `pilotage migrate` as an install would: the cache table comes
+with the migrations) and requests alternate between them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(settings.BASE_DIR)
+LIMIT = 5
+REQUESTS = 16
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Path:
+    """A fresh SQLite file, migrated as `make setup` does."""
+    path = tmp_path_factory.mktemp("shared-limits") / "db.sqlite3"
+    subprocess.run(  # noqa: S603 (our own command line)
+        [str(ROOT / ".venv" / "bin" / "pilotage"), "migrate", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=_environment(path, cache_url=""),
+        check=True,
+        timeout=600,
+    )
+    return path
+
+
+def _environment(database: Path, *, cache_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    return env | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "PILOTAGE_CACHE_URL": cache_url,
+        "MEDIA_ROOT": str(database.parent / "media"),
+        "PILOTAGE_API_RATE_LIMIT": str(LIMIT),
+        "PILOTAGE_API_RATE_LIMIT_TOKEN": "0",
+        "PILOTAGE_PAGE_RATE_LIMIT": "0",
+        "PILOTAGE_EXPORT_RATE_LIMIT": str(LIMIT),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _status(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (loopback)
+            response.read()
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+@contextmanager
+def _two_servers(database: Path, *, cache_url: str) -> Iterator[list[str]]:
+    """Two gunicorn processes of one worker each, as production runs them, on two ports."""
+    env = _environment(database, cache_url=cache_url)
+    ports = [_free_port(), _free_port()]
+    servers = [
+        subprocess.Popen(  # noqa: S603
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "config.wsgi",
+                f"--bind=127.0.0.1:{port}",
+                "--workers=1",
+                "--log-level=warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for port in ports
+    ]
+    try:
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for base in bases:
+            for _ in range(300):
+                try:
+                    _status(f"{base}/static/ready")  # not limited: starting costs no count
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail(f"{base} did not start")
+        # Far from a minute's end, so every request falls in one window.
+        if time.time() % 60 > 45:
+            time.sleep(61 - time.time() % 60)
+        yield bases
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
+def _alternate(bases: list[str], path: str) -> list[int]:
+    return [_status(f"{bases[n % 2]}{path}")[0] for n in range(REQUESTS)]
+
+
+def test_two_workers_count_one_limit_in_the_shared_database_cache(database):
+    with _two_servers(database, cache_url="") as bases:
+        api = _alternate(bases, "/api/v1/taxonomies/")
+        downloads = _alternate(bases, "/exports/provinces.csv")
+        refused = _status(f"{bases[0]}/api/v1/taxonomies/")
+
+    assert api.count(200) == LIMIT
+    assert api.count(429) == REQUESTS - LIMIT
+    assert api[:LIMIT] == [200] * LIMIT  # the first ones pass, whichever worker answers
+    assert downloads.count(200) == LIMIT
+    assert downloads.count(429) == REQUESTS - LIMIT
+    assert refused[0] == 429
+    assert 1 <= int(refused[1]["Retry-After"]) <= 61
+
+
+def test_a_limit_kept_in_each_process_memory_lets_twice_as_many_through(database):
+    """What the operator saw: the same requests with a per-process cache."""
+    with _two_servers(database, cache_url="locmemcache://") as bases:
+        api = _alternate(bases, "/api/v1/taxonomies/")
+
+    assert api.count(200) == 2 * LIMIT

@@ -1,0 +1,109 @@
+"""The open-data files, built once per version of the data and then served from disk.
+
+A download used to recompute its file: four people fetching the organisations' CSV at
+once kept four workers and the database busy for seconds each. Now the first request for
+a file builds it into `PILOTAGE_EXPORTS_DIR/<version>/` (a temporary file renamed into
+place, so no reader sees half a file); the others, in any worker, wait for it under a lock
+held in the shared cache, and every later download is a file streamed by the server.
+
+The version is the revision (`core.revisions`), what the exports read whose writes do
+not move it (`PILOTAGE_EXPORTS_FRESHNESS`: organisations, terms, budget lines), and the
+day (statuses are as of today): when any moves, the next download builds anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.utils import timezone
+
+from pilotage.core.revisions import current_revision
+
+LOCK_TIMEOUT = 600  # seconds: longer than the largest build; a crashed builder's lock expires
+WAIT_STEP = 0.2
+KEEP_OLD = 3600  # seconds an older version's folder stays, for downloads still streaming it
+
+
+def exports_dir() -> Path | None:
+    """Where the files are kept, or None when each download is built as it streams."""
+    folder = settings.PILOTAGE_EXPORTS_DIR
+    return Path(folder) if folder else None
+
+
+def exports_version() -> str:
+    """A short name for the version of every public figure the exports hold."""
+    parts = [f"revision:{current_revision()}", f"day:{timezone.localdate().isoformat()}"]
+    for label in settings.PILOTAGE_EXPORTS_FRESHNESS:
+        model = apps.get_model(label)
+        # Its rows' number (a deletion moves it) and their latest dates (`updated_at`, or
+        # every date a model without one keeps: a reallocation's request and decision).
+        dates = [
+            f.name for f in model._meta.concrete_fields if f.get_internal_type() == "DateTimeField"
+        ]
+        if "updated_at" in dates:
+            dates = ["updated_at"]
+        figures = model._default_manager.aggregate(
+            n=models.Count("pk"), **{name: models.Max(name) for name in dates}
+        )
+        parts.append(f"{label}:" + ":".join(str(figures[key]) for key in sorted(figures)))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def export_file(
+    name: str, chunks: Callable[[], Iterable[bytes]], *, version: str | None = None
+) -> Path:
+    """The path of `name` for the current version, built from `chunks()` by one worker
+    when it is not there yet (the others wait for it)."""
+    root = exports_dir()
+    if root is None:
+        raise RuntimeError("PILOTAGE_EXPORTS_DIR is not set.")
+    version = version or exports_version()
+    path = root / version / name
+    lock = f"pilotage.exports.lock:{version}:{name}"
+    deadline = time.monotonic() + LOCK_TIMEOUT * 2
+    while not path.exists():
+        if cache.add(lock, os.getpid(), timeout=LOCK_TIMEOUT):
+            try:
+                if not path.exists():  # built while this worker took the lock
+                    _build(path, chunks)
+                    _prune(root, keep=version)
+            finally:
+                cache.delete(lock)
+            break
+        if time.monotonic() > deadline:  # the lock's holder is stuck: build regardless
+            _build(path, chunks)
+            break
+        time.sleep(WAIT_STEP)
+    return path
+
+
+def _build(path: Path, chunks: Callable[[], Iterable[bytes]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            for chunk in chunks():
+                file.write(chunk)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _prune(root: Path, *, keep: str) -> None:
+    """Drop the folders of versions replaced more than `KEEP_OLD` ago."""
+    limit = time.time() - KEEP_OLD
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name != keep and folder.stat().st_mtime < limit:
+            shutil.rmtree(folder, ignore_errors=True)

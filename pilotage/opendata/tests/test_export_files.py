@@ -1,0 +1,159 @@
+"""The open-data files are built once per version of the data, then served from disk."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.http import FileResponse
+
+from pilotage.core.revisions import ChangeKind, changed
+from pilotage.opendata import files
+from pilotage.registry.tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def exports(tmp_path, settings):
+    settings.PILOTAGE_EXPORTS_DIR = str(tmp_path)
+    cache.clear()
+    return tmp_path
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list:
+    """The files built, in order."""
+    built = []
+    build = files._build
+
+    def counted(path, chunks):
+        built.append(path)
+        build(path, chunks)
+
+    monkeypatch.setattr(files, "_build", counted)
+    return built
+
+
+def _body(response) -> bytes:
+    body = b"".join(response.streaming_content)
+    response.close()
+    return body
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["organisations.csv", "organisations.xlsx", "organisations.parquet", "pilotage.zip"],
+)
+def test_two_downloads_build_the_file_once(client, exports, builds, name):
+    OrganisationFactory(code="ORG-ONE")
+
+    first = client.get(f"/exports/{name}")
+    second = client.get(f"/exports/{name}")
+
+    assert first.status_code == second.status_code == 200
+    assert isinstance(second, FileResponse)
+    assert _body(first) == _body(second)
+    assert len(builds) == 1
+    assert builds[0].parent.parent == exports
+    assert [path.name for path in builds[0].parent.iterdir()] == [name]  # no temporary left
+    assert second["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_a_new_revision_builds_the_file_again(client, exports, builds):
+    OrganisationFactory(code="ORG-ONE")
+    first = _body(client.get("/exports/organisations.csv"))
+
+    changed(ChangeKind.STRUCTURE)
+    again = _body(client.get("/exports/organisations.csv"))
+    _body(client.get("/exports/organisations.csv"))
+
+    assert again == first
+    assert len(builds) == 2
+    assert builds[0].parent != builds[1].parent  # one folder per version
+
+
+def test_an_organisation_changed_is_in_the_next_download(client, exports, builds):
+    """Registry writes do not move the revision; the exports' version follows them too."""
+    organisation = OrganisationFactory(code="ORG-ONE", name="Ancien nom")
+    assert b"Ancien nom" in _body(client.get("/exports/organisations.csv"))
+
+    organisation.name = "Nouveau nom"
+    organisation.save()
+    body = _body(client.get("/exports/organisations.csv"))
+
+    assert b"Nouveau nom" in body
+    assert b"Ancien nom" not in body
+    assert len(builds) == 2
+
+
+def test_a_client_that_has_the_file_gets_304(client, exports, builds):
+    OrganisationFactory(code="ORG-ONE")
+    first = client.get("/exports/organisations.csv")
+    _body(first)
+
+    by_tag = client.get("/exports/organisations.csv", HTTP_IF_NONE_MATCH=first["ETag"])
+    by_date = client.get(
+        "/exports/organisations.csv", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert first["ETag"].startswith('"') and first["ETag"].endswith('-organisations.csv"')
+    assert by_tag.status_code == by_date.status_code == 304
+    assert by_tag["ETag"] == first["ETag"]
+    assert len(builds) == 1
+    changed(ChangeKind.STRUCTURE)
+    assert (
+        client.get("/exports/organisations.csv", HTTP_IF_NONE_MATCH=first["ETag"]).status_code
+        == 200
+    )
+
+
+def test_concurrent_requests_wait_for_the_one_build(exports):
+    runs = []
+
+    def chunks():
+        runs.append(1)
+        time.sleep(0.3)  # long enough for the others to find the lock taken
+        yield b"a,b\n"
+        yield b"1,2\n"
+
+    paths = []
+    threads = [
+        threading.Thread(
+            target=lambda: paths.append(files.export_file("x.csv", chunks, version="v1"))
+        )
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(runs) == 1
+    assert len(paths) == 4 and len(set(paths)) == 1
+    assert paths[0].read_bytes() == b"a,b\n1,2\n"
+
+
+def test_a_failed_build_leaves_no_file_and_no_lock(exports):
+    def broken():
+        yield b"a,b\n"
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        files.export_file("x.csv", broken, version="v1")
+
+    assert list((exports / "v1").iterdir()) == []
+    path = files.export_file("x.csv", lambda: [b"a\n"], version="v1")  # the next one builds
+    assert path.read_bytes() == b"a\n"
+
+
+def test_without_a_folder_each_download_is_streamed_as_it_is_built(client, settings, builds):
+    settings.PILOTAGE_EXPORTS_DIR = ""
+    OrganisationFactory(code="ORG-ONE")
+
+    response = client.get("/exports/organisations.csv")
+
+    assert b"ORG-ONE" in b"".join(response.streaming_content)
+    assert builds == []
