@@ -1,5 +1,6 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "auditlog",
+    "axes",
     "csp",
     "ninja",
     "corsheaders",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After authentication, so the audit trail knows who made a change.
     "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,12 +94,48 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 12 characters at least (OWASP ASVS 2.1.1).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Password guessing (django-axes): after AXES_FAILURE_LIMIT failures, logins from the
+# address, and of the account from that address, are refused for AXES_COOLOFF_TIME, the
+# right password too. Counts are kept in the database, so every worker shares them.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Not reset on success: with the address counted, one good login would wipe the count of
+# every account guessed from that address.
+AXES_RESET_ON_SUCCESS = False
+# The account as typed at the admin's login (`username`) or to authenticate() (`email`);
+# the page that says so without telling whether the account exists.
+AXES_USERNAME_CALLABLE = "pilotage.accounts.login.attempt_username"
+AXES_LOCKOUT_CALLABLE = "pilotage.accounts.login.locked_out_response"
+# The client's address behind a reverse proxy: set AXES_IPWARE_META_PRECEDENCE_ORDER to
+# the header the proxy sets (e.g. HTTP_X_FORWARDED_FOR,REMOTE_ADDR) and
+# AXES_IPWARE_PROXY_COUNT to the number of proxies; by default REMOTE_ADDR alone.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
+)
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+
+# Sessions: a day at most; back-office staff's end 8 hours after they log in
+# (pilotage.accounts.login).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=24 * 3600)
+PILOTAGE_STAFF_SESSION_AGE = env.int("PILOTAGE_STAFF_SESSION_AGE", default=8 * 3600)
 
 # French first; Belgium's other languages and English.
 LANGUAGE_CODE = "fr"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from pilotage.accounts import services
 from pilotage.accounts.forms import UserChangeForm, UserCreationForm
 from pilotage.accounts.models import ApiToken, User
-from pilotage.accounts.permissions import can_manage_users
+from pilotage.accounts.permissions import can_grant_superuser, can_manage_users
 
 
 @admin.register(User)
@@ -49,10 +49,27 @@ class UserAdmin(AuditlogHistoryAdminMixin, DjangoUserAdmin):
         return can_manage_users(request.user)
 
     def has_change_permission(self, request, obj=None):
+        # A superuser's account (its e-mail, its password) is a superuser's to change.
+        if obj is not None and obj.is_superuser and not can_grant_superuser(request.user):
+            return False
         return can_manage_users(request.user)
 
     def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not can_grant_superuser(request.user):
+            return False
         return can_manage_users(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Left out of the form, so a forged POST cannot set them; user_save checks again.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not can_grant_superuser(request.user):
+            readonly.append("is_superuser")
+            if obj is not None and obj.pk == request.user.pk:
+                readonly.append("is_staff")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        services.user_save(actor=request.user, user=obj)
 
 
 # Roles decide what a user may do (see permissions.py); Django's groups are not used.

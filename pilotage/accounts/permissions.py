@@ -37,3 +37,8 @@ def can_view_backoffice(user) -> bool:
 
 def can_manage_users(user) -> bool:
     return is_steering(user)
+
+
+def can_grant_superuser(user) -> bool:
+    """Superuser status, which bypasses every role, is granted by a superuser only."""
+    return is_active_user(user) and user.is_superuser

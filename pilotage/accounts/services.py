@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from pilotage.accounts.models import ApiToken, Role, User
-from pilotage.accounts.permissions import can_manage_users
+from pilotage.accounts.permissions import can_grant_superuser, can_manage_users
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
 
@@ -41,6 +45,60 @@ def user_create(
         user.full_clean(exclude=["password"])
         user.save()
     return user
+
+
+@transaction.atomic
+def user_save(*, actor: User, user: User) -> User:
+    """Save an account edited in the back-office; only a superuser makes or edits a superuser."""
+    require(can_manage_users(actor), "Only steering staff manage accounts.")
+    stored = User.objects.filter(pk=user.pk).values_list("is_superuser", flat=True).first()
+    if not can_grant_superuser(actor):
+        # Neither granting the flag (to oneself or anyone) nor taking over a superuser's
+        # account (its e-mail, its password) may leave a superuser's hands.
+        require(not user.is_superuser, "Only a superuser grants superuser status.")
+        require(not stored, "Only a superuser edits a superuser's account.")
+    with acting_as(actor):
+        user.save()
+    return user
+
+
+LOCKOUT_EVENT = "login-locked-out"
+
+
+@transaction.atomic
+def login_lockout_record(*, username: str | None, ip_address: str | None) -> LogEntry | None:
+    """Put a login lockout in the audit trail, once per address and cool-off (no actor:
+    nobody is logged in); on the account's history when the account exists."""
+    address = ip_address if _is_ip_address(ip_address) else None
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    # Every refused attempt during a lockout says so again: one entry is enough, and an
+    # address cannot fill the audit trail.
+    if LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS,
+        additional_data__event=LOCKOUT_EVENT,
+        remote_addr=address,
+        timestamp__gte=since,
+    ).exists():
+        return None
+    username = (username or "")[:254]
+    user = User.objects.filter(email__iexact=username).first() if username else None
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(User),
+        object_pk=str(user.pk) if user else "",
+        object_id=user.pk if user else None,
+        object_repr=username,
+        action=LogEntry.Action.ACCESS,
+        remote_addr=address,
+        additional_data={"event": LOCKOUT_EVENT, "username": username, "ip_address": address},
+    )
+
+
+def _is_ip_address(value: str | None) -> bool:
+    try:
+        ipaddress.ip_address(value or "")
+    except ValueError:
+        return False
+    return True
 
 
 def token_hash(key: str) -> str:

@@ -202,6 +202,15 @@ admin.site.unregister(LogEntry)
 class SteeringLogEntryAdmin(LogEntryAdmin):
     """The whole audit trail, for steering staff only, read-only."""
 
+    @admin.display(description=_("Changes"))
+    def msg_short(self, obj: LogEntry) -> str:
+        # An event that changed no field (a login locked out) says what happened.
+        if (obj.additional_data or {}).get("event") == "login-locked-out":
+            return _("Login locked out after too many failed attempts from %(address)s.") % {
+                "address": obj.remote_addr or "?"
+            }
+        return super().msg_short(obj)
+
     def has_module_permission(self, request) -> bool:
         return is_steering(request.user)
 
