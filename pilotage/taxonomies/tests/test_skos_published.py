@@ -328,7 +328,8 @@ def test_the_command_and_the_back_office_print_the_warnings(tmp_path, client):
     out = StringIO()
     call_command("skos_import", str(path), actor=steering.email, stdout=out)
     printed = out.getvalue()
-    assert "'Bio  '" in printed and printed.count("Warning") == 4
+    # In French, the reference language: "Avertissement" is "Warning".
+    assert "'Bio  '" in printed and printed.count("Avertissement") == 4
     assert "terms created 4" in printed
 
     client.force_login(steering)
