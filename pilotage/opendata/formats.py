@@ -72,11 +72,24 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
 # -- CSV ---------------------------------------------------------------------------------
 
 
+class _LineFeeds:
+    """The file csv.writer writes to, given rows ending in CRLF, each written once: they
+    end in LF here. Python's csv quotes only the characters of its line terminator, and
+    a text holding a bare CR must be quoted too: a spreadsheet starts a row there, and
+    would run a "=" after it."""
+
+    def __init__(self, target: io.StringIO):
+        self.target = target
+
+    def write(self, line: str) -> int:
+        return self.target.write(line[:-2] + "\n")
+
+
 def csv_chunks(collection: Collection, progress: Progress = _nothing) -> Iterator[bytes]:
     """UTF-8 CSV, header first, lines ending in LF; an empty cell for a missing value; a
     text that starts like a formula with a quote before it (`quoted`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(_LineFeeds(buffer), lineterminator="\r\n")
     writer.writerow(collection.columns)
     if collection.copy_query is not None and connection.vendor == "postgresql":
         yield buffer.getvalue().encode()
