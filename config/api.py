@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from pilotage.accounts.api import TokenAuth
@@ -119,6 +119,26 @@ def permission_denied(request, error):
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, error):
     return _error(request, 401, "unauthenticated", "A valid API token is required.")
+
+
+# What ninja itself raises besides validation: an unreadable body (400), and any other
+# HTTP error, answered in the same shape as ours.
+HTTP_ERROR_CODES = {
+    400: "unreadable_body",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, error):
+    status = error.status_code
+    if status == 400:
+        detail = "The request body is not a JSON object Pilotage can read."
+    else:
+        detail = str(error)
+    return _error(request, status, HTTP_ERROR_CODES.get(status, "error"), detail)
 
 
 @api.exception_handler(Http404)

@@ -50,10 +50,12 @@ MIDDLEWARE = [
     # The API: CORS for public reads, rate limits, then ETag/Last-Modified and 304.
     "corsheaders.middleware.CorsMiddleware",
     "pilotage.accounts.api.ApiRateLimitMiddleware",
-    "pilotage.core.api.ApiInputMiddleware",
     "pilotage.core.api.ApiConditionalMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Control characters refused in any input, after the language is known (the 400 page
+    # is translated) and before anything reads the request.
+    "pilotage.core.middleware.InputCheckMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -18,7 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.db import models
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import get_language
@@ -232,34 +232,3 @@ def cors_public_read(sender, request: HttpRequest, **kwargs) -> bool:
         headers = request.META.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").lower()
         return wanted in ("GET", "HEAD") and "authorization" not in headers
     return False
-
-
-# Input no database can store ---------------------------------------------------------------
-
-
-class ApiInputMiddleware:
-    """A NUL character in the API's path or query is a 400 (`invalid_character`, naming the
-    parameter): PostgreSQL cannot even compare text holding one."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest):
-        if request.path.startswith(API_PREFIX):
-            field = None
-            if "\x00" in request.path:
-                field = "path"
-            for key, values in request.GET.lists():
-                if "\x00" in key or any("\x00" in value for value in values):
-                    field = key.replace("\x00", "") or "query"
-                    break
-            if field is not None:
-                return JsonResponse(
-                    {
-                        "code": "invalid_character",
-                        "detail": "A NUL character cannot appear in a request.",
-                        "field": field,
-                    },
-                    status=400,
-                )
-        return self.get_response(request)

@@ -9,7 +9,13 @@ from __future__ import annotations
 import csv
 
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -22,6 +28,7 @@ from pilotage.budgets.selectors import (
     published_totals,
     reconciliation,
 )
+from pilotage.core.api import API_PREFIX
 from pilotage.core.spreadsheets import quoted, quoted_row
 from pilotage.dashboard import selectors
 from pilotage.dashboard.search import MAX_QUERY_LENGTH, InvalidGroup, search
@@ -352,15 +359,27 @@ class SearchView(TemplateView):
         return context
 
 
+def _api_error(status: int, code: str, detail: str) -> JsonResponse:
+    # What Django answers itself under /api/ (an unknown address, a body too large) keeps
+    # the API's shape, for clients that read every error as JSON.
+    return JsonResponse({"code": code, "detail": detail, "field": None}, status=status)
+
+
 def bad_request(request, exception=None):
     """400 in the visitor's language, saying what was wrong with the address."""
     message = str(exception) if isinstance(exception, BadRequest) else ""
+    if request.path.startswith(API_PREFIX):
+        return _api_error(400, "bad_request", message or "This request cannot be read.")
     return render(request, "400.html", {"message": message}, status=400)
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return _api_error(404, "not_found", "No such address in the API.")
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        return _api_error(500, "server_error", "Pilotage failed to answer; it has been logged.")
     return render(request, "500.html", status=500)
