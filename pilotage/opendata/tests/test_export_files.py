@@ -38,9 +38,8 @@ def builds(monkeypatch) -> list:
 
 
 def _body(response) -> bytes:
-    body = b"".join(response.streaming_content)
-    response.close()
-    return body
+    # The test client closes the response (and its file) once read, as a WSGI server does.
+    return b"".join(response.streaming_content)
 
 
 @pytest.mark.parametrize(
