@@ -30,11 +30,13 @@ from pilotage.core.spreadsheets import (
     open_table,
     plain,
     quoted,
+    quoted_row,
     read_date,
     read_number,
     read_table,
     unquoted,
     written,
+    xlsx_row,
 )
 
 D = Decimal
@@ -925,3 +927,58 @@ def test_a_formula_like_text_we_quoted_reads_back_as_written():
     assert quoted("-5 %") == "'-5 %" and quoted("plain") == "plain"
     assert unquoted(quoted("=HYPERLINK(1)")) == "=HYPERLINK(1)"
     assert unquoted("'tis") == "'tis"
+
+
+def test_a_row_we_write_quotes_its_texts_and_keeps_its_numbers_and_dates():
+    row = ["=1+1", D("-5"), -5, -2.5, JULY_1, None, "plain", "'tis"]
+
+    assert quoted_row(row) == ["'=1+1", D("-5"), -5, -2.5, JULY_1, None, "plain", "'tis"]
+
+
+STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_a_formula_like_text_of_a_csv_we_wrote_reads_back_as_typed(start):
+    comment = f"{start}HYPERLINK(1)"
+    content = csv_bytes([HEADER, quoted_row(["IND-A", "2026-07-01", D("-5"), comment])])
+    assert f"'{start}HYPERLINK(1)".encode() in content
+
+    [row] = read_table("template.csv", content, WANTED).records()
+
+    assert (row.text("comment"), row.decimal("value")) == (comment, D(-5))
+
+
+# XML reads a carriage return back as a line feed: a CR never survives a workbook.
+@pytest.mark.parametrize("start", [start for start in STARTS if start != "\r"])
+def test_a_formula_like_text_of_a_workbook_we_wrote_reads_back_as_typed(start):
+    comment = f"{start}HYPERLINK(1)"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(xlsx_row(sheet, HEADER))
+    sheet.append(xlsx_row(sheet, ["IND-A", JULY_1, -5, comment]))
+    assert (sheet["D2"].value, sheet["D2"].data_type, sheet["C2"].data_type) == (
+        f"'{comment}",
+        "s",
+        "n",
+    )
+
+    [row] = read_table("template.xlsx", xlsx_bytes(workbook), WANTED).records()
+
+    assert (row.text("comment"), row.decimal("value")) == (comment, D(-5))
+
+
+def test_a_workbook_text_we_write_is_a_text_cell_whatever_it_holds():
+    """openpyxl takes "#N/A" for an error value; a control character XML cannot hold is
+    removed before the quote is decided, so it cannot uncover a "="."""
+    workbook = Workbook()
+    sheet = workbook.active
+
+    sheet.append(xlsx_row(sheet, ["#N/A", "\x01=1+1", "#DIV/0!"]))
+
+    cells = sheet[1]
+    assert [(cell.value, cell.data_type) for cell in cells] == [
+        ("#N/A", "s"),
+        ("'=1+1", "s"),
+        ("#DIV/0!", "s"),
+    ]
