@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
@@ -107,3 +112,37 @@ def test_workers_counting_at_once_lose_no_count():
         cache.delete("together")
 
     assert total == 100
+
+
+@pytest.mark.parametrize(
+    ("variables", "backend", "location"),
+    [
+        ({}, "pilotage.core.cache.DatabaseCache", TABLE),
+        (
+            {"REDIS_URL": "redis://cache:6379/1"},
+            "django.core.cache.backends.redis.RedisCache",
+            "redis://cache:6379/1",
+        ),
+        (
+            {"PILOTAGE_CACHE_URL": "redis://other:6379/0", "REDIS_URL": "redis://cache:6379/1"},
+            "django.core.cache.backends.redis.RedisCache",
+            "redis://other:6379/0",
+        ),
+    ],
+)
+def test_the_cache_comes_from_the_environment(variables, backend, location):
+    """The settings every environment shares pick the cache from PILOTAGE_CACHE_URL, then
+    REDIS_URL, the database's table by default."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PILOTAGE_CACHE_URL", "REDIS_URL")}
+    script = "from django.conf import settings; import json; print(json.dumps(settings.CACHES))"
+    output = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", script],
+        env=env | variables | {"DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    chosen = json.loads(output)["default"]
+
+    assert (chosen["BACKEND"], chosen["LOCATION"]) == (backend, location)
