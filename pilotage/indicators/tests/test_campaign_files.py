@@ -621,6 +621,20 @@ def test_the_csv_template_quotes_what_a_spreadsheet_would_run(campaign, booby_tr
     assert (rows["TXT"][5], rows["TXT"][8]) == ("'=1+1", "'\t=2+2")
 
 
+def test_a_workbook_template_title_xml_cannot_hold_is_written_without_it(campaign):
+    """A control character openpyxl refuses (a crash before) is left out, and what it
+    hid is quoted like any formula."""
+    from openpyxl import load_workbook
+
+    indicator = IndicatorFactory(code="CTRL", title_fr="\x01=1+1")
+    items = [campaigns.DueItem(indicator, None)]
+
+    content = campaigns.template_xlsx(campaign, items, "fr")
+
+    cell = load_workbook(io.BytesIO(content)).active["B2"]
+    assert (cell.value, cell.data_type) == ("'=1+1", "s")
+
+
 @pytest.mark.parametrize("format", ["csv", "xlsx"])
 def test_a_template_with_formula_like_texts_reads_back_unchanged(
     format, campaign, partner, booby_trapped
