@@ -221,6 +221,9 @@ PILOTAGE_API_RATE_LIMIT_TOKEN = env.int("PILOTAGE_API_RATE_LIMIT_TOKEN", default
 # IP address (0: no limit); 429 with Retry-After and a page in the visitor's language.
 PILOTAGE_PAGE_RATE_LIMIT = env.int("PILOTAGE_PAGE_RATE_LIMIT", default=300)
 PILOTAGE_EXPORT_RATE_LIMIT = env.int("PILOTAGE_EXPORT_RATE_LIMIT", default=10)
+# Behind a reverse proxy every request comes from the proxy: name the header it sets
+# (e.g. HTTP_X_FORWARDED_FOR) and the limits count the address it appended last.
+PILOTAGE_CLIENT_ADDRESS_HEADER = env("PILOTAGE_CLIENT_ADDRESS_HEADER", default="")
 # The open-data files, built once per version of the data in <folder>/<version>/ and
 # served from there ("" builds each download as it streams).
 PILOTAGE_EXPORTS_DIR = env("PILOTAGE_EXPORTS_DIR", default=str(MEDIA_ROOT / "exports"))

@@ -45,7 +45,14 @@ def hit(scope: str, client: str, limit: int) -> int | None:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address; behind a proxy, REMOTE_ADDR must be set to the client's."""
+    """The client's address: REMOTE_ADDR, or behind a reverse proxy the last address of
+    the header it sets (`PILOTAGE_CLIENT_ADDRESS_HEADER`): the one the proxy saw, where
+    those before it are whatever the client wrote."""
+    header = settings.PILOTAGE_CLIENT_ADDRESS_HEADER
+    if header:
+        last = request.META.get(header, "").rsplit(",", 1)[-1].strip()
+        if last:
+            return last
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -65,6 +65,20 @@ def test_downloads_have_their_own_tighter_limit(client):
     assert client.get("/exports/").status_code == 200  # the index is a page
 
 
+@override_settings(
+    PILOTAGE_PAGE_RATE_LIMIT=1, PILOTAGE_CLIENT_ADDRESS_HEADER="HTTP_X_FORWARDED_FOR"
+)
+def test_behind_a_proxy_each_client_has_its_own_count(client):
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    first = client.get("/exports/", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    other = client.get("/exports/", HTTP_X_FORWARDED_FOR="198.51.100.8", **proxy)
+    # What the client wrote before the proxy's entry changes nothing.
+    forged = client.get("/exports/", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7", **proxy)
+
+    assert (first.status_code, other.status_code, forged.status_code) == (200, 200, 429)
+
+
 @override_settings(PILOTAGE_PAGE_RATE_LIMIT=0, PILOTAGE_EXPORT_RATE_LIMIT=0)
 def test_a_limit_of_zero_limits_nothing(client):
     assert {client.get("/exports/").status_code for _ in range(5)} == {200}
