@@ -214,7 +214,7 @@ CONTENT_SECURITY_POLICY = {
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
 # The JSON API (/api/v1/). Anonymous clients: requests a minute per IP address; token
-# clients: per key (0: no limit). Behind a proxy, REMOTE_ADDR must be the client's.
+# clients: per key (0: no limit). Behind a proxy: PILOTAGE_CLIENT_ADDRESS_HEADER.
 PILOTAGE_API_RATE_LIMIT = env.int("PILOTAGE_API_RATE_LIMIT", default=120)
 PILOTAGE_API_RATE_LIMIT_TOKEN = env.int("PILOTAGE_API_RATE_LIMIT_TOKEN", default=1200)
 # The public pages, and the open-data downloads (/exports/<file>): requests a minute per
