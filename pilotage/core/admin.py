@@ -12,7 +12,7 @@ from auditlog.mixins import AuditlogHistoryAdminMixin
 from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -34,6 +34,15 @@ def _backoffice_permission(request) -> bool:
 
 
 admin.site.has_permission = _backoffice_permission
+
+
+def _refusal_add(form, refusal: ValidationError) -> None:
+    """A service's ValidationError on the form: on its field when the form has it."""
+    if hasattr(refusal, "error_dict"):
+        for field, errors in refusal.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, refusal.error_list)
 
 
 class RoleAdminMixin(AuditlogHistoryAdminMixin):
@@ -89,6 +98,33 @@ class RoleAdminMixin(AuditlogHistoryAdminMixin):
 
     def save_model(self, request, obj, form, change) -> None:
         self.save_with_service(request.user, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service's refusal (a locked value, a query that does not read) is shown on
+        the form with what was typed, as a form's own errors are, never as a 500."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            if request.method != "POST" or hasattr(request, "_service_refusal"):
+                raise
+            refusal = error
+        # The refused save was rolled back; the same post, read again, shows the refusal.
+        request._service_refusal = refusal
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                _refusal_add(self, refusal)
+                return cleaned
+
+        return RefusedForm
 
     def delete_model(self, request, obj) -> None:
         self.delete_with_service(request.user, obj)

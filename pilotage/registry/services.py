@@ -109,9 +109,18 @@ def record_delete(*, actor, record) -> None:
         record.delete()
 
 
+def magnet_query_clean(text: str) -> str:
+    """The query of a registry search as people copy it: the whole address, or its part
+    from the "?", is taken as the part after the "?" (a fragment left out). Neither a
+    facet nor a value holds a "?" of its own: in an address it is written %3F."""
+    query = text.strip().split("#", 1)[0]
+    return query.split("?", 1)[1] if "?" in query else query
+
+
 @transaction.atomic
 def magnet_save(*, actor, magnet: Magnet) -> Magnet:
     """Save a magnet once its query reads (unknown facets are refused)."""
+    magnet.query = magnet_query_clean(magnet.query)
     try:
         magnet_index().parse(QueryDict(magnet.query))
     except InvalidQuery as error:
