@@ -182,9 +182,7 @@ def search(
         ("strategy", public_strategies, _translated(language, "title", "description")),
         (
             "node",
-            StrategyNode.objects.filter(strategy__in=public_strategies).select_related(
-                "strategy", "level"
-            ),
+            StrategyNode.objects.public().select_related("strategy", "level"),
             _translated(language, "title", "description"),
         ),
         ("action", actions.select_related("lead"), _translated(language, "title", "description")),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -433,6 +433,8 @@ def organisation_profile(code: str) -> dict:
         "terms": list(record_terms(organisation)),
         "relations": list(
             Relation.objects.filter(organisation=organisation)
+            # A relation to a draft's action is not public (its action is not).
+            .filter(Q(target_action__isnull=True) | Q(target_action__in=actions))
             .select_related("target_organisation", "target_action", "target_event__type")
             .order_by("kind", "-start_date")
         ),

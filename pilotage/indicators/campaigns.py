@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -61,7 +61,8 @@ from pilotage.indicators.models import (
     ObservationState,
     ReportingCampaign,
 )
-from pilotage.strategies.models import Action, ActionStatus
+from pilotage.indicators.permissions import can_view_unpublished
+from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
 from pilotage.taxonomies.models import Term
 
 
@@ -176,6 +177,22 @@ def due_for(actor, campaign: ReportingCampaign) -> list[DueItem]:
     raise PermissionDenied(_("Only action owners and steering staff report."))
 
 
+def campaign_list_public() -> models.QuerySet[ReportingCampaign]:
+    """Campaigns whose coverage the public may read: of every action, or of a public
+    strategy (a campaign of a draft is not public)."""
+    return ReportingCampaign.objects.filter(
+        models.Q(strategy__isnull=True) | models.Q(strategy__in=Strategy.objects.public())
+    )
+
+
+def campaigns_visible_to(user) -> models.QuerySet[ReportingCampaign]:
+    """Every campaign for those who report or review; the public ones for anyone else (a
+    reader reads only what is public)."""
+    if can_view_unpublished(user):
+        return ReportingCampaign.objects.all()
+    return campaign_list_public()
+
+
 @dataclass
 class CoverageRow:
     label: str
@@ -187,12 +204,15 @@ class CoverageRow:
 
 def campaign_coverage(campaign: ReportingCampaign) -> dict[str, list[CoverageRow]]:
     """Per organisation and per programme (the node an action serves): what was due,
-    reported (submitted or later), reported by the deadline, and validated."""
-    items = campaign_due(campaign)
+    reported (submitted or later), reported by the deadline, and validated. Read by the
+    public: only public indicators count and only public nodes are named (a draft
+    strategy's are not)."""
+    public = set(Indicator.objects.public().values_list("pk", flat=True))
+    items = [item for item in campaign_due(campaign) if item.indicator.pk in public]
     nodes = defaultdict(list)
     action_ids = {item.indicator.action_id for item in items}
     for action_id, code, title in Action.nodes.through.objects.filter(
-        action_id__in=action_ids
+        action_id__in=action_ids, strategynode__in=StrategyNode.objects.public()
     ).values_list("action_id", "strategynode__code", "strategynode__title"):
         nodes[action_id].append(f"{code} {title}")
     by_organisation: dict[str, CoverageRow] = {}

@@ -51,6 +51,16 @@ class IndicatorQuerySet(models.QuerySet):
     def with_relations(self) -> IndicatorQuerySet:
         return self.select_related("action", "node__strategy").prefetch_related("targets")
 
+    def public(self) -> IndicatorQuerySet:
+        """Indicators the public may read: of a public node or of a public action (the
+        strategies' one definition of public)."""
+        from pilotage.strategies.models import Action, StrategyNode
+
+        return self.filter(
+            models.Q(node__in=StrategyNode.objects.public())
+            | models.Q(action__in=Action.objects.public())
+        )
+
 
 class Indicator(TimeStampedModel):
     code = models.CharField(_("code"), max_length=100, unique=True, validators=[code_validator])
@@ -230,7 +240,10 @@ class Qualifier(models.TextChoices):
 
 class ObservationQuerySet(models.QuerySet):
     def public(self) -> ObservationQuerySet:
-        return self.filter(state=ObservationState.PUBLISHED)
+        """Values the public may read: published ones of public indicators."""
+        return self.filter(
+            state=ObservationState.PUBLISHED, indicator__in=Indicator.objects.public().values("pk")
+        )
 
     def validated(self) -> ObservationQuerySet:
         """What the steering team has accepted: validated or published."""

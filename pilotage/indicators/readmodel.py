@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from pilotage.core.revisions import (
@@ -39,15 +39,9 @@ REBUILD_AFTER = 5000
 
 
 def public_indicators() -> QuerySet[Indicator]:
-    """Indicators the public may read: those of a node of a public strategy or of an
-    action serving one (strategies.facets.public_actions). The read model holds exactly
-    these."""
-    from pilotage.strategies.facets import public_actions
-    from pilotage.strategies.models import Strategy
-
-    return Indicator.objects.filter(
-        Q(node__strategy__in=Strategy.objects.public()) | Q(action__in=public_actions())
-    )
+    """Indicators the public may read (Indicator.objects.public()): the read model holds
+    exactly these."""
+    return Indicator.objects.public()
 
 
 @dataclass

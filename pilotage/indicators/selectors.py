@@ -95,10 +95,8 @@ def observation_values(
 
 
 def observation_list_public() -> models.QuerySet[Observation]:
-    """Published values of public indicators."""
-    return Observation.objects.filter(
-        state__in=PUBLIC_STATES, indicator__in=public_indicators().values("pk")
-    )
+    """Published values of public indicators (Observation.objects.public())."""
+    return Observation.objects.public()
 
 
 def observations_visible_to(

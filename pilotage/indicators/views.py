@@ -41,7 +41,8 @@ class CampaignListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = []
-        for campaign in ReportingCampaign.objects.filter(state=CampaignState.OPEN):
+        visible = campaigns.campaigns_visible_to(self.request.user)
+        for campaign in visible.filter(state=CampaignState.OPEN):
             try:
                 items = campaigns.due_for(self.request.user, campaign)
             except PermissionDenied:
@@ -331,7 +332,7 @@ class CampaignCoverageView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        campaign = get_object_or_404(ReportingCampaign, code=kwargs["code"])
+        campaign = get_object_or_404(campaigns.campaign_list_public(), code=kwargs["code"])
         context.update(campaign=campaign, coverage=campaigns.campaign_coverage(campaign))
         return context
 
@@ -340,7 +341,7 @@ class ReportView(LoginRequiredMixin, View):
     """The quarterly report of a campaign: read by any account, frozen by staff."""
 
     def get(self, request, code):
-        campaign = get_object_or_404(ReportingCampaign, code=code)
+        campaign = get_object_or_404(campaigns.campaigns_visible_to(request.user), code=code)
         report = QuarterlyReport.objects.filter(campaign=campaign).first()
         context = {"campaign": campaign, "can_freeze": is_steering(request.user)}
         if report is not None:
@@ -358,7 +359,11 @@ class ReportView(LoginRequiredMixin, View):
 
 class ReportPdfView(LoginRequiredMixin, View):
     def get(self, request, code):
-        report = get_object_or_404(QuarterlyReport, campaign__code=code)
+        report = get_object_or_404(
+            QuarterlyReport,
+            campaign__in=campaigns.campaigns_visible_to(request.user),
+            campaign__code=code,
+        )
         response = HttpResponse(reports.report_pdf(report), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{code}.pdf"'
         return response

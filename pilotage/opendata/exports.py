@@ -36,8 +36,8 @@ from pilotage.indicators.selectors import indicator_list_public, observation_lis
 from pilotage.registry.geo import province_features
 from pilotage.registry.models import Organisation
 from pilotage.strategies.facets import public_actions
-from pilotage.strategies.models import Action, Strategy, StrategyNode
-from pilotage.strategies.selectors import strategy_list_public
+from pilotage.strategies.models import Strategy, StrategyNode
+from pilotage.strategies.selectors import action_list_public, strategy_list_public
 from pilotage.taxonomies.models import Term
 
 CHUNK = 2000
@@ -125,7 +125,7 @@ def strategy_records() -> Iterator[tuple]:
 
 
 def _public_nodes():
-    return StrategyNode.objects.with_relations().filter(strategy__in=Strategy.objects.public())
+    return StrategyNode.objects.with_relations().public()
 
 
 def node_records() -> Iterator[tuple]:
@@ -147,12 +147,7 @@ def node_records() -> Iterator[tuple]:
 
 
 def _public_action_list():
-    return (
-        Action.objects.filter(pk__in=public_actions().values("pk"))
-        .select_related("type", "lead")
-        .prefetch_related("target_audiences", "nodes__strategy")
-        .order_by("code")
-    )
+    return action_list_public()
 
 
 def action_records() -> Iterator[tuple]:

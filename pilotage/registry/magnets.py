@@ -46,7 +46,7 @@ from pilotage.registry.models import (
     RelationKind,
     SizeBand,
 )
-from pilotage.strategies.models import Action, ActionPartner, Strategy, StrategyNode
+from pilotage.strategies.models import Action, ActionPartner, StrategyNode
 from pilotage.taxonomies.models import Term, TermAssignment
 
 # NACE Rev. 2: the divisions (first two digits of a code) of each section.
@@ -220,9 +220,7 @@ class MagnetIndex:
         ).order_by("name"):
             for key in ("member_of", "incubated_by"):
                 self._value(key, organisation.code, organisation.name)
-        from pilotage.strategies.facets import public_actions
-
-        for action in public_actions().order_by("title"):
+        for action in Action.objects.public().order_by("title"):
             for key in ("laureate_of", "funded_by", "action"):
                 self._value(key, action.code, action.title)
         events = Event.objects.select_related("type").order_by("type__order", "-start_date")
@@ -230,7 +228,7 @@ class MagnetIndex:
             self._value("event", event.type.code, event.type.label)
             self._value("event", event.code, event.title, event.type.code)
         nodes = (
-            StrategyNode.objects.filter(strategy__in=Strategy.objects.public())
+            StrategyNode.objects.public()
             .select_related("strategy", "parent")
             .order_by("strategy__period_start", "strategy__code", "order", "code")
         )
@@ -287,6 +285,8 @@ class MagnetIndex:
         if organisation_ids is not None:
             relations = relations.filter(organisation_id__in=organisation_ids)
         programme_of = self._programmes_of_actions()
+        # A draft's action is no facet value: its relations and partners are not counted.
+        public = set(Action.objects.public().values_list("code", flat=True))
         for kind, organisation, action, event, pk, start, end in relations.values_list(
             "kind",
             "target_organisation__code",
@@ -296,12 +296,14 @@ class MagnetIndex:
             "start_date",
             "end_date",
         ).iterator(chunk_size=20_000):
+            if action and action not in public:
+                continue
             yield (RELATION_FACETS[kind], organisation or action or event, pk, start, end)
             if action:
                 for node in programme_of.get(action, ()):
                     yield ("programme", node, pk, start, end)
-        partners = ActionPartner.objects.all()
-        leads = Action.objects.filter(lead__isnull=False)
+        partners = ActionPartner.objects.filter(action__in=Action.objects.public())
+        leads = Action.objects.public().filter(lead__isnull=False)
         if organisation_ids is not None:
             partners = partners.filter(organisation_id__in=organisation_ids)
             leads = leads.filter(lead_id__in=organisation_ids)
@@ -315,7 +317,7 @@ class MagnetIndex:
 
     def _programmes_of_actions(self) -> dict[str, list[str]]:
         links = Action.nodes.through.objects.filter(
-            strategynode__strategy__in=Strategy.objects.public()
+            strategynode__in=StrategyNode.objects.public()
         ).values_list("action__code", "strategynode__strategy__code", "strategynode__code")
         found: dict[str, list[str]] = defaultdict(list)
         for action, strategy, node in links:

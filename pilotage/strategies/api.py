@@ -30,6 +30,7 @@ from pilotage.strategies.facets import (
 )
 from pilotage.strategies.models import Action, Strategy, StrategyNode
 from pilotage.strategies.selectors import (
+    action_list_public,
     action_public_get,
     strategy_list_public,
     strategy_public_get,
@@ -157,12 +158,7 @@ def _action_index(request, *, page: int, cursor: str | None, limit: int) -> tupl
     vocabulary = Vocabulary.load()
     query = actions_query_parse(request.GET, vocabulary)
     actions = actions_filter(query, vocabulary)
-    listed = (
-        Action.objects.filter(pk__in=actions.values("pk"))
-        .select_related("type", "lead")
-        .prefetch_related("target_audiences", "nodes__strategy")
-        .order_by("code")
-    )
+    listed = action_list_public().filter(pk__in=actions.values("pk"))
     paginator = Paginator(listed, limit)
     if page > max(paginator.num_pages, 1):
         raise InvalidFilter("page", "page_out_of_range", "There is no such page.")

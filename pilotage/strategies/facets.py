@@ -181,12 +181,8 @@ def _tree_order(terms: Iterable[Term]) -> list[tuple[Term, int]]:
 
 
 def public_actions() -> models.QuerySet[Action]:
-    """Actions the public may read: those serving a node of a public strategy."""
-    return Action.objects.filter(
-        pk__in=Action.nodes.through.objects.filter(
-            strategynode__strategy__in=Strategy.objects.public()
-        ).values("action_id")
-    )
+    """Actions the public may read (Action.objects.public(), the one definition)."""
+    return Action.objects.public()
 
 
 def _values(params, key: str) -> list[str]:

@@ -115,6 +115,10 @@ class StrategyNodeQuerySet(models.QuerySet):
     def with_relations(self) -> StrategyNodeQuerySet:
         return self.select_related("strategy", "level", "parent")
 
+    def public(self) -> StrategyNodeQuerySet:
+        """Nodes the public may read: those of a public strategy."""
+        return self.filter(strategy__in=Strategy.objects.public())
+
 
 class StrategyNode(TimeStampedModel):
     strategy = models.ForeignKey(
@@ -182,6 +186,15 @@ class ActionQuerySet(models.QuerySet):
     def with_relations(self) -> ActionQuerySet:
         return self.select_related("type", "lead").prefetch_related(
             "target_audiences", "partnerships__organisation", "nodes__strategy"
+        )
+
+    def public(self) -> ActionQuerySet:
+        """Actions the public may read: those serving a node of a public strategy (an
+        action serving only drafts is a draft too)."""
+        return self.filter(
+            pk__in=Action.nodes.through.objects.filter(
+                strategynode__strategy__in=Strategy.objects.public()
+            ).values("action_id")
         )
 
 

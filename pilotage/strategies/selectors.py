@@ -52,6 +52,25 @@ def strategy_public_get(code: str) -> Strategy:
     return strategy_list_public().get(code=code)
 
 
+def public_nodes_prefetch(lookup: str = "nodes") -> models.Prefetch:
+    """An action's nodes as the public reads them: only those of public strategies (an
+    action serving a draft too never names the draft's node)."""
+    return models.Prefetch(
+        lookup, queryset=StrategyNode.objects.public().select_related("strategy")
+    )
+
+
+def action_list_public() -> models.QuerySet[Action]:
+    """Public actions by code, with their type, lead, audiences and public nodes: the
+    API's list, the exports and the catalogues read them from here."""
+    return (
+        Action.objects.public()
+        .select_related("type", "lead")
+        .prefetch_related("target_audiences", public_nodes_prefetch())
+        .order_by("code")
+    )
+
+
 def action_public_get(code: str) -> Action:
     """One public action by code (the read model decides), with what its page shows:
     only the nodes of public strategies (raises Action.DoesNotExist)."""
@@ -59,16 +78,7 @@ def action_public_get(code: str) -> Action:
 
     action = (
         Action.objects.select_related("type", "lead")
-        .prefetch_related(
-            "target_audiences",
-            "partnerships__organisation",
-            models.Prefetch(
-                "nodes",
-                queryset=StrategyNode.objects.filter(
-                    strategy__in=Strategy.objects.public()
-                ).select_related("strategy"),
-            ),
-        )
+        .prefetch_related("target_audiences", "partnerships__organisation", public_nodes_prefetch())
         .get(code=code)
     )
     if not read_model().is_public_action(action.pk):

@@ -17,7 +17,7 @@ from pilotage.indicators import campaigns, services
 from pilotage.indicators.models import Observation
 from pilotage.indicators.models import ObservationState as State
 from pilotage.indicators.tests.factories import IndicatorFactory
-from pilotage.strategies.tests.factories import ActionFactory
+from pilotage.strategies.tests.factories import ActionFactory, StrategyNodeFactory
 from pilotage.taxonomies.tests.factories import TaxonomyFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,7 @@ def partner():
 @pytest.fixture
 def own_indicators(partner):
     action = ActionFactory(lead=partner.organisation)
+    action.nodes.add(StrategyNodeFactory())  # public: the coverage counts public ones only
     return [
         IndicatorFactory(action=action, code="OWN-A"),
         IndicatorFactory(action=action, code="OWN-B"),

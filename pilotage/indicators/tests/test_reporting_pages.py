@@ -14,7 +14,9 @@ from pilotage.indicators import campaigns
 from pilotage.indicators.models import Indicator, Observation
 from pilotage.indicators.models import ObservationState as State
 from pilotage.indicators.tests.factories import IndicatorFactory
-from pilotage.strategies.tests.factories import ActionFactory
+from pilotage.registry.tests.factories import OrganisationFactory
+from pilotage.strategies.models import StrategyStatus
+from pilotage.strategies.tests.factories import ActionFactory, StrategyNodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +33,9 @@ def setup():
         deadline=datetime.date(2026, 4, 15),
     )
     partner = PartnerEditorFactory()
-    indicator = IndicatorFactory(action=ActionFactory(lead=partner.organisation), code="OWN-A")
+    action = ActionFactory(lead=partner.organisation)
+    action.nodes.add(StrategyNodeFactory())  # public: the coverage counts public ones only
+    indicator = IndicatorFactory(action=action, code="OWN-A")
     return steering, campaign, partner, indicator
 
 
@@ -110,6 +114,29 @@ def test_coverage_is_public(client, setup):
     _steering, campaign, partner, _indicator = setup
     page = client.get(url("campaign-coverage", campaign)).content.decode()
     assert partner.organisation.name in page
+
+
+def test_coverage_leaves_out_what_is_not_public(client, setup):
+    steering, campaign, partner, _indicator = setup
+    draft_node = StrategyNodeFactory(
+        strategy__status=StrategyStatus.DRAFT, code="SECRET-NODE", title_fr="Brouillon"
+    )
+    hidden = ActionFactory(lead=OrganisationFactory(name="Hidden lead"))
+    hidden.nodes.add(draft_node)
+    IndicatorFactory(action=hidden, code="HIDDEN-IND")
+    of_draft = campaigns.campaign_open(
+        actor=steering,
+        code="2026-Q1-DRAFT",
+        title="Of a draft",
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+        deadline=datetime.date(2026, 4, 15),
+        strategy=draft_node.strategy,
+    )
+    page = client.get(url("campaign-coverage", campaign)).content.decode()
+    assert partner.organisation.name in page
+    assert "SECRET-NODE" not in page and "Hidden lead" not in page
+    assert client.get(url("campaign-coverage", of_draft)).status_code == 404
 
 
 def validated_value(steering, partner, campaign, value="42"):

@@ -25,7 +25,6 @@ from pilotage.registry.models import (
     Organisation,
     Person,
 )
-from pilotage.strategies.facets import public_actions
 from pilotage.strategies.models import (
     Action,
     ActionStatus,
@@ -33,6 +32,7 @@ from pilotage.strategies.models import (
     StrategyNode,
     StrategyStatus,
 )
+from pilotage.strategies.selectors import public_nodes_prefetch
 from pilotage.taxonomies.models import Term
 from pilotage.taxonomies.selectors import record_terms
 from pilotage.taxonomies.skos import term_uri
@@ -243,7 +243,7 @@ def d4wmo_graph() -> Graph:
     desk = _contact_desk(graph)
     strategies = _strategies(graph, desk)
     nodes = list(
-        StrategyNode.objects.filter(strategy__in=Strategy.objects.public())
+        StrategyNode.objects.public()
         .select_related("strategy", "level")
         .order_by("strategy__code", "level__depth", "order")
     )
@@ -291,10 +291,10 @@ def d4wmo_graph() -> Graph:
 
 def _action_plans(graph, desk, by_pk, ambitions, programmes) -> None:
     actions = (
-        Action.objects.filter(pk__in=public_actions().values("pk"))
+        Action.objects.public()
         .select_related("type", "lead")
         .prefetch_related(
-            "nodes__strategy", "partnerships__organisation", "target_audiences__taxonomy"
+            public_nodes_prefetch(), "partnerships__organisation", "target_audiences__taxonomy"
         )
         .order_by("code")
     )

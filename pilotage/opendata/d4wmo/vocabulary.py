@@ -9,6 +9,7 @@ from django.conf import settings
 from rdflib import Namespace, URIRef
 
 from pilotage.budgets.selectors import budget_lines
+from pilotage.strategies.models import Strategy
 
 D4W = Namespace("http://data4wallonia.com/resource/model/")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
@@ -35,10 +36,15 @@ def _platform() -> str:
 
 
 def _annual_budgets() -> dict[int, dict[int, Decimal]]:
-    """Each action's planned amount by year: the sum of its lines that add up."""
+    """Each action's planned amount by year: the sum of its lines that add up, in the
+    public strategies (an action serving a draft too keeps the draft's lines out)."""
     budgets: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for line in budget_lines(
-        action__isnull=False, year__isnull=False, flow="planned", is_declared_total=False
+        action__isnull=False,
+        year__isnull=False,
+        flow="planned",
+        is_declared_total=False,
+        strategy__in=Strategy.objects.public(),
     ):
         budgets[line.action_id][line.year] += line.amount
     return budgets
