@@ -17,9 +17,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from pilotage.budgets.models import Flow
+from pilotage.budgets.tests.factories import BudgetLineFactory
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.opendata.exports import COLLECTIONS
 from pilotage.opendata.formats import csv_chunks
+from pilotage.strategies.models import Strategy
 from pilotage.strategies.tests.factories import (
     ActionFactory,
     StrategyFactory,
@@ -198,3 +201,27 @@ def test_on_postgresql_copy_quotes_the_same_texts(actions, start):
     rows = list(csv.DictReader(io.StringIO(copied.decode(), newline="")))
     assert {row["indicator"] for row in rows} == {"IND-NEG", f"'{start}IND"}
     assert [D(row["value"]) for row in rows] == [D(-5), D(-5)]
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_a_budget_line_label_is_quoted_and_its_negative_amount_stays_a_number(
+    client, actions, format
+):
+    """The budget page's downloads are these exports."""
+    BudgetLineFactory(
+        code="LINE-CORR",
+        strategy=Strategy.objects.get(code="PUB"),
+        label_fr="=SUM(A1:A9)",
+        flow=Flow.COMMITTED,
+        amount=D("-5"),
+    )
+
+    content = download(client, "budget-lines", format)
+
+    if format == "csv":
+        [row] = csv.DictReader(io.StringIO(content.decode(), newline=""))
+        assert (row["label"], D(row["amount"])) == ("'=SUM(A1:A9)", D(-5))
+    else:
+        label, amount = xlsx_cells(content, "label"), xlsx_cells(content, "amount")
+        assert (label["LINE-CORR"].value, label["LINE-CORR"].data_type) == ("'=SUM(A1:A9)", "s")
+        assert (amount["LINE-CORR"].value, amount["LINE-CORR"].data_type) == (-5, "n")
