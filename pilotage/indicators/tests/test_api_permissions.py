@@ -11,7 +11,12 @@ from decimal import Decimal as D
 import pytest
 
 from pilotage.accounts.services import token_issue, token_revoke
-from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory, UserFactory
+from pilotage.accounts.tests.factories import (
+    JuryMemberFactory,
+    PartnerEditorFactory,
+    SteeringFactory,
+    UserFactory,
+)
 from pilotage.indicators.models import Observation
 from pilotage.indicators.models import ObservationState as State
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
@@ -37,6 +42,13 @@ def world():
         _token, key = token_issue(actor=steering, user=partner, name=name)
         world[name] = {"partner": partner, "key": key, "indicator": indicator}
     _token, world["reader_key"] = token_issue(actor=steering, user=UserFactory(), name="r")
+    # Accounts naming an organisation without editing for it read what the public reads.
+    ours = world["ours"]["partner"].organisation
+    for role, user in (
+        ("reader_org", UserFactory(organisation=ours)),
+        ("jury_org", JuryMemberFactory(organisation=ours)),
+    ):
+        _token, world[f"{role}_key"] = token_issue(actor=steering, user=user, name=role)
     _token, world["steering_key"] = token_issue(actor=steering, user=steering, name="s")
     return world
 
@@ -59,11 +71,15 @@ def everything(*codes, states=STATES):
         ("ours", everything("OURS")),
         ("theirs", everything("THEIRS")),
         ("reader", everything("OURS", "THEIRS", states=[State.PUBLISHED])),
+        ("reader_org", everything("OURS", "THEIRS", states=[State.PUBLISHED])),
+        ("jury_org", everything("OURS", "THEIRS", states=[State.PUBLISHED])),
         ("steering", everything("OURS", "THEIRS")),
     ],
 )
 def test_who_reads_which_values(client, world, who, expected):
-    keys = {"public": None, "reader": world["reader_key"], "steering": world["steering_key"]}
+    keys = {"public": None} | {
+        role: world[f"{role}_key"] for role in ("reader", "reader_org", "jury_org", "steering")
+    }
     key = keys[who] if who in keys else world[who]["key"]
     assert read(client, key) == expected
 
