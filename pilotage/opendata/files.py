@@ -14,6 +14,7 @@ day (statuses are as of today): when any moves, the next download builds anew.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -29,6 +30,7 @@ from django.utils import timezone
 
 from pilotage.core.revisions import current_revision
 
+logger = logging.getLogger(__name__)
 LOCK_TIMEOUT = 600  # seconds: longer than the largest build; a crashed builder's lock expires
 WAIT_STEP = 0.2
 KEEP_OLD = 3600  # seconds an older version's folder stays, for downloads still streaming it
@@ -88,6 +90,7 @@ def export_file(
 
 
 def _build(path: Path, chunks: Callable[[], Iterable[bytes]]) -> None:
+    started = time.monotonic()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -99,6 +102,7 @@ def _build(path: Path, chunks: Callable[[], Iterable[bytes]]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    logger.info("Export built: %s in %.1f s", path, time.monotonic() - started)
 
 
 def _prune(root: Path, *, keep: str) -> None:

@@ -1,5 +1,6 @@
 from collections.abc import Callable, Iterable
 
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response
@@ -60,6 +61,9 @@ def export_index(request):
     return render(request, "opendata/index.html", {"rows": rows, "formats": FORMATS})
 
 
+# Outside the request's transaction: the build lock must be seen by the other workers at
+# once, and a build must not hold a write transaction open (SQLite's lock) while it runs.
+@transaction.non_atomic_requests
 def export_view(request, collection: str, format: str):
     """One collection in one format, streamed."""
     found = COLLECTIONS.get(collection)
@@ -70,6 +74,7 @@ def export_view(request, collection: str, format: str):
     )
 
 
+@transaction.non_atomic_requests
 def zip_view(request):
     """Every collection as CSV with its Frictionless Data Package descriptor, streamed."""
     return _download(request, zip_chunks, MEDIA_TYPES["zip"], "pilotage.zip")

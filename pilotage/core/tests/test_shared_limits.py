@@ -53,7 +53,7 @@ def _environment(database: Path, *, cache_url: str) -> dict:
         "PILOTAGE_API_RATE_LIMIT_TOKEN": "0",
         "PILOTAGE_PAGE_RATE_LIMIT": "0",
         "PILOTAGE_EXPORT_RATE_LIMIT": str(LIMIT),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # each export built is logged
     }
 
 
@@ -73,10 +73,12 @@ def _status(url: str) -> tuple[int, dict]:
 
 
 @contextmanager
-def _two_servers(database: Path, *, cache_url: str) -> Iterator[list[str]]:
-    """Two gunicorn processes of one worker each, as production runs them, on two ports."""
+def _two_servers(database: Path, *, cache_url: str, log: Path) -> Iterator[list[str]]:
+    """Two gunicorn processes of one worker each, as production runs them, on two ports;
+    what they log goes to `log`."""
     env = _environment(database, cache_url=cache_url)
     ports = [_free_port(), _free_port()]
+    output = log.open("w")
     servers = [
         subprocess.Popen(  # noqa: S603
             [
@@ -88,6 +90,7 @@ def _two_servers(database: Path, *, cache_url: str) -> Iterator[list[str]]:
             ],
             cwd=ROOT,
             env=env,
+            stderr=output,
         )
         for port in ports
     ]
@@ -111,14 +114,16 @@ def _two_servers(database: Path, *, cache_url: str) -> Iterator[list[str]]:
             server.terminate()
         for server in servers:
             server.wait(timeout=30)
+        output.close()
 
 
 def _alternate(bases: list[str], path: str) -> list[int]:
     return [_status(f"{bases[n % 2]}{path}")[0] for n in range(REQUESTS)]
 
 
-def test_two_workers_count_one_limit_in_the_shared_database_cache(database):
-    with _two_servers(database, cache_url="") as bases:
+def test_two_workers_count_one_limit_in_the_shared_database_cache(database, tmp_path):
+    log = tmp_path / "servers.log"
+    with _two_servers(database, cache_url="", log=log) as bases:
         api = _alternate(bases, "/api/v1/taxonomies/")
         downloads = _alternate(bases, "/exports/provinces.csv")
         refused = _status(f"{bases[0]}/api/v1/taxonomies/")
@@ -130,11 +135,14 @@ def test_two_workers_count_one_limit_in_the_shared_database_cache(database):
     assert downloads.count(429) == REQUESTS - LIMIT
     assert refused[0] == 429
     assert 1 <= int(refused[1]["Retry-After"]) <= 61
+    # Five downloads from both workers: one build, the other worker served the same file.
+    assert log.read_text().count("Export built: ") == 1
 
 
-def test_a_limit_kept_in_each_process_memory_lets_twice_as_many_through(database):
+def test_a_limit_kept_in_each_process_memory_lets_twice_as_many_through(database, tmp_path):
     """What the operator saw: the same requests with a per-process cache."""
-    with _two_servers(database, cache_url="locmemcache://") as bases:
+    log = tmp_path / "servers.log"
+    with _two_servers(database, cache_url="locmemcache://", log=log) as bases:
         api = _alternate(bases, "/api/v1/taxonomies/")
 
     assert api.count(200) == 2 * LIMIT
