@@ -119,6 +119,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Its records are in the back-office for steering staff (pilotage.accounts.admin).
+AXES_ENABLE_ADMIN = False
 # Not reset on success: with the address counted, one good login would wipe the count of
 # every account guessed from that address.
 AXES_RESET_ON_SUCCESS = False

@@ -1,4 +1,6 @@
 from auditlog.mixins import AuditlogHistoryAdminMixin
+from axes.admin import AccessAttemptAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -113,3 +115,46 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
             services.token_revoke(actor=request.user, token=token)
+
+
+# django-axes' records, with our roles instead of Django's model permissions.
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    """Failed logins per address and account; deleting one lifts its lockout."""
+
+    actions = []
+
+    def has_module_permission(self, request):
+        return can_manage_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_manage_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return can_manage_users(request.user)
+
+    def delete_model(self, request, obj):
+        services.login_attempts_clear(actor=request.user, attempts=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.login_attempts_clear(actor=request.user, attempts=list(queryset))
+
+
+@admin.register(AccessLog)
+class LoginAdmin(AccessLogAdmin):
+    """Successful logins (who, from where, when), read only."""
+
+    def has_module_permission(self, request):
+        return can_manage_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_manage_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,6 +7,7 @@ import ipaddress
 import secrets
 
 from auditlog.models import LogEntry
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -91,6 +92,14 @@ def login_lockout_record(*, username: str | None, ip_address: str | None) -> Log
         remote_addr=address,
         additional_data={"event": LOCKOUT_EVENT, "username": username, "ip_address": address},
     )
+
+
+@transaction.atomic
+def login_attempts_clear(*, actor: User, attempts: list[AccessAttempt]) -> int:
+    """Forget failed logins, lifting their lockout before the cool-off ends."""
+    require(can_manage_users(actor), "Only steering staff lift a login lockout.")
+    deleted, _ = AccessAttempt.objects.filter(pk__in=[a.pk for a in attempts]).delete()
+    return deleted
 
 
 def _is_ip_address(value: str | None) -> bool:

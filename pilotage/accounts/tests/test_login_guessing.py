@@ -7,16 +7,18 @@ from datetime import timedelta
 import pytest
 import time_machine
 from auditlog.models import LogEntry
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from pilotage.accounts.models import Role, User
 from pilotage.accounts.services import user_save
-from pilotage.accounts.tests.factories import SteeringFactory, UserFactory
+from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +265,28 @@ def test_the_service_refuses_the_flag_whatever_the_interface():
         user_save(actor=User.objects.get(pk=steering.pk), user=steering)
     steering.refresh_from_db()
     assert steering.is_superuser is False
+
+
+def test_steering_staff_see_the_failed_logins_and_lift_a_lockout(client):
+    user = SteeringFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, user.email, "wrong password")
+    attempt = AccessAttempt.objects.get(ip_address=ADDRESS)
+
+    staff = Client()
+    staff.force_login(SteeringFactory())
+    listing = staff.get(reverse("admin:axes_accessattempt_changelist"))
+    deleted = staff.post(
+        reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
+    )
+
+    assert listing.status_code == 200
+    assert user.email in listing.content.decode()
+    assert deleted.status_code == 302
+    assert log_in(client, user.email, PASSWORD).status_code == 302
+
+
+def test_partner_editors_do_not_see_the_failed_logins(client):
+    client.force_login(PartnerEditorFactory())
+    response = client.get(reverse("admin:axes_accessattempt_changelist"))
+    assert response.status_code == 403
