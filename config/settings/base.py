@@ -128,13 +128,9 @@ AXES_RESET_ON_SUCCESS = False
 # the page that says so without telling whether the account exists.
 AXES_USERNAME_CALLABLE = "pilotage.accounts.login.attempt_username"
 AXES_LOCKOUT_CALLABLE = "pilotage.accounts.login.locked_out_response"
-# The client's address behind a reverse proxy: set AXES_IPWARE_META_PRECEDENCE_ORDER to
-# the header the proxy sets (e.g. HTTP_X_FORWARDED_FOR,REMOTE_ADDR) and
-# AXES_IPWARE_PROXY_COUNT to the number of proxies; by default REMOTE_ADDR alone.
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
-    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
-)
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+# The client's address as the rate limits see it (behind a reverse proxy:
+# PILOTAGE_CLIENT_ADDRESS_HEADER).
+AXES_CLIENT_IP_CALLABLE = "pilotage.accounts.login.attempt_address"
 
 # Sessions: a day at most; back-office staff's end 8 hours after they log in
 # (pilotage.accounts.login).

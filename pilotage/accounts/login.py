@@ -7,12 +7,15 @@ connects the receivers to django-axes' and Django's signals.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from pilotage.accounts import services
 from pilotage.accounts.permissions import can_view_backoffice
+from pilotage.core.ratelimit import client_address
 
 # AccessAttempt.username is 255 characters: a longer one must not fail the request.
 USERNAME_MAX_LENGTH = 254
@@ -28,6 +31,15 @@ def attempt_username(request: HttpRequest, credentials: dict | None = None) -> s
     if not isinstance(username, str):
         return None
     return username.strip().lower()[:USERNAME_MAX_LENGTH]
+
+
+def attempt_address(request: HttpRequest) -> str | None:
+    """The client's address, the one the rate limits count; None if it is not one."""
+    address = client_address(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def locked_out_response(

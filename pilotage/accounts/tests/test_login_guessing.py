@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -290,3 +290,29 @@ def test_partner_editors_do_not_see_the_failed_logins(client):
     client.force_login(PartnerEditorFactory())
     response = client.get(reverse("admin:axes_accessattempt_changelist"))
     assert response.status_code == 403
+
+
+@override_settings(PILOTAGE_CLIENT_ADDRESS_HEADER="HTTP_X_FORWARDED_FOR")
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(client):
+    user = SteeringFactory()
+    proxy = "10.0.0.2"
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # What the client wrote before the proxy's entry changes nothing.
+        client.post(
+            reverse("admin:login"),
+            {"username": user.email, "password": "wrong password"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, {ADDRESS}",
+        )
+
+    def right_password_from(address: str):
+        return client.post(
+            reverse("admin:login"),
+            {"username": user.email, "password": PASSWORD, "next": reverse("admin:index")},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=address,
+        )
+
+    assert right_password_from(ADDRESS).status_code == 429
+    assert right_password_from("not an address").status_code == 302
+    assert AccessAttempt.objects.get().ip_address == ADDRESS
