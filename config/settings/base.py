@@ -121,6 +121,8 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Its records are in the back-office for steering staff (pilotage.accounts.admin).
 AXES_ENABLE_ADMIN = False
+# No banner at every start (the CLI's output stays its commands').
+AXES_VERBOSE = False
 # Not reset on success: with the address counted, one good login would wipe the count of
 # every account guessed from that address.
 AXES_RESET_ON_SUCCESS = False
