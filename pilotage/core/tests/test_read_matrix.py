@@ -3,10 +3,10 @@
 The rule is written below as a table, independently of the code: each distinctive
 marker in the test data (an e-mail address, a name, an unpublished value) with the
 roles that may read it. Every page of every registered ModelAdmin (each of its URLs,
-for each object), every autocomplete, and every GET operation of the OpenAPI schema
-is requested as each role; a marker in a body of a role the table does not allow is an
-unauthorised read. There must be none, and each role must still read what it may
-(so the rules do not pass by hiding everything).
+for each object), every autocomplete, every GET operation of the OpenAPI schema and
+the open-data exports are requested as each role; a marker in a body of a role the
+table does not allow is an unauthorised read. There must be none, and each role must
+still read what it may (so the rules do not pass by hiding everything).
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ RULES: dict[str, set[str]] = {
     "ZZUNPUBB": STAFF,
     "value-unpublished-B": STAFF,
 }
+# The open-data exports are public: there, the names of the persons who accept display
+# are everyone's to read (D4WMO-AP's persons); their e-mails never are, nor the rest.
+PUBLIC_NAMES = {"ZZOWNPERSON", "ZZSHARED", "ZZOTHERPERSON", "ZZLONER"}
+EXPORT_RULES = RULES | {marker: set(ROLES) for marker in PUBLIC_NAMES}
 # Unpublished values as any page may write them (917.43, 917,4300 ...).
 PATTERNS = {
     "value-unpublished-A": re.compile(r"91[5-9][.,]43"),
@@ -230,10 +234,25 @@ def api_pages() -> list[str]:
     return pages
 
 
+def export_pages() -> list[str]:
+    """The open-data exports a text search can read: each collection in CSV and JSON,
+    and the D4WMO-AP graph (persons included) in both RDF syntaxes."""
+    from pilotage.opendata.exports import COLLECTIONS
+
+    pages = [reverse("opendata:index")]
+    pages += [reverse("opendata:export", args=[c, f]) for c in COLLECTIONS for f in ("csv", "json")]
+    return pages + [reverse("opendata:d4wmo", args=[f]) for f in ("ttl", "jsonld")]
+
+
+def _body(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
+
+
 def _read_everything(client, world) -> tuple[dict, dict]:
     """For each role, the markers in the body of each page answered 200, and the status
     of every page."""
-    admin_urls, api_urls = admin_pages(), api_pages()
+    admin_urls, api_urls, export_urls = admin_pages(), api_pages(), export_pages()
     seen: dict[str, dict[str, set[str]]] = {}
     statuses: dict[str, dict[str, int]] = {}
     for role in ROLES:
@@ -254,6 +273,13 @@ def _read_everything(client, world) -> tuple[dict, dict]:
             statuses[role][f"API {url}"] = response.status_code
             if response.status_code == 200:
                 seen[role][f"API {url}"] = _markers(response.content.decode())
+        if role != "anonymous":
+            client.force_login(world["users"][role])
+        for url in export_urls:
+            response = client.get(url, HTTP_HOST="localhost")
+            statuses[role][f"EXPORT {url}"] = response.status_code
+            if response.status_code == 200:
+                seen[role][f"EXPORT {url}"] = _markers(_body(response))
     return seen, statuses
 
 
@@ -265,13 +291,13 @@ def test_no_role_reads_what_it_may_not_and_each_reads_what_it_may(client, world)
         for role, pages in seen.items()
         for url, markers in pages.items()
         for marker in markers
-        if role not in RULES[marker]
+        if role not in (EXPORT_RULES if url.startswith("EXPORT") else RULES)[marker]
     )
     never_read = sorted(
         (role, marker)
         for marker, roles in RULES.items()
         for role in roles
-        if not any(marker in markers for markers in seen[role].values())
+        if not any(marker in markers for url, markers in seen[role].items() if "EXPORT" not in url)
     )
     assert len(unauthorised) == 0, "unauthorised reads:\n" + "\n".join(map(str, unauthorised))
     assert never_read == [], "allowed but never shown:\n" + "\n".join(map(str, never_read))
@@ -285,6 +311,8 @@ def test_no_role_reads_what_it_may_not_and_each_reads_what_it_may(client, world)
         if model.__module__.startswith("pilotage.")
     ]
     assert [url for url in lists if statuses["steering"][url] != 200] == []
+    exported = [m for url, m in seen["anonymous"].items() if url.startswith("EXPORT")]
+    assert any("ZZLONER" in markers for markers in exported)  # the exports were read
     failing = [(r, url) for r, pages in statuses.items() for url, s in pages.items() if s >= 500]
     assert failing == []
     assert set(Role.values) == {"steering", "partner_editor", "jury_member", "reader"}
