@@ -33,12 +33,14 @@ def hit(scope: str, client: str, limit: int) -> int | None:
     now = time.time()
     window = int(now // WINDOW)
     name = f"pilotage.rate:{scope}:{client}:{window}"
-    cache.add(name, 0, timeout=WINDOW * 2)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired or evicted between add and incr
-        cache.set(name, 1, timeout=WINDOW * 2)
-        count = 1
+    count = 1  # if the cache keeps refusing, this request alone
+    for _attempt in range(3):
+        cache.add(name, 0, timeout=WINDOW * 2)
+        try:
+            count = cache.incr(name)
+            break
+        except ValueError:  # evicted, or another worker's add not yet visible: again
+            continue
     if count > limit:
         return max(1, int((window + 1) * WINDOW - now) + 1)
     return None

@@ -1,9 +1,10 @@
 """Rate limits hold across worker processes: two servers, one database, one count.
 
 The operator's finding: each gunicorn worker counted in its own memory, so a client got
-480 answers in 16 seconds against 120 a minute. Here two server processes share a SQLite
-file (its own, migrated by `pilotage migrate` as an install would: the cache table comes
-with the migrations) and requests alternate between them.
+480 answers in 16 seconds against 120 a minute. Here two server processes share a
+database of their own (PostgreSQL when the tests run on it, else a SQLite file), migrated
+by `pilotage migrate` as an install would (the cache table comes with the migrations),
+and requests alternate between them, one by one or several at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,29 +31,51 @@ REQUESTS = 16
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory) -> Path:
-    """A fresh SQLite file, migrated as `make setup` does."""
-    path = tmp_path_factory.mktemp("shared-limits") / "db.sqlite3"
+def database(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """A fresh database of the tests' kind, migrated as `make setup` does, and a folder:
+    on PostgreSQL a database of its own beside the tests' one, else a SQLite file."""
+    folder = tmp_path_factory.mktemp("shared-limits")
+    options = settings.DATABASES["default"]
+    postgres = options["ENGINE"] == "django.db.backends.postgresql"
+    if postgres:
+        import psycopg
+
+        name = f"{options['NAME']}_shared_limits_{os.getpid()}"
+        server = {
+            "host": options["HOST"],
+            "port": options["PORT"] or 5432,
+            "user": options["USER"],
+            "password": options["PASSWORD"],
+        }
+        admin = psycopg.connect(dbname="postgres", autocommit=True, **server)
+        admin.execute(f'CREATE DATABASE "{name}"')
+        url = f"postgres://{server['user']}:{server['password']}@{server['host']}:{server['port']}/{name}"
+    else:
+        url = f"sqlite:///{folder / 'db.sqlite3'}"
     subprocess.run(  # noqa: S603 (our own command line)
         [str(ROOT / ".venv" / "bin" / "pilotage"), "migrate", "--no-input", "-v0"],
         cwd=ROOT,
-        env=_environment(path, cache_url=""),
+        env=_environment((url, folder), cache_url=""),
         check=True,
         timeout=600,
     )
-    return path
+    yield url, folder
+    if postgres:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
 
 
-def _environment(database: Path, *, cache_url: str) -> dict:
+def _environment(database: tuple[str, Path], *, cache_url: str) -> dict:
+    url, folder = database
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     return env | {
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": url,
         "PILOTAGE_CACHE_URL": cache_url,
-        "MEDIA_ROOT": str(database.parent / "media"),
+        "MEDIA_ROOT": str(folder / "media"),
         "PILOTAGE_API_RATE_LIMIT": str(LIMIT),
         "PILOTAGE_API_RATE_LIMIT_TOKEN": "0",
-        "PILOTAGE_PAGE_RATE_LIMIT": "0",
+        "PILOTAGE_PAGE_RATE_LIMIT": str(LIMIT),
         "PILOTAGE_EXPORT_RATE_LIMIT": str(LIMIT),
         "LOG_LEVEL": "INFO",  # each export built is logged
     }
@@ -73,7 +97,7 @@ def _status(url: str) -> tuple[int, dict]:
 
 
 @contextmanager
-def _two_servers(database: Path, *, cache_url: str, log: Path) -> Iterator[list[str]]:
+def _two_servers(database: tuple[str, Path], *, cache_url: str, log: Path) -> Iterator[list[str]]:
     """Two gunicorn processes of one worker each, as production runs them, on two ports;
     what they log goes to `log`."""
     env = _environment(database, cache_url=cache_url)
@@ -121,11 +145,19 @@ def _alternate(bases: list[str], path: str) -> list[int]:
     return [_status(f"{bases[n % 2]}{path}")[0] for n in range(REQUESTS)]
 
 
+def _together(bases: list[str], path: str) -> list[int]:
+    """The same requests, four at a time: both workers counting at once."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        urls = [f"{bases[n % 2]}{path}" for n in range(REQUESTS)]
+        return [status for status, _headers in pool.map(_status, urls)]
+
+
 def test_two_workers_count_one_limit_in_the_shared_database_cache(database, tmp_path):
     log = tmp_path / "servers.log"
     with _two_servers(database, cache_url="", log=log) as bases:
         api = _alternate(bases, "/api/v1/taxonomies/")
         downloads = _alternate(bases, "/exports/provinces.csv")
+        pages = _together(bases, "/exports/")
         refused = _status(f"{bases[0]}/api/v1/taxonomies/")
 
     assert api.count(200) == LIMIT
@@ -133,6 +165,8 @@ def test_two_workers_count_one_limit_in_the_shared_database_cache(database, tmp_
     assert api[:LIMIT] == [200] * LIMIT  # the first ones pass, whichever worker answers
     assert downloads.count(200) == LIMIT
     assert downloads.count(429) == REQUESTS - LIMIT
+    assert pages.count(200) == LIMIT
+    assert pages.count(429) == REQUESTS - LIMIT
     assert refused[0] == 429
     assert 1 <= int(refused[1]["Retry-After"]) <= 61
     # Five downloads from both workers: one build, the other worker served the same file.
