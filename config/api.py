@@ -5,6 +5,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
+from ninja.parser import Parser
 
 from pilotage.accounts.api import TokenAuth
 from pilotage.budgets.api import router as budget_router
@@ -62,7 +63,19 @@ class PilotageAPI(NinjaAPI):
         return schema
 
 
+class ObjectParser(Parser):
+    """A body is a JSON object: anything else (a list, a bare string) is refused by ninja as
+    unreadable (400 `unreadable_body`), not read as a schema's missing fields."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("The body is not a JSON object.")
+        return data
+
+
 api = PilotageAPI(
+    parser=ObjectParser(),
     title="Pilotage API",
     version="1",
     urls_namespace="api",
