@@ -5,11 +5,17 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pilotage.accounts import services
-from pilotage.accounts.forms import UserChangeForm, UserCreationForm
+from pilotage.accounts.forms import BackofficeLoginForm, UserChangeForm, UserCreationForm
 from pilotage.accounts.models import ApiToken, User
-from pilotage.accounts.permissions import can_grant_superuser, can_manage_users
+from pilotage.accounts.permissions import (
+    can_grant_superuser,
+    can_manage_users,
+    can_view_backoffice,
+)
 
 
 @admin.register(User)
@@ -158,3 +164,59 @@ class LoginAdmin(AccessLogAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Two factors, optional: whoever sets an authenticator app gives its code at each login.
+admin.site.login_form = BackofficeLoginForm
+admin.site.login_template = "otp/admin111/login.html"
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAdmin(TOTPDeviceAdmin):
+    """Each back-office user sets their own authenticator app; a superuser sees everyone's."""
+
+    def has_module_permission(self, request):
+        return can_view_backoffice(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self._own(request, obj)
+
+    def has_add_permission(self, request):
+        return can_view_backoffice(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return self._own(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._own(request, obj)
+
+    def _own(self, request, obj) -> bool:
+        if not can_view_backoffice(request.user):
+            return False
+        return obj is None or obj.user_id == request.user.pk or request.user.is_superuser
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly.append("user")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.user = request.user
+        services.totp_device_save(actor=request.user, device=obj)
+
+    def delete_model(self, request, obj):
+        services.totp_device_delete(actor=request.user, device=obj)
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            services.totp_device_delete(actor=request.user, device=device)

@@ -12,9 +12,14 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pilotage.accounts.models import ApiToken, Role, User
-from pilotage.accounts.permissions import can_grant_superuser, can_manage_users
+from pilotage.accounts.permissions import (
+    can_grant_superuser,
+    can_manage_users,
+    can_view_backoffice,
+)
 from pilotage.core.audit import acting_as
 from pilotage.core.permissions import require
 
@@ -100,6 +105,28 @@ def login_attempts_clear(*, actor: User, attempts: list[AccessAttempt]) -> int:
     require(can_manage_users(actor), "Only steering staff lift a login lockout.")
     deleted, _ = AccessAttempt.objects.filter(pk__in=[a.pk for a in attempts]).delete()
     return deleted
+
+
+@transaction.atomic
+def totp_device_save(*, actor: User, device: TOTPDevice) -> TOTPDevice:
+    """Save an authenticator app's device; each person sets their own (a superuser: anyone's)."""
+    require(can_view_backoffice(actor), "Only back-office users set a second factor.")
+    if not can_grant_superuser(actor):
+        require(device.user_id == actor.pk, "Each person sets their own second factor.")
+    with acting_as(actor):
+        device.save()
+    return device
+
+
+@transaction.atomic
+def totp_device_delete(*, actor: User, device: TOTPDevice) -> None:
+    """Remove a second factor: its owner, or a superuser (for a lost phone)."""
+    require(
+        can_grant_superuser(actor) or (can_view_backoffice(actor) and device.user_id == actor.pk),
+        "Each person removes their own second factor.",
+    )
+    with acting_as(actor):
+        device.delete()
 
 
 def _is_ip_address(value: str | None) -> bool:

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django_otp import user_has_device
 from modeltranslation.admin import TranslationAdmin
 
 from pilotage.accounts.permissions import can_view_backoffice, is_steering
@@ -30,7 +31,11 @@ admin.site.index_title = _("Steering data")
 
 
 def _backoffice_permission(request) -> bool:
-    return request.user.is_active and request.user.is_staff and can_view_backoffice(request.user)
+    user = request.user
+    if not (user.is_active and user.is_staff and can_view_backoffice(user)):
+        return False
+    # Whoever set an authenticator app gave its code at this login (django-otp).
+    return getattr(user, "is_verified", lambda: False)() or not user_has_device(user)
 
 
 admin.site.has_permission = _backoffice_permission
