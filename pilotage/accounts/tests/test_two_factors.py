@@ -97,3 +97,17 @@ def test_the_service_refuses_a_device_for_someone_else():
     with pytest.raises(PermissionDenied):
         totp_device_save(actor=steering, device=TOTPDevice(user=other, name="x"))
     assert not TOTPDevice.objects.exists()
+
+
+def test_the_qr_code_is_shown_to_its_owner_only(client):
+    steering, other = SteeringFactory(), SteeringFactory()
+    mine = TOTPDevice.objects.create(user=steering, name="mine", confirmed=False)
+    theirs = TOTPDevice.objects.create(user=other, name="theirs", confirmed=False)
+    client.force_login(steering)
+
+    own = client.get(reverse("admin:otp_totp_totpdevice_qrcode", args=[mine.pk]))
+    others = client.get(reverse("admin:otp_totp_totpdevice_qrcode", args=[theirs.pk]))
+
+    assert (own.status_code, own["Content-Type"]) == (200, "image/svg+xml")
+    assert own.content.startswith(b"<?xml")
+    assert others.status_code == 403
