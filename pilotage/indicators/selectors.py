@@ -103,12 +103,13 @@ def observations_visible_to(
     user, queryset: models.QuerySet[Observation] | None = None
 ) -> models.QuerySet[Observation]:
     """The values `user` reads in the back-office: every one for steering staff; the
-    published ones and, whatever their state, its organisation's for a partner editor
-    (indicators.permissions.can_view_unpublished); the published ones otherwise."""
+    public ones (`Observation.objects.public()`) and, whatever their state, its
+    organisation's for a partner editor (indicators.permissions.can_view_unpublished);
+    the public ones otherwise."""
     queryset = Observation.objects.all() if queryset is None else queryset
     if is_steering(user):
         return queryset
-    published = models.Q(state__in=PUBLIC_STATES)
+    published = models.Q(pk__in=Observation.objects.public().values("pk"))
     if not can_view_unpublished(user):
         return queryset.filter(published)
     return queryset.filter(published | models.Q(indicator__action__lead_id=user.organisation_id))

@@ -15,7 +15,8 @@ from pilotage.indicators.permissions import can_view_unpublished
 from pilotage.indicators.selectors import observations_visible_to
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.registry.tests.factories import OrganisationFactory
-from pilotage.strategies.tests.factories import ActionFactory
+from pilotage.strategies.models import StrategyStatus
+from pilotage.strategies.tests.factories import ActionFactory, StrategyNodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def values():
     ours, theirs = OrganisationFactory(), OrganisationFactory()
+    node = StrategyNodeFactory()  # of an adopted strategy: public
     for name, organisation in (("OURS", ours), ("THEIRS", theirs)):
-        indicator = IndicatorFactory(code=name, action=ActionFactory(lead=organisation))
+        action = ActionFactory(lead=organisation)
+        action.nodes.add(node)
+        indicator = IndicatorFactory(code=name, action=action)
         for year, state in enumerate((State.DRAFT, State.PUBLISHED), start=2020):
             ObservationFactory(
                 indicator=indicator,
@@ -62,6 +66,20 @@ def test_other_accounts_read_published_values_only(values, make):
 
     assert _read(user) == {("OURS", "published"), ("THEIRS", "published")}
     assert can_view_unpublished(user) is False
+
+
+def test_a_published_value_of_a_draft_strategy_is_read_by_its_own_partner_only(values):
+    draft = StrategyNodeFactory(strategy__status=StrategyStatus.DRAFT)
+    action = ActionFactory(lead=values["theirs"])
+    action.nodes.add(draft)
+    ObservationFactory(indicator=IndicatorFactory(code="DRAFTED", action=action))
+
+    ours = PartnerEditorFactory(organisation=values["ours"])
+    theirs = PartnerEditorFactory(organisation=values["theirs"])
+
+    assert ("DRAFTED", "published") not in _read(ours)
+    assert ("DRAFTED", "published") not in _read(UserFactory(organisation=values["theirs"]))
+    assert ("DRAFTED", "published") in _read(theirs)
 
 
 def test_steering_staff_and_superusers_read_every_value(values):
