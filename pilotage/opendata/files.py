@@ -6,7 +6,7 @@ a file builds it into `PILOTAGE_EXPORTS_DIR/<version>/` (a temporary file rename
 place, so no reader sees half a file); the others, in any worker, wait for it under a lock
 held in the shared cache, and every later download is a file streamed by the server.
 
-The version is the revision (`core.revisions`), what the exports read whose writes do
+The version is the revision (`core.revisions`'s log), what the exports read whose writes do
 not move it (`PILOTAGE_EXPORTS_FRESHNESS`: organisations, terms, budget lines), and the
 day (statuses are as of today): when any moves, the next download builds anew.
 """
@@ -28,7 +28,7 @@ from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 
-from pilotage.core.revisions import current_revision
+from pilotage.core.revisions import Change
 
 logger = logging.getLogger(__name__)
 LOCK_TIMEOUT = 600  # seconds: longer than the largest build; a crashed builder's lock expires
@@ -44,7 +44,10 @@ def exports_dir() -> Path | None:
 
 def exports_version() -> str:
     """A short name for the version of every public figure the exports hold."""
-    parts = [f"revision:{current_revision()}", f"day:{timezone.localdate().isoformat()}"]
+    # The log's count as well as its last id: a change whose id was taken before another's
+    # may commit after it, leaving the last id as it was.
+    log = Change.objects.aggregate(last=models.Max("pk"), n=models.Count("pk"))
+    parts = [f"revision:{log['last'] or 0}:{log['n']}", f"day:{timezone.localdate()}"]
     for label in settings.PILOTAGE_EXPORTS_FRESHNESS:
         model = apps.get_model(label)
         # Its rows' number (a deletion moves it) and their latest dates (`updated_at`, or

@@ -156,3 +156,18 @@ def test_without_a_folder_each_download_is_streamed_as_it_is_built(client, setti
 
     assert b"ORG-ONE" in b"".join(response.streaming_content)
     assert builds == []
+
+
+def test_a_change_committed_after_a_later_one_builds_the_file_again(client, exports, builds):
+    """Ids are taken before the commit: the log's last id may stay as it was."""
+    from pilotage.core.revisions import Change
+
+    OrganisationFactory(code="ORG-ONE")
+    last = Change.objects.create(kind=ChangeKind.STRUCTURE)
+    Change.objects.filter(pk=last.pk).update(id=last.pk + 10)
+    _body(client.get("/exports/organisations.csv"))
+
+    Change.objects.create(pk=last.pk + 5, kind=ChangeKind.STRUCTURE)  # the slower writer
+    _body(client.get("/exports/organisations.csv"))
+
+    assert len(builds) == 2
