@@ -10,7 +10,9 @@ from pilotage.registry.models import Affiliation, Person
 from pilotage.registry.permissions import can_view_person
 
 
-def persons_visible_to(user, queryset: models.QuerySet[Person] | None = None):
+def persons_visible_to(
+    user, queryset: models.QuerySet[Person] | None = None
+) -> models.QuerySet[Person]:
     """The persons `user` may read: every one for steering staff; for a partner editor,
     those affiliated to its organisation who have not refused display; none otherwise."""
     queryset = Person.objects.all() if queryset is None else queryset
@@ -24,7 +26,9 @@ def persons_visible_to(user, queryset: models.QuerySet[Person] | None = None):
     )
 
 
-def affiliations_visible_to(user, queryset: models.QuerySet[Affiliation] | None = None):
+def affiliations_visible_to(
+    user, queryset: models.QuerySet[Affiliation] | None = None
+) -> models.QuerySet[Affiliation]:
     """The affiliations `user` may read: every one for steering staff; for a partner
     editor, its own organisation's, of persons who have not refused display."""
     queryset = Affiliation.objects.all() if queryset is None else queryset
