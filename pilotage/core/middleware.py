@@ -76,7 +76,10 @@ def request_check(request: HttpRequest) -> None:
         for key, values in request.POST.lists():
             for text in (key, *values):
                 _check(TEXT_CONTROLS, key, text)
-    elif content_type == "application/json" and request.body:
+    # The API reads any body as JSON, whatever type it is sent as.
+    elif (content_type == "application/json" or request.path.startswith(API_PREFIX)) and (
+        request.body
+    ):
         try:
             data = json.loads(request.body)
         except (ValueError, RecursionError):

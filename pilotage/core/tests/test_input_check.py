@@ -56,6 +56,12 @@ def test_a_control_character_in_a_json_body_is_a_400_naming_the_field(client, ke
     assert "U+00" in response.json()["detail"]
 
 
+def test_a_json_body_sent_as_another_type_is_checked_too(client, key):
+    # ninja reads the body as JSON whatever its declared type.
+    response = _post(client, key, json.dumps({"indicator": "a\x00"}), "text/plain")
+    assert _error(response) == (400, "invalid_character", "indicator")
+
+
 def test_tab_and_line_breaks_in_a_json_text_are_kept(client, key):
     response = _post(client, key, json.dumps({"indicator": "NOPE", "comment": "a\tb\r\nc"}))
     assert response.json()["code"] != "invalid_character"
