@@ -22,7 +22,6 @@ from pilotage.budgets.selectors import (
     reconciliation,
 )
 from pilotage.core.api import ErrorOut, QueryError, cursor_page, limit_check, params_check
-from pilotage.strategies.facets import public_actions
 from pilotage.strategies.models import Action, Strategy, StrategyNode
 from pilotage.strategies.selectors import strategy_public_get
 
@@ -52,7 +51,7 @@ def _node(strategy: Strategy, code: str | None) -> StrategyNode | None:
 
 def _action(code: str) -> Action:
     try:
-        return Action.objects.filter(pk__in=public_actions().values("pk")).get(code=code)
+        return Action.objects.public().get(code=code)
     except Action.DoesNotExist:
         raise Http404 from None
 

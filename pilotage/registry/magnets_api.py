@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import QueryDict
 from ninja import Query, Router, Schema
 
+from pilotage.indicators.readmodel import read_model
 from pilotage.registry.magnets import magnet_index
 from pilotage.registry.models import Magnet, Organisation
 
@@ -91,15 +92,19 @@ def registry_search(
 
 @router.get("/magnets", response=list[MagnetOut], url_name="magnet_list")
 def magnet_list(request):
-    """The public magnets with their current counts."""
+    """The public magnets with their current counts, and the indicator each feeds when
+    that indicator is public."""
     index = magnet_index()
+    model = read_model()
     return [
         {
             "code": magnet.code,
             "title": magnet.title,
             "query": magnet.query,
             "count": index.count(index.parse(QueryDict(magnet.query))),
-            "indicator": magnet.indicator.code if magnet.indicator_id else None,
+            "indicator": magnet.indicator.code
+            if magnet.indicator_id and model.is_public_indicator(magnet.indicator_id)
+            else None,
         }
         for magnet in Magnet.objects.filter(public=True).select_related("indicator")
     ]

@@ -29,8 +29,8 @@ from pilotage.budgets.services import budget_line_save
 from pilotage.indicators import campaigns, services
 from pilotage.indicators.models import Indicator, IndicatorKind, Observation, Target
 from pilotage.indicators.readmodel import read_model
-from pilotage.registry.models import Organisation, Relation, RelationKind
-from pilotage.registry.services import relation_save
+from pilotage.registry.models import Magnet, Organisation, Relation, RelationKind
+from pilotage.registry.services import magnet_save, relation_save
 from pilotage.strategies.facets import public_actions
 from pilotage.strategies.models import (
     Strategy,
@@ -235,6 +235,17 @@ def draft(shipped_data):
             amount=D("64208642"),
         ),
     )
+    # A public magnet feeding the draft's indicator: the magnet is public, not what it feeds.
+    magnet_save(
+        actor=staff,
+        magnet=Magnet(
+            code="MAG-FEEDS",
+            title="Aimant",
+            query="size=small",
+            public=True,
+            indicator=node_indicator,
+        ),
+    )
     campaign = campaigns.campaign_open(
         actor=staff,
         code="Q-COVERAGE",
@@ -340,7 +351,6 @@ def _site_urls(draft: dict) -> tuple[list[str], list[str]]:
     """(URLs to read, URLs of the draft's records that must be 404)."""
     from pilotage.opendata.exports import COLLECTIONS
     from pilotage.opendata.formats import FORMATS
-    from pilotage.registry.models import Magnet
 
     shipped = _shipped_codes()
     magnets = list(Magnet.objects.filter(public=True).values_list("code", flat=True))
