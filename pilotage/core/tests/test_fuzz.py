@@ -8,14 +8,16 @@ page with a path parameter must say here which shipped record it shows.
 from __future__ import annotations
 
 import datetime
+import json
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from django.urls import URLPattern, URLResolver
 
 from config import urls
 from config.api import api
+from pilotage.accounts.services import token_issue
 from pilotage.accounts.tests.factories import SteeringFactory
 from pilotage.indicators.campaigns import campaign_open
 from pilotage.indicators.reports import report_freeze
@@ -256,3 +258,65 @@ def test_no_api_read_answers_junk_with_a_5xx(client, records):
             _answer_check(url, client.get(url, HTTP_HOST="localhost"))
             sent += 1
     assert sent > 1000
+
+
+# Decoded values for a JSON body: strings of every kind above, and what is not a string.
+BODY_JUNK = [
+    *(unquote(value) for value in JUNK),
+    "1e309",
+    "-1e309",
+    "NaN",
+    "Infinity",
+    "0.00001",
+    "1" * 30,
+    10**40,
+    -(10**40),
+    1.5e308,
+    -1,
+    0,
+    True,
+    None,
+    [],
+    {},
+    ["x"],
+    {"a": "b"},
+]
+
+
+def test_no_api_write_answers_junk_with_a_5xx(client, records):
+    _token, key = token_issue(actor=records["steering"], user=records["steering"], name="Fuzz")
+    schema = api.get_openapi_schema()
+    sent = 0
+    for route, operations in schema["paths"].items():
+        operation = operations.get("post")
+        if operation is None:
+            continue
+        reference = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        body = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+        base = {
+            "indicator": records["pages"]["dashboard:indicator-detail"]["code"],
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
+            "value": "1",
+        }
+        assert set(base) <= set(body["properties"]), "give this body a valid base"
+        accepted = client.post(
+            route,
+            json.dumps({**base, "submit": False}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {key}"},
+            HTTP_HOST="localhost",
+        )
+        assert accepted.status_code < 300, accepted.content  # junk meets a writable draft
+        for field in body["properties"]:
+            for value in BODY_JUNK:
+                response = client.post(
+                    route,
+                    json.dumps({**base, field: value}),
+                    content_type="application/json",
+                    headers={"Authorization": f"Bearer {key}"},
+                    HTTP_HOST="localhost",
+                )
+                _answer_check(f"{route} {field}={value!r}", response)
+                sent += 1
+    assert sent > 100
