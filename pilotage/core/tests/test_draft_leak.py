@@ -427,6 +427,12 @@ def _query_urls(shipped: dict) -> list[str]:
         "/registry/?programme=DRAFTLEAKZZ:DRAFTNODEZZ2",
         f"/registry/{shipped['organisation']}/",
         "/exports/actions.csv?strategy=DRAFTLEAKZZ",
+        # Other languages read the same selectors (a draft's text falls back to French).
+        "/en/",
+        "/nl/actions/",
+        "/de/search/?q=Pangolinzz",
+        "/en/search/?q=Ornithozz",
+        "/en/reporting/Q-COVERAGE/coverage/",
     ]
     return queries
 
