@@ -8,11 +8,14 @@ held in the shared cache, and every later download is a file streamed by the ser
 
 The version is the revision (`core.revisions`'s log), what the exports read whose writes do
 not move it (`PILOTAGE_EXPORTS_FRESHNESS`: organisations, terms, budget lines), and the
-day (statuses are as of today): when any moves, the next download builds anew.
+day (statuses are as of today), and the code that writes the files (a new release that
+writes them otherwise, say with formula-like texts quoted, must not serve files built by the
+old one): when any moves, the next download builds anew.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -36,6 +39,19 @@ WAIT_STEP = 0.2
 KEEP_OLD = 3600  # seconds an older version's folder stays, for downloads still streaming it
 
 
+# The modules that decide what a file holds and how it is written.
+_WRITERS = ("opendata/exports.py", "opendata/formats.py", "core/spreadsheets.py")
+
+
+@functools.cache
+def _writers_version() -> str:
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in _WRITERS:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def exports_dir() -> Path | None:
     """Where the files are kept, or None when each download is built as it streams."""
     folder = settings.PILOTAGE_EXPORTS_DIR
@@ -47,7 +63,11 @@ def exports_version() -> str:
     # The log's count as well as its last id: a change whose id was taken before another's
     # may commit after it, leaving the last id as it was.
     log = Change.objects.aggregate(last=models.Max("pk"), n=models.Count("pk"))
-    parts = [f"revision:{log['last'] or 0}:{log['n']}", f"day:{timezone.localdate()}"]
+    parts = [
+        f"writers:{_writers_version()}",
+        f"revision:{log['last'] or 0}:{log['n']}",
+        f"day:{timezone.localdate()}",
+    ]
     for label in settings.PILOTAGE_EXPORTS_FRESHNESS:
         model = apps.get_model(label)
         # Its rows' number (a deletion moves it) and their latest dates (`updated_at`, or

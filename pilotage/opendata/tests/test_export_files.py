@@ -171,3 +171,20 @@ def test_a_change_committed_after_a_later_one_builds_the_file_again(client, expo
     _body(client.get("/exports/organisations.csv"))
 
     assert len(builds) == 2
+
+
+def test_a_release_that_writes_the_files_otherwise_builds_them_again(
+    client, exports, builds, monkeypatch
+):
+    """Files built by an older release (say, before formula-like texts were quoted) are
+    not served by the new one, even on the same day with the same data."""
+    OrganisationFactory(code="ORG-ONE")
+    _body(client.get("/exports/organisations.csv"))
+    _body(client.get("/exports/organisations.csv"))
+    assert len(builds) == 1
+
+    monkeypatch.setattr(files, "_writers_version", lambda: "another-release")
+    _body(client.get("/exports/organisations.csv"))
+
+    assert len(builds) == 2
+    assert builds[0].parent != builds[1].parent
