@@ -16,7 +16,7 @@ from pilotage.registry.services import organisation_save, relation_save
 from pilotage.registry.signals import registry_changed
 from pilotage.registry.tests.factories import OrganisationFactory
 from pilotage.strategies.models import ActionPartner, StrategyStatus
-from pilotage.strategies.services import action_nodes_set, action_update
+from pilotage.strategies.services import action_nodes_set, action_update, strategy_save
 from pilotage.strategies.tests.factories import (
     ActionFactory,
     StrategyFactory,
@@ -194,6 +194,26 @@ def test_an_action_joining_a_public_node_counts_its_organisations_in_the_program
     assert changes_since(since) == [None, None]  # leaving 1, joining 2
     assert found("programme=SRI:2") == {world.lead.pk, world.partner.pk}
     assert found("programme=SRI:1") == set()
+
+
+def test_an_action_serving_only_a_draft_is_no_facet_value_until_its_strategy_is_adopted(world):
+    hidden = ActionFactory(code="ACT-DRAFT", lead=world.lead)
+    hidden.nodes.add(world.draft_node)
+    relation_save(
+        actor=world.steering,
+        relation=Relation(
+            organisation=world.member, kind=RelationKind.LAUREATE_OF, target_action=hidden
+        ),
+    )
+    ActionPartner.objects.create(action=hidden, organisation=world.partner)
+    index = magnet_index()
+    assert "ACT-DRAFT" not in index.labels["action"]
+    assert "ACT-DRAFT" not in index.labels["laureate_of"]
+
+    world.draft_node.strategy.status = StrategyStatus.ADOPTED
+    strategy_save(actor=world.steering, strategy=world.draft_node.strategy)
+    assert found("action=ACT-DRAFT") == {world.lead.pk, world.partner.pk}
+    assert found("laureate_of=ACT-DRAFT") == {world.member.pk}
 
 
 def test_a_relation_moved_to_another_organisation_recounts_both(world):
