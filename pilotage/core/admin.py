@@ -7,10 +7,14 @@ the same functions again), and shows each record's audit history to steering sta
 
 from __future__ import annotations
 
+import re
+
+from auditlog import filters
 from auditlog.admin import LogEntryAdmin
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -236,12 +240,28 @@ class RecordAdmin(PlainDomainAdmin):
         return False
 
 
+class ResourceTypeFilter(filters.ResourceTypeFilter):
+    """auditlog's filter by type, refusing a type that is not a number as Django's own
+    filters do (the list again, saying so) rather than failing in the query."""
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        # An id, short enough for a database integer (SQLite refuses a longer one).
+        if value is not None and not re.fullmatch(r"[0-9]{1,18}", value):
+            raise IncorrectLookupParameters(value)
+        return super().queryset(request, queryset)
+
+
 admin.site.unregister(LogEntry)
 
 
 @admin.register(LogEntry)
 class SteeringLogEntryAdmin(LogEntryAdmin):
     """The whole audit trail, for steering staff only, read-only."""
+
+    # auditlog searches first and last names, which our user (log in by e-mail) lacks.
+    search_fields = ["timestamp", "object_repr", "changes", "actor__full_name", "actor__email"]
+    list_filter = ["action", ResourceTypeFilter, filters.CIDFilter]
 
     @admin.display(description=_("Changes"))
     def msg_short(self, obj: LogEntry) -> str:

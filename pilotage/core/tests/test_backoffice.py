@@ -5,6 +5,9 @@ from django.contrib import admin
 from django.urls import reverse
 
 from pilotage.accounts.tests.factories import SteeringFactory
+from pilotage.core.audit import acting_as
+from pilotage.taxonomies.models import Taxonomy
+from pilotage.taxonomies.tests.factories import TaxonomyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +65,19 @@ def test_steering_staff_edit_a_strategy_tree_through_its_inlines(client, shipped
     # The node inline is editable (its forms have fields), not a read-only table.
     nodes = page.context["inline_admin_formsets"][1]
     assert nodes.has_change_permission and nodes.has_add_permission
+
+
+def test_the_audit_trail_is_searched_by_its_author(client):
+    steering = SteeringFactory(full_name="Claire Pilote")
+    client.force_login(steering)
+    with acting_as(steering):
+        TaxonomyFactory(code="searched")
+
+    listing = client.get(reverse("admin:auditlog_logentry_changelist"), {"q": "Claire"})
+
+    assert listing.status_code == 200
+    # What she did, and her own account, whose name is the entry's.
+    assert {entry.object_repr for entry in listing.context["cl"].result_list} == {
+        str(Taxonomy.objects.get(code="searched")),
+        str(steering),
+    }
