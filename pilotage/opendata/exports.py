@@ -118,7 +118,7 @@ def strategy_records() -> Iterator[tuple]:
             strategy.period_start,
             strategy.period_end,
             strategy.owner.code if strategy.owner_id else None,
-            strategy.predecessor.code if strategy.predecessor_id else None,
+            strategy.public_predecessor.code if strategy.public_predecessor else None,
             strategy.node_count,
             _codes(level.code for level in levels),
         )

@@ -266,7 +266,7 @@ def _strategy_out(strategy) -> dict:
         "period_start": strategy.period_start,
         "period_end": strategy.period_end,
         "owner": strategy.owner.code if strategy.owner_id else None,
-        "predecessor": strategy.predecessor.code if strategy.predecessor_id else None,
+        "predecessor": strategy.public_predecessor.code if strategy.public_predecessor else None,
         "nodes": strategy.node_count,
         "levels": [
             {"code": level.code, "name": level.name, "depth": level.depth}

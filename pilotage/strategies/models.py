@@ -26,10 +26,14 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The statuses the public never reads; every "public" below is built on this.
+NOT_PUBLIC = (StrategyStatus.DRAFT,)
+
+
 class StrategyQuerySet(models.QuerySet):
     def public(self) -> StrategyQuerySet:
         """Strategies the public may read: adopted or archived, never drafts."""
-        return self.exclude(status=StrategyStatus.DRAFT)
+        return self.exclude(status__in=NOT_PUBLIC)
 
 
 class Strategy(TimeStampedModel):
@@ -77,6 +81,18 @@ class Strategy(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.code})"
+
+    @property
+    def is_public(self) -> bool:
+        """Whether Strategy.objects.public() holds it (for a record already loaded, such
+        as a public strategy's predecessor, which may be a draft)."""
+        return self.status not in NOT_PUBLIC
+
+    @property
+    def public_predecessor(self) -> Strategy | None:
+        """The predecessor the public may read: none when it is a draft."""
+        predecessor = self.predecessor if self.predecessor_id else None
+        return predecessor if predecessor is not None and predecessor.is_public else None
 
     def clean(self) -> None:
         ancestor = self.predecessor

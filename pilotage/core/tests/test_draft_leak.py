@@ -246,6 +246,10 @@ def draft(shipped_data):
             indicator=node_indicator,
         ),
     )
+    # The newest public strategy names the draft as its predecessor: never shown.
+    newest = Strategy.objects.public().order_by("-period_start", "code").first()
+    newest.predecessor = strategy
+    strategy_save(actor=staff, strategy=newest)
     campaign = campaigns.campaign_open(
         actor=staff,
         code="Q-COVERAGE",
