@@ -64,7 +64,8 @@ def _json_check(data: object) -> None:
 
 def request_check(request: HttpRequest) -> None:
     """Raise Refused at the first control character of the path, the query string, the
-    session cookie, a form's fields or a JSON body's strings (keys included)."""
+    session cookie, a form's fields or a JSON body's strings (keys included). An upload's
+    name needs no check: Django's parser drops its control characters."""
     _check(ADDRESS_CONTROLS, "path", request.path)
     for key, values in request.GET.lists():
         for text in (key, *values):
