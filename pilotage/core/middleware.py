@@ -114,6 +114,6 @@ class InputCheckMiddleware:
                 status=400,
             )
         resolver = get_resolver()
-        if refusal.field == "path":
+        if ADDRESS_CONTROLS.search(request.path):
             return resolver.resolve_error_handler(404)(request, exception=None)
         return resolver.resolve_error_handler(400)(request, exception=BadRequest(detail))

@@ -118,6 +118,11 @@ def test_a_control_character_in_a_page_path_is_the_404_page(client):
     assert response.templates[0].name == "404.html"
 
 
+def test_a_parameter_named_path_is_still_a_400(client):
+    response = client.get("/actions/?path=%00", **HOST)
+    assert response.status_code == 400
+
+
 def test_the_400_page_speaks_the_language_of_its_address(client):
     response = client.get("/nl/actions/?province=%1B", **HOST)
     assert response.status_code == 400
