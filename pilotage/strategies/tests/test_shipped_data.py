@@ -198,7 +198,5 @@ def test_plan_marshall_and_digital_wallonia_2024_2029_have_actions_and_indicator
         "DW-EDU-EQUIPEMENT": {"L11"},
     }
     assert set(
-        Indicator.objects.filter(node__strategy__code="DW2024-2029").values_list(
-            "code", flat=True
-        )
+        Indicator.objects.filter(node__strategy__code="DW2024-2029").values_list("code", flat=True)
     ) == {"DW29-SECTOR-GDP-SHARE", "DW29-SECTOR-FTE"}
