@@ -27,6 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+from indicators import ensure_database  # noqa: E402 (the benchmarks' one helper)
+
 DEFAULT_URL = "postgres://pilotage:pilotage@127.0.0.1:5432/pilotage_bench_taxonomy"
 LANGUAGES = ("fr", "nl", "de", "en")
 WORDS = {
@@ -36,20 +38,6 @@ WORDS = {
     " Wasser",
     "en": "Agriculture Energy Mobility Health Education Digital Culture Tourism Employment Water",
 }
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def label(language: str, n: int) -> str:
