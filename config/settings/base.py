@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "pilotage.accounts.api.ApiRateLimitMiddleware",
     "pilotage.core.api.ApiConditionalMiddleware",
+    "pilotage.core.api.ApiMethodMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Control characters refused in any input, after the language is known (the 400 page

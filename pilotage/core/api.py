@@ -18,7 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import get_language
@@ -215,6 +215,30 @@ class ApiConditionalMiddleware:
         response["Cache-Control"] = "public, max-age=0, must-revalidate"
         patch_vary_headers(response, ("Accept-Language",))
         return response
+
+
+class ApiMethodMiddleware:
+    """A method an API address does not take answers in the API's error shape: ninja
+    answers it itself, as a bare text, before any of the API's exception handlers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path.startswith(API_PREFIX):
+            return response
+        allowed = response.get("Allow", "")
+        refused = JsonResponse(
+            {
+                "code": "method_not_allowed",
+                "detail": f"{request.method} is not allowed here; allowed: {allowed}.",
+                "field": None,
+            },
+            status=405,
+        )
+        refused["Allow"] = allowed
+        return refused
 
 
 # CORS ----------------------------------------------------------------------------------

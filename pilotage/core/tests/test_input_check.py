@@ -153,3 +153,21 @@ def test_production_keeps_the_check(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", "pilotage.example.org")
     production = importlib.import_module("config.settings.production")
     assert "pilotage.core.middleware.InputCheckMiddleware" in production.MIDDLEWARE
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("delete", "/api/v1/strategies/"),
+        ("put", "/api/v1/actions/"),
+        ("post", "/api/v1/budgets/totals"),
+    ],
+)
+def test_a_method_an_api_address_does_not_take_is_refused_in_the_api_shape(client, method, path):
+    response = getattr(client, method)(path, HTTP_HOST="localhost")
+
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == "method_not_allowed" and body["field"] is None
+    assert "GET" in response["Allow"] and "GET" in body["detail"]
