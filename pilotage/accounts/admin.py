@@ -124,11 +124,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 # django-axes' records, with our roles instead of Django's model permissions.
-@admin.register(AccessAttempt)
-class LoginAttemptAdmin(AccessAttemptAdmin):
-    """Failed logins per address and account; deleting one lifts its lockout."""
-
-    actions = []
+class _ReadByUserManagers:
+    """Seen only by who manages accounts; never edited."""
 
     def has_module_permission(self, request):
         return can_manage_users(request.user)
@@ -138,6 +135,13 @@ class LoginAttemptAdmin(AccessAttemptAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(_ReadByUserManagers, AccessAttemptAdmin):
+    """Failed logins per address and account; deleting one lifts its lockout."""
+
+    actions = []
 
     def has_delete_permission(self, request, obj=None):
         return can_manage_users(request.user)
@@ -150,17 +154,8 @@ class LoginAttemptAdmin(AccessAttemptAdmin):
 
 
 @admin.register(AccessLog)
-class LoginAdmin(AccessLogAdmin):
+class LoginAdmin(_ReadByUserManagers, AccessLogAdmin):
     """Successful logins (who, from where, when), read only."""
-
-    def has_module_permission(self, request):
-        return can_manage_users(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return can_manage_users(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
