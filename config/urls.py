@@ -15,6 +15,7 @@ urlpatterns = [
 # French, the default language, lives at the root; the others under /nl/, /de/, /en/.
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("account/", include("pilotage.accounts.urls")),
     path("reporting/", include("pilotage.indicators.urls")),
     path("exports/", include("pilotage.opendata.urls")),
     path("", include("pilotage.dashboard.urls")),

@@ -100,7 +100,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+# The public login, in the visitor's language, for every role; then each role's own page.
+# The back-office keeps its own login for staff.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard:account"
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -4,6 +4,7 @@ from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,6 +16,7 @@ from pilotage.accounts.permissions import (
     can_grant_superuser,
     can_manage_users,
     can_view_backoffice,
+    is_active_user,
 )
 
 
@@ -164,6 +166,18 @@ class LoginAdmin(_ReadByUserManagers, AccessLogAdmin):
 # Two factors, optional: whoever sets an authenticator app gives its code at each login.
 admin.site.login_form = BackofficeLoginForm
 admin.site.login_template = "otp/admin111/login.html"
+_backoffice_login = admin.site.login
+
+
+def _login_or_own_page(request, extra_context=None):
+    # Jury members and readers have no back-office: their own page, not a form telling
+    # them they are not authorised.
+    if is_active_user(request.user) and not can_view_backoffice(request.user):
+        return redirect("dashboard:account")
+    return _backoffice_login(request, extra_context)
+
+
+admin.site.login = _login_or_own_page
 
 admin.site.unregister(TOTPDevice)
 

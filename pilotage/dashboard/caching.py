@@ -1,7 +1,8 @@
 """Public pages rendered once per data revision.
 
-A public page carries nothing personal (no account, no form token, no message), so the
-same bytes serve every visitor until the data change: the page is kept under the read
+A public page carries nothing personal for an anonymous visitor (no account, no form
+token, no message), so the same bytes serve every anonymous visitor until the data change
+(a logged-in person's pages, which name them, are never kept): the page is kept under the read
 model's revision (core.revisions), the language, the address with its query and whether
 htmx asked for the fragment. A write through a service moves the revision, so the next
 request renders anew in every process; what bypasses the services (a raw SQL fix) shows
@@ -27,7 +28,8 @@ def once_per_revision(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
+        # A logged-in person's pages name them in the header: rendered for them alone.
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         parts = (
             str(read_model().revision),

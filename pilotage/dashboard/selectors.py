@@ -20,12 +20,20 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from pilotage.accounts.permissions import is_jury_member, is_partner_editor, is_steering
 from pilotage.core.formatting import number_text
 from pilotage.core.revisions import cached
 from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_series
 from pilotage.dashboard.maps import province_map
+from pilotage.indicators.campaigns import campaigns_visible_to
 from pilotage.indicators.explain import explanation
-from pilotage.indicators.models import Indicator, Observation, ObservationPart
+from pilotage.indicators.models import (
+    CampaignState,
+    Indicator,
+    Observation,
+    ObservationPart,
+    ObservationState,
+)
 from pilotage.indicators.readmodel import ReadModel
 from pilotage.indicators.selectors import PUBLIC_STATES, indicator_list, observation_values
 from pilotage.registry.magnets import magnet_index
@@ -451,3 +459,44 @@ def organisation_profile(code: str) -> dict:
             .order_by("person__family_name")
         ),
     }
+
+
+@dataclass
+class AccountOverview:
+    """What a person's own page shows: their account, and what waits for them by role."""
+
+    role: str  # "steering", "partner_editor", "jury_member" or "reader"
+    organisation: Organisation | None
+    open_campaigns: list
+    awaiting_review: int | None  # values submitted and not yet validated (steering staff)
+
+
+def account_overview(user) -> AccountOverview:
+    """A logged-in person's page: steering staff see what waits for review, a partner
+    editor its organisation's reporting, jury members and readers their account only
+    (readers read what is published, as everyone does). Three queries at most."""
+    if is_steering(user):
+        role = "steering"
+    elif is_partner_editor(user):
+        role = "partner_editor"
+    elif is_jury_member(user):
+        role = "jury_member"
+    else:
+        role = "reader"
+    reports = role in ("steering", "partner_editor")
+    return AccountOverview(
+        role=role,
+        organisation=(
+            Organisation.objects.filter(pk=user.organisation_id).first()
+            if user.organisation_id
+            else None
+        ),
+        open_campaigns=(
+            list(campaigns_visible_to(user).filter(state=CampaignState.OPEN)) if reports else []
+        ),
+        awaiting_review=(
+            Observation.objects.filter(state=ObservationState.SUBMITTED).count()
+            if role == "steering"
+            else None
+        ),
+    )

@@ -10,6 +10,8 @@ app_name = "dashboard"
 urlpatterns = [
     path("", cached(views.StrategyListView.as_view()), name="strategy-list"),
     path("search/", cached(views.SearchView.as_view()), name="search"),
+    # A person's own page: never cached (caching.py keeps pages for anonymous visitors).
+    path("account/", views.AccountView.as_view(), name="account"),
     path("registry/", views.RegistrySearchView.as_view(), name="registry"),
     path("registry/organisations.csv", views.registry_csv, name="registry-csv"),
     path("registry/magnets/<str:code>/", views.MagnetView.as_view(), name="magnet"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import BadRequest
 from django.http import (
     Http404,
@@ -51,9 +52,13 @@ def _page_number(request) -> int:
 def _explorer(request, **kwargs):
     """The actions explorer of the page (a bad filter is a 400 naming it)."""
     try:
-        return selectors.explorer(request.GET, page_number=_page_number(request), **kwargs)
+        found = selectors.explorer(request.GET, page_number=_page_number(request), **kwargs)
     except InvalidFilter as error:
         raise BadRequest(error.message) from error
+    if found.query.reversed_window:
+        # The API answers such a period with no action; a visitor is told why.
+        raise BadRequest(_("The end of the period comes before its start."))
+    return found
 
 
 def _source_labels() -> dict[str, str]:
@@ -325,6 +330,17 @@ class OrganisationView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.organisation_profile(kwargs["code"]))
+        return context
+
+
+class AccountView(LoginRequiredMixin, TemplateView):
+    """A person's own page after login ("My space"), by role; only their own account."""
+
+    template_name = "dashboard/account.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["overview"] = selectors.account_overview(self.request.user)
         return context
 
 

@@ -27,12 +27,16 @@ ADDRESS = "203.0.113.7"
 OTHER_ADDRESS = "198.51.100.20"
 
 
-def log_in(client, email: str, password: str, address: str = ADDRESS):
+def log_in(client, email: str, password: str, address: str = ADDRESS, login: str = "admin:login"):
     return client.post(
-        reverse("admin:login"),
+        reverse(login),
         {"username": email, "password": password, "next": reverse("admin:index")},
         REMOTE_ADDR=address,
     )
+
+
+# The back-office's login and the public one, which every role uses: the same defences.
+LOGINS = pytest.mark.parametrize("login", ["admin:login", "accounts:login"])
 
 
 def logged_in_as(client) -> int | None:
@@ -40,11 +44,14 @@ def logged_in_as(client) -> int | None:
     return int(session_user) if session_user else None
 
 
-def test_twenty_wrong_passwords_lock_the_login_and_the_right_one_is_then_refused(client):
+@LOGINS
+def test_twenty_wrong_passwords_lock_the_login_and_the_right_one_is_then_refused(client, login):
     user = SteeringFactory(email="ana@example.org")
 
-    statuses = [log_in(client, user.email, f"guess number {n}").status_code for n in range(20)]
-    right = log_in(client, user.email, PASSWORD)
+    statuses = [
+        log_in(client, user.email, f"guess number {n}", login=login).status_code for n in range(20)
+    ]
+    right = log_in(client, user.email, PASSWORD, login=login)
 
     limit = settings.AXES_FAILURE_LIMIT
     assert statuses == [200] * (limit - 1) + [429] * (20 - limit + 1)
@@ -52,12 +59,13 @@ def test_twenty_wrong_passwords_lock_the_login_and_the_right_one_is_then_refused
     assert logged_in_as(client) is None
 
 
-def test_the_lockout_page_says_the_same_whether_the_account_exists_or_not(client):
+@LOGINS
+def test_the_lockout_page_says_the_same_whether_the_account_exists_or_not(client, login):
     SteeringFactory(email="ana@example.org")
 
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        existing = log_in(client, "ana@example.org", "wrong password", address=ADDRESS)
-        unknown = log_in(client, "nobody@example.org", "wrong password", address=OTHER_ADDRESS)
+        existing = log_in(client, "ana@example.org", "wrong password", ADDRESS, login)
+        unknown = log_in(client, "nobody@example.org", "wrong password", OTHER_ADDRESS, login)
 
     assert (existing.status_code, unknown.status_code) == (429, 429)
     assert existing.content == unknown.content
@@ -107,10 +115,11 @@ def test_staff_unlock_an_address_from_the_command_line(client):
     assert log_in(client, user.email, PASSWORD).status_code == 302
 
 
-def test_a_lockout_is_in_the_audit_trail_once_and_on_the_account_history(client):
+@LOGINS
+def test_a_lockout_is_in_the_audit_trail_once_and_on_the_account_history(client, login):
     user = SteeringFactory(email="ana@example.org")
     for _ in range(20):
-        log_in(client, "Ana@Example.org", "wrong password")
+        log_in(client, "Ana@Example.org", "wrong password", login=login)
 
     entries = LogEntry.objects.filter(additional_data__event="login-locked-out")
     assert [(e.object_pk, e.remote_addr, e.actor_id) for e in entries] == [
