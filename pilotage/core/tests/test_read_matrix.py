@@ -1,4 +1,5 @@
-"""Who may read what: every back-office page and every API read, for every role.
+"""Who may read what: every back-office page, each person's own page and every API read,
+for every role.
 
 The rule is written below as a table, independently of the code: each distinctive
 marker in the test data (an e-mail address, a name, an unpublished value) with the
@@ -205,6 +206,12 @@ def autocomplete_pages() -> list[str]:
     return pages
 
 
+def site_pages() -> list[str]:
+    """The pages of the public site that depend on who reads them: each person's own page
+    (their account only, never another's)."""
+    return [reverse("dashboard:account")]
+
+
 def api_pages() -> list[str]:
     """Every GET operation of the OpenAPI schema, its path parameters filled with each
     record it may name, plus the observation filters that name the other organisation."""
@@ -252,7 +259,7 @@ def _body(response) -> str:
 def _read_everything(client, world) -> tuple[dict, dict]:
     """For each role, the markers in the body of each page answered 200, and the status
     of every page."""
-    admin_urls, api_urls, export_urls = admin_pages(), api_pages(), export_pages()
+    admin_urls, api_urls, export_urls = admin_pages() + site_pages(), api_pages(), export_pages()
     seen: dict[str, dict[str, set[str]]] = {}
     statuses: dict[str, dict[str, int]] = {}
     for role in ROLES:
@@ -311,6 +318,10 @@ def test_no_role_reads_what_it_may_not_and_each_reads_what_it_may(client, world)
         if model.__module__.startswith("pilotage.")
     ]
     assert [url for url in lists if statuses["steering"][url] != 200] == []
+    account = reverse("dashboard:account")
+    assert {role: statuses[role][account] for role in ROLES} == {
+        role: 302 if role == "anonymous" else 200 for role in ROLES
+    }
     exported = [m for url, m in seen["anonymous"].items() if url.startswith("EXPORT")]
     assert any("ZZLONER" in markers for markers in exported)  # the exports were read
     failing = [(r, url) for r, pages in statuses.items() for url, s in pages.items() if s >= 500]
