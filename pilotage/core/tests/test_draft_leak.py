@@ -383,6 +383,13 @@ def _site_urls(draft: dict) -> tuple[list[str], list[str]]:
         "reporting:report": [{"code": c} for c in (campaign, of_draft)],
         "reporting:report-pdf": [],  # no report is frozen: a 404 for all
         "reporting:campaign-coverage": [{"code": campaign}],
+        "accounts:login": [{}],
+        "accounts:logout": [],  # a POST
+        "accounts:password-reset": [{}],
+        "accounts:password-reset-done": [{}],
+        "accounts:password-reset-confirm": [{"uidb64": "MQ", "token": "not-a-token"}],
+        "accounts:password-reset-complete": [{}],
+        "dashboard:account": [{}],
         "opendata:index": [{}],
         "opendata:zip": [{}],
         "opendata:catalogue": [{"format": f} for f in ("ttl", "jsonld")],

@@ -101,6 +101,7 @@ def _page_parameters(name: str) -> list[str]:
         "dashboard:search": ["q", "group", "page"],
         "set_language": ["next", "language"],
         "admin:login": ["next"],
+        "accounts:login": ["next"],
         "reporting:report-pdf": [],  # reads none, and each one is a PDF drawn
     }.get(name, ["page"])
 
@@ -144,6 +145,7 @@ def records(client, shipped_data):
             "reporting:report": {"code": campaign.code},
             "reporting:report-pdf": {"code": campaign.code},
             "reporting:campaign-coverage": {"code": campaign.code},
+            "accounts:password-reset-confirm": {"uidb64": "MQ", "token": "not-a-token"},
             "opendata:catalogue": {"format": "ttl"},
             "opendata:d4wmo": {"format": "jsonld"},
             "opendata:export": {"collection": next(iter(COLLECTIONS)), "format": "csv"},
