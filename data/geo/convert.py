@@ -25,7 +25,9 @@ REPO = HERE.parent.parent
 DEFAULT_SOURCE = REPO.parent / "shared" / "geo" / "wallonia-provinces"
 DEFAULT_DESTINATION = HERE / "provinces.geojson"
 
-# source file -> (code, name_fr, name_nl, name_de, name_en, nis), in output order
+# source file -> (code, name_fr, name_nl, name_de, name_en, nis), in output order. The names
+# and NIS codes are the provinces taxonomy's labels and notations (../taxonomies/provinces.yaml),
+# one name per province in each language: pilotage/core/tests/test_data_translations.py checks it.
 AREAS = [
     (
         "brabantWallon.json",

@@ -88,6 +88,14 @@ def _check_optional_multilingual(value: dict[str, str]) -> dict[str, str]:
     return _check_multilingual(value)
 
 
+def _as_multilingual(value: Any) -> Any:
+    # A plain text where a map is expected is the French text (the reference language),
+    # never copied into the other languages: they fall back to it where shown.
+    if isinstance(value, str):
+        return {"fr": value} if value.strip() else {}
+    return value
+
+
 def _as_text(value: Any) -> Any:
     # YAML reads an unquoted 1 or 2024 as a number; codes and versions are text.
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
@@ -95,8 +103,14 @@ def _as_text(value: Any) -> Any:
 
 Code = Annotated[str, BeforeValidator(_as_text), Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Text = Annotated[str, BeforeValidator(_as_text)]
-Multilingual = Annotated[dict[str, str], AfterValidator(_check_multilingual)]
-OptionalMultilingual = Annotated[dict[str, str], AfterValidator(_check_optional_multilingual)]
+Multilingual = Annotated[
+    dict[str, str], BeforeValidator(_as_multilingual), AfterValidator(_check_multilingual)
+]
+OptionalMultilingual = Annotated[
+    dict[str, str],
+    BeforeValidator(_as_multilingual),
+    AfterValidator(_check_optional_multilingual),
+]
 
 
 class FileSchema(BaseModel):
