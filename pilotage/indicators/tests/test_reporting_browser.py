@@ -9,6 +9,7 @@ the public pages' browser tests.
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -47,14 +48,15 @@ def reporting(transactional_db, live_server):
 
 
 def logged_in(browser, site: str, campaign):
-    """A partner's page, logged in through the login form."""
+    """A partner's page, reached as a partner does: the page sends to the public login,
+    which sends back to it."""
     page, problems = public.open_page(browser)
-    page.goto(f"{site}/admin/login/?next=/reporting/{campaign.code}/")
-    page.fill("#id_username", "partenaire@example.org")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.goto(f"{site}/reporting/{campaign.code}/")
+    page.wait_for_url(re.compile(r"/account/login/\?next=/reporting/"))
+    page.get_by_label("Adresse e-mail").fill("partenaire@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"**/reporting/{campaign.code}/")
-    problems.clear()  # the back-office's login page asks for a /favicon.ico it lacks
     return page, problems
 
 
