@@ -52,6 +52,12 @@ class BackofficeLoginForm(OptionalSecondFactorMixin, OTPAdminAuthenticationForm)
         self.second_factor_clean()
         return self.cleaned_data
 
+    def confirm_login_allowed(self, user) -> None:
+        # A jury member or a reader who typed the right password here is logged in and sent
+        # to their own page (admin.py), not told the account is no staff account: the
+        # back-office itself still opens to its roles only (core.admin).
+        AuthenticationForm.confirm_login_allowed(self, user)
+
 
 class LoginForm(OptionalSecondFactorMixin, OTPAuthenticationFormMixin, AuthenticationForm):
     """The public login, for every role: e-mail and password, then the code of an

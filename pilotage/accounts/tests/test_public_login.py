@@ -243,6 +243,22 @@ def test_jury_members_and_readers_who_reach_the_back_office_get_their_page(clien
     assert "Vos évaluations" in page_text(response)
 
 
+@pytest.mark.parametrize("factory", [JuryMemberFactory, UserFactory])
+def test_jury_members_and_readers_logging_in_at_the_back_office_get_their_page(client, factory):
+    user = factory()
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": user.email, "password": PASSWORD, "next": "/admin/"},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1] == (ACCOUNT, 302)
+    assert "<h1>Mon espace</h1>" in page_text(response)
+    assert client.get("/admin/accounts/user/").status_code == 302  # still no back-office
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
 def test_the_back_office_login_stays_for_staff(client):
     assert client.get("/admin/").status_code == 302
     assert client.get("/admin/login/").status_code == 200
