@@ -53,6 +53,33 @@ def test_every_shipped_record_has_its_four_translations(shipped_data):
     assert not missing, "Translations missing:\n" + "\n".join(missing)
 
 
+def texts_missing_a_language(node, where: str):
+    """Every multilingual map ({fr: ...}) under `node` lacking a language, by its place."""
+    if isinstance(node, dict):
+        if "fr" in node and not any(isinstance(value, dict | list) for value in node.values()):
+            for code in OTHERS:
+                if node.get("fr") and not str(node.get(code) or "").strip():
+                    yield f"{where}: {code}"
+            return
+        for key, value in node.items():
+            yield from texts_missing_a_language(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for position, value in enumerate(node):
+            code = value.get("code") if isinstance(value, dict) else None
+            yield from texts_missing_a_language(
+                value, f"{where}[{position}]" + (f" ({code})" if code else "")
+            )
+
+
+def test_every_text_of_the_data_files_is_in_four_languages():
+    missing = []
+    for path in sorted(DATA.rglob("*.yaml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        missing.extend(texts_missing_a_language(content, str(path.relative_to(DATA))))
+
+    assert not missing, "Translations missing:\n" + "\n".join(missing)
+
+
 def multilingual_maps(path: Path, section: str, field: str) -> dict[str, dict]:
     """{record code: {language: text}} for one field of one list of a data file."""
     content = yaml.safe_load(path.read_text(encoding="utf-8"))
