@@ -223,6 +223,20 @@ def test_staff_with_an_authenticator_give_its_code_and_then_open_the_back_office
     assert client.get("/admin/").status_code == 200  # verified: the back-office opens
 
 
+def test_whoever_set_two_authenticators_picks_one(client):
+    steering = SteeringFactory()
+    TOTPDevice.objects.create(user=steering, name="ordinateur", confirmed=True)
+    phone = TOTPDevice.objects.create(user=steering, name="téléphone", confirmed=True)
+
+    asked = log_in(client, steering.email)
+    response = log_in(
+        client, steering.email, otp_device=phone.persistent_id, otp_token=current_code(phone)
+    )
+
+    assert '<option value="' + phone.persistent_id + '">téléphone</option>' in page_text(asked)
+    assert response["Location"] == ACCOUNT
+
+
 def test_a_wrong_code_is_refused(client):
     steering = SteeringFactory()
     device = TOTPDevice.objects.create(user=steering, name="phone", confirmed=True)
