@@ -1,5 +1,8 @@
 """The JSON API at /api/v1/: public reads, token-authenticated writes, errors with codes."""
 
+import json
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -7,9 +10,16 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
 
-from pilotage.accounts.api import TokenAuth
+from pilotage.accounts.api import OptionalTokenAuth, TokenAuth
 from pilotage.budgets.api import router as budget_router
-from pilotage.core.api import QueryError
+from pilotage.core.api import (
+    CODE_MAX_LENGTH,
+    CURSOR_MAX_LENGTH,
+    MAX_VALUES,
+    QueryError,
+    max_limit,
+)
+from pilotage.core.middleware import TEXT_CONTROLS
 from pilotage.indicators.api import observations as observation_router
 from pilotage.indicators.api import router as indicator_router
 from pilotage.indicators.services import PeriodLocked
@@ -20,6 +30,7 @@ from pilotage.strategies.api import router as action_router
 from pilotage.strategies.api import strategy_router
 from pilotage.strategies.facets import InvalidFilter
 from pilotage.taxonomies.api import router as taxonomy_router
+from pilotage.taxonomies.models import code_validator
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -32,17 +43,78 @@ ERROR_SCHEMA = {
 }
 # Answers any operation may give, documented once for all of them.
 COMMON_ERRORS = {
-    "400": "A parameter Pilotage refuses (unknown filter or value, bad cursor, limit too large)",
-    "404": "No such record",
+    "400": "A request Pilotage refuses (unknown parameter, a value outside its list, a "
+    "control character, limit too large)",
+    "404": "No such record, or a filter or cursor naming none",
     "422": "A parameter or body of the wrong type or shape",
     "429": "Too many requests from this client; see Retry-After",
 }
 
 
+def _without(controls) -> str:
+    """A JSON Schema pattern (ECMA-262, as Python reads it too) for a text holding none of
+    the characters `InputCheckMiddleware` refuses: the schema says what the server does."""
+    return f"^[^{controls.pattern[1:-1]}]*$"
+
+
+# Every text in an address of this API is a code or a cursor. A code is what
+# `code_validator` lets a record hold (empty: the filter is not applied), so any other
+# text names no record (404); a cursor is what `django.core.signing` writes.
+CODE = {"pattern": f"^({code_validator.regex.pattern[1:-1]})?$", "maxLength": CODE_MAX_LENGTH}
+CURSOR = {"pattern": "^[A-Za-z0-9._:-]*$", "maxLength": CURSOR_MAX_LENGTH}
+BODY_TEXT = {"pattern": _without(TEXT_CONTROLS)}  # JSON strings, where a text may hold lines
+# An endpoint public without a token and acting as its account with one documents both.
+OPTIONAL_SCHEME = OptionalTokenAuth.__name__
+
+
+def _texts(schema: dict, constraints: dict) -> None:
+    """Give every plain string of a (sub)schema what the server accepts of it."""
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys():
+        for key, value in constraints.items():
+            schema.setdefault(key, value)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(key, ()):
+            _texts(part, constraints)
+    if isinstance(schema.get("items"), dict):
+        _texts(schema["items"], constraints)
+    for part in schema.get("properties", {}).values():
+        _texts(part, constraints)
+
+
+def _contract(schema: dict) -> None:
+    """What the server enforces for every operation, written into the schema: codes and
+    cursors in addresses, no control character in a body's text, at most
+    `MAX_VALUES` values of a parameter, `limit` at most the maximum page, and an optional
+    token as optional (`{}` besides the bearer scheme)."""
+    bodies = set()
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                found = parameter["schema"]
+                _texts(found, CURSOR if parameter["name"] == "cursor" else CODE)
+                if found.get("type") == "array":
+                    found.setdefault("maxItems", MAX_VALUES)
+                if parameter["name"] == "limit" and found.get("type") == "integer":
+                    found.setdefault("maximum", max_limit())
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = content.get("schema", {}).get("$ref", "")
+                bodies.add(ref.rsplit("/", 1)[-1])
+            security = operation.get("security")
+            if security and any(OPTIONAL_SCHEME in requirement for requirement in security):
+                operation["security"] = [{}, {TokenAuth.__name__: []}]
+    components = schema.get("components", {})
+    for name in bodies:
+        if name in components.get("schemas", {}):
+            _texts(components["schemas"][name], BODY_TEXT)
+    components.get("securitySchemes", {}).pop(OPTIONAL_SCHEME, None)
+
+
 class PilotageAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
-        """Every operation documents the error body, and reads their 304."""
+        """Every operation documents the error body, the server's constraints, and reads
+        their 304."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        _contract(schema)
         for operations in schema["paths"].values():
             for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
@@ -60,6 +132,15 @@ class PilotageAPI(NinjaAPI):
                     )
                 if method in ("get", "head"):
                     responses.setdefault("304", {"description": "Not modified (conditional)"})
+                # Answered by the HTTP server before Pilotage reads the request (gunicorn
+                # reads request lines of at most 4,094 bytes), in its own words.
+                responses.setdefault(
+                    "414",
+                    {
+                        "description": "The address is longer than the server reads",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                )
         return schema
 
 
@@ -68,7 +149,9 @@ class ObjectParser(Parser):
     unreadable (400 `unreadable_body`), not read as a schema's missing fields."""
 
     def parse_body(self, request):
-        data = super().parse_body(request)
+        # Numbers as written (12.3 is 12.3, not the nearest double), so that an amount
+        # is stored as sent or refused, never rounded.
+        data = json.loads(request.body, parse_float=Decimal)
         if not isinstance(data, dict):
             raise ValueError("The body is not a JSON object.")
         return data
@@ -111,7 +194,7 @@ def period_locked(request, error):
 
 @api.exception_handler(InvalidQuery)
 def invalid_query(request, error):
-    return _error(request, 400, error.code, str(error.message), error.field)
+    return _error(request, error.status, error.code, str(error.message), error.field)
 
 
 @api.exception_handler(QueryError)
@@ -121,7 +204,7 @@ def query_error(request, error):
 
 @api.exception_handler(InvalidFilter)
 def invalid_filter(request, error):
-    return _error(request, 400, error.code, str(error.message), error.field)
+    return _error(request, error.status, error.code, str(error.message), error.field)
 
 
 @api.exception_handler(PermissionDenied)

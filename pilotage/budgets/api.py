@@ -21,12 +21,26 @@ from pilotage.budgets.selectors import (
     cost_per_result,
     reconciliation,
 )
-from pilotage.core.api import ErrorOut, QueryError, cursor_page, limit_check, params_check
+from pilotage.core.api import (
+    ErrorOut,
+    QueryError,
+    choices_schema,
+    cursor_page,
+    limit_check,
+    params_check,
+    unknown_record,
+)
 from pilotage.strategies.models import Action, Strategy, StrategyNode
 from pilotage.strategies.selectors import strategy_public_get
+from pilotage.taxonomies.models import Term
+
+# The taxonomy of the lines' funding sources (BudgetLine.source).
+SOURCES = "funding-sources"
 
 router = Router(tags=["budgets"])
 ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# A year filter is a calendar year, as a date holds it.
+YEAR_MIN, YEAR_MAX = 1, 9999
 
 
 def _euros(value: Decimal | None) -> str | None:
@@ -49,10 +63,13 @@ def _node(strategy: Strategy, code: str | None) -> StrategyNode | None:
         raise Http404 from None
 
 
-def _action(code: str) -> Action:
+def _action(code: str, field: str | None = None) -> Action:
+    """A public action; a path naming none is a 404, and so is a filter (`field`)."""
     try:
         return Action.objects.public().get(code=code)
     except Action.DoesNotExist:
+        if field:
+            raise unknown_record(field, f"“{code}” is not an action.") from None
         raise Http404 from None
 
 
@@ -102,12 +119,16 @@ def _figure(found: Total) -> dict:
     }
 
 
+class FlowChoice(Schema):
+    flow: str = Field("planned", json_schema_extra=choices_schema(Flow.values))
+
+
 @router.get("/totals", response={200: TotalsOut, **ERRORS})
 def totals(
     request,
     strategy: str,
+    choice: Query[FlowChoice],
     node: str | None = None,
-    flow: str = "planned",
     published: bool = False,
 ):
     """One flow's totals of a strategy or node, by year ("all": the whole period) and
@@ -115,6 +136,7 @@ def totals(
     lines, else their sum (the `*figures` give both and the difference); after approved
     reallocations unless `published`."""
     params_check(request, ("strategy", "node", "flow", "published"))
+    flow = choice.flow
     found = _strategy(strategy)
     result = budget_totals(found, node=_node(found, node), flow=_flow(flow), published=published)
     by_year = {("all" if year is None else str(year)): v for year, v in result["by_year"].items()}
@@ -202,25 +224,32 @@ def _row(row: BudgetRow) -> dict:
 
 
 @router.get("/execution", response={200: ExecutionOut, **ERRORS})
-def execution(
-    request,
-    strategy: str | None = None,
-    node: str | None = None,
-    action: str | None = None,
-    published: bool = False,
-):
-    """Planned, revised, committed and paid amounts of a strategy, a node (give both) or
-    an action, by year and source and summed, with the shares of the budget committed
-    and paid (percent), and for a node or an action the money spent beside its progress
-    (`per_point`: euros per percentage point) and its counted results (`unit_costs`)."""
-    params_check(request, ("strategy", "node", "action", "published"))
-    if bool(strategy) == bool(action) or (node and not strategy):
-        raise QueryError(
-            None, "scope", "Give a strategy (and a node of it), or an action, not both."
-        )
-    found_strategy = _strategy(strategy) if strategy else None
-    found_node = _node(found_strategy, node) if found_strategy else None
-    found_action = _action(action) if action else None
+def execution(request, strategy: str, node: str | None = None, published: bool = False):
+    """Planned, revised, committed and paid amounts of a strategy or one of its nodes, by
+    year and source and summed, with the shares of the budget committed and paid
+    (percent), and for a node the money spent beside its progress (`per_point`: euros per
+    percentage point) and its counted results (`unit_costs`). An action's execution is at
+    `/budgets/actions/{code}/execution`."""
+    params_check(request, ("strategy", "node", "published"))
+    found = _strategy(strategy)
+    return _execution(found_strategy=found, found_node=_node(found, node), published=published)
+
+
+@router.get("/actions/{code}/execution", response={200: ExecutionOut, **ERRORS})
+def action_execution(request, code: str, published: bool = False):
+    """The execution of one public action's budget lines, whatever strategy they belong
+    to, as `/budgets/execution` gives a strategy's."""
+    params_check(request, ("published",))
+    return _execution(found_action=_action(code), published=published)
+
+
+def _execution(
+    *,
+    found_strategy: Strategy | None = None,
+    found_node: StrategyNode | None = None,
+    found_action: Action | None = None,
+    published: bool,
+) -> dict:
     table = budget_table(found_strategy, node=found_node, action=found_action, published=published)
     cost = (
         cost_per_result(table, node=found_node, action=found_action)
@@ -228,9 +257,9 @@ def execution(
         else None
     )
     return {
-        "strategy": strategy,
-        "node": node,
-        "action": action,
+        "strategy": found_strategy.code if found_strategy else None,
+        "node": found_node.code if found_node else None,
+        "action": found_action.code if found_action else None,
         "published": published,
         "reallocated": table.reallocated,
         "lines": table.lines,
@@ -290,11 +319,11 @@ class LinePageOut(Schema):
 
 class LineFilters(Schema):
     strategy: str | None = None
-    node: str | None = None
+    node: str | None = Field(None, description="A node code (in any strategy unless given)")
     action: str | None = None
-    year: int | None = None
+    year: int | None = Field(None, ge=YEAR_MIN, le=YEAR_MAX)
     source: str | None = None
-    flow: str | None = None
+    flow: str | None = Field(None, json_schema_extra=choices_schema(Flow.values))
     total: bool | None = None
 
 
@@ -351,17 +380,27 @@ def lines(
     found = budget_lines(strategy__in=Strategy.objects.public()).prefetch_related(
         "reallocations_out__to_line", "reallocations_in__from_line"
     )
+    # A code naming no record is refused (404), as the other lists do, rather than
+    # answered with an empty page that looks true.
     if filters.strategy:
         found = found.filter(strategy=_strategy(filters.strategy))
     if filters.node:
-        if not filters.strategy:
-            raise QueryError("node", "scope", "A node is given with its strategy.")
+        nodes = StrategyNode.objects.filter(
+            strategy__in=Strategy.objects.public(), code=filters.node
+        )
+        if filters.strategy:
+            nodes = nodes.filter(strategy__code=filters.strategy)
+        if not nodes.exists():
+            raise unknown_record("node", f"“{filters.node}” is not a node.")
         found = found.filter(node__code=filters.node)
     if filters.action:
+        _action(filters.action, field="action")
         found = found.filter(action__code=filters.action)
     if filters.year is not None:
         found = found.filter(year=filters.year)
     if filters.source:
+        if not Term.objects.filter(taxonomy__code=SOURCES, code=filters.source).exists():
+            raise unknown_record("source", f"“{filters.source}” is not a funding source.")
         found = found.filter(
             Q(source__code=filters.source) | Q(source__parent__code=filters.source)
         )

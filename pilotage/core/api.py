@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from email.utils import format_datetime
+from typing import Annotated
 
 from django.apps import apps
 from django.conf import settings
@@ -23,11 +25,19 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import get_language
 from ninja import Schema
+from pydantic import BeforeValidator
 
 API_PREFIX = "/api/v1/"
+FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DEFAULT_LIMIT = 50
 # Parameters every paginated list accepts besides its filters.
 PAGING_KEYS = ("cursor", "limit")
+# The longest code a record holds, and cursor this API writes (keys of a few codes).
+CODE_MAX_LENGTH = 100
+CURSOR_MAX_LENGTH = 1000
+# Values one parameter may repeat (OR within a filter): more is refused, before any
+# endpoint reads them, so that no address is longer than a server reads.
+MAX_VALUES = 20
 
 
 class ErrorOut(Schema):
@@ -47,6 +57,31 @@ class QueryError(ValueError):
         self.code = code
         self.message = message
         self.status = status
+
+
+def _full_date(value: object) -> object:
+    """A date parameter as the schema's `format: date` says (YYYY-MM-DD): pydantic would
+    also read `0` as 1970-01-01 and `20240101` as a date."""
+    if isinstance(value, str) and not FULL_DATE.fullmatch(value):
+        raise ValueError("A date is written YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_full_date)]
+
+
+def unknown_record(field: str, message: str) -> QueryError:
+    """A filter naming a record that does not exist: 404, as a path naming it would be.
+    The request is well formed (its schema cannot list every code); the record is what
+    is missing, and the list is never answered empty as if nothing matched."""
+    return QueryError(field, "unknown_value", message, status=404)
+
+
+def choices_schema(values: Iterable[str], *, many: bool = False) -> dict:
+    """The `json_schema_extra` of a parameter taking one of a closed list of values (or
+    several, repeated): the schema lists what the server accepts."""
+    enum = list(values)
+    return {"items": {"type": "string", "enum": enum}} if many else {"enum": enum}
 
 
 def max_limit() -> int:
@@ -82,12 +117,18 @@ def cursor_decode(request: HttpRequest, cursor: str, width: int) -> list:
     try:
         key = signing.loads(cursor, salt=_cursor_salt(request))
     except (signing.BadSignature, ValueError, TypeError):
-        raise QueryError(
-            "cursor", "invalid_cursor", "This cursor was not issued by this list."
-        ) from None
+        raise _no_such_page() from None
     if not isinstance(key, list) or len(key) != width:
-        raise QueryError("cursor", "invalid_cursor", "This cursor was not issued by this list.")
+        raise _no_such_page()
     return key
+
+
+def _no_such_page() -> QueryError:
+    # A cursor is opaque: one this list did not issue names no page of it (404), whatever
+    # its form.
+    return QueryError(
+        "cursor", "invalid_cursor", "This cursor was not issued by this list.", status=404
+    )
 
 
 def _after(fields: Sequence[str], key: Sequence) -> models.Q:

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import get_resolver
 from django.utils.translation import gettext as _
 
-from pilotage.core.api import API_PREFIX
+from pilotage.core.api import API_PREFIX, MAX_VALUES
 
 # In an address (path, query string, cookie): every C0 control and DEL.
 ADDRESS_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
@@ -101,6 +101,20 @@ class InputCheckMiddleware:
             request_check(request)
         except Refused as refusal:
             return self._refusal(request, refusal)
+        if request.path.startswith(API_PREFIX):
+            repeated = next(
+                (key for key, values in request.GET.lists() if len(values) > MAX_VALUES), None
+            )
+            if repeated is not None:
+                # The schema's `maxItems`: a filter of more values is no query a client
+                # needs, and its address would outgrow what the HTTP server reads.
+                detail = _("At most %(count)d values of “%(field)s”.") % {
+                    "count": MAX_VALUES,
+                    "field": repeated,
+                }
+                return JsonResponse(
+                    {"code": "too_many_values", "detail": detail, "field": repeated}, status=400
+                )
         return self.get_response(request)
 
     def _refusal(self, request: HttpRequest, refusal: Refused) -> HttpResponse:

@@ -52,9 +52,13 @@ def _page_number(request) -> int:
 def _explorer(request, **kwargs):
     """The actions explorer of the page (a bad filter is a 400 naming it)."""
     try:
-        return selectors.explorer(request.GET, page_number=_page_number(request), **kwargs)
+        found = selectors.explorer(request.GET, page_number=_page_number(request), **kwargs)
     except InvalidFilter as error:
         raise BadRequest(error.message) from error
+    if found.query.reversed_window:
+        # The API answers such a period with no action; a visitor is told why.
+        raise BadRequest(_("The end of the period comes before its start."))
+    return found
 
 
 def _source_labels() -> dict[str, str]:

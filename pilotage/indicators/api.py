@@ -6,7 +6,6 @@ header (rel="next")."""
 from __future__ import annotations
 
 import bisect
-import datetime
 
 from django.db import models
 from django.db.models import Q
@@ -18,12 +17,15 @@ from pilotage.accounts.api import PUBLIC, OptionalTokenAuth
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.api import (
     PAGING_KEYS,
+    IsoDate,
     QueryError,
+    choices_schema,
     cursor_decode,
     cursor_encode,
     cursor_page,
     limit_check,
     params_check,
+    unknown_record,
 )
 from pilotage.indicators import services
 from pilotage.indicators.explain import explanation
@@ -83,11 +85,17 @@ def _observation_out(observation: Observation, code: str | None = None) -> dict:
 
 
 def _unknown(field: str, value: str) -> QueryError:
-    return QueryError(field, "unknown_value", f"“{value}” is not a value of “{field}”.")
+    return unknown_record(field, f"“{value}” is not a value of “{field}”.")
+
+
+# The status filter's values, in either spelling (`at_risk`, `at-risk`).
+STATUS_VALUES = sorted(
+    {*IndicatorStatus.values} | {v.replace("_", "-") for v in IndicatorStatus.values}
+)
 
 
 def _scoped(queryset, prefix: str, *, action=None, strategy=None, indicator=None):
-    """Filter by indicator, action or public strategy; an unknown code is refused (400),
+    """Filter by indicator, action or public strategy; an unknown code is refused (404),
     so a misspelt filter never answers with an empty list that looks true."""
     if indicator:
         if not indicator_list_public().filter(code=indicator).exists():
@@ -109,21 +117,21 @@ def _scoped(queryset, prefix: str, *, action=None, strategy=None, indicator=None
 
 def statuses_parse(values: list[str], field: str = "status") -> list[str] | None:
     """Status filter values (`at-risk` or `at_risk`), None when none is given; an unknown
-    one is refused (400), naming the parameter."""
+    one is refused (400: the schema lists them), naming the parameter."""
     if not values:
         return None
     statuses = []
     for value in values:
         status = value.strip().replace("-", "_")
         if status not in IndicatorStatus.values:
-            raise _unknown(field, value)
+            raise QueryError(field, "unknown_value", f"“{value}” is not a value of “{field}”.")
         statuses.append(status)
     return statuses
 
 
 def _indicator_ids(model: ReadModel, *, action=None, strategy=None, statuses=None) -> list[int]:
     """The read model's public indicators of an action or a strategy (its nodes' and its
-    actions' indicators), in code order; an unknown code is refused (400)."""
+    actions' indicators), in code order; an unknown code is refused (404)."""
     action_ids = node_ids = None
     if action:
         found = public_actions().filter(code=action).values_list("pk", flat=True).first()
@@ -153,7 +161,7 @@ def indicator_rows_of(ids: list[int]) -> models.QuerySet[Indicator]:
 class IndicatorFilter(Schema):
     """Indicators in any of these statuses (`at-risk` and `at_risk` alike)."""
 
-    status: list[str] = []
+    status: list[str] = Field([], json_schema_extra=choices_schema(STATUS_VALUES, many=True))
 
 
 @router.get("/", response={200: list[IndicatorOut], 400: ErrorOut})
@@ -210,8 +218,8 @@ def indicator_detail(request, code: str):
 class PeriodFilter(Schema):
     """Values whose period overlaps [from, to]."""
 
-    from_: datetime.date | None = Field(None, alias="from")
-    to: datetime.date | None = None
+    from_: IsoDate | None = Field(None, alias="from")
+    to: IsoDate | None = None
 
 
 def _observations_readable(user):
@@ -245,8 +253,6 @@ def observation_index(
     every value its organisation reports, whatever its state."""
     params_check(request, ("indicator", "action", "strategy", "from", "to", *PAGING_KEYS))
     period_from, period_to = period.from_, period.to
-    if period_from and period_to and period_from > period_to:
-        raise QueryError("to", "invalid_range", "The end of the period comes before its start.")
     queryset = _scoped(
         _observations_readable(request.auth).select_related("indicator"),
         "indicator__",
@@ -254,6 +260,8 @@ def observation_index(
         strategy=strategy,
         indicator=indicator,
     )
+    if period_from and period_to and period_from > period_to:
+        queryset = queryset.none()  # a period ending before it starts overlaps nothing
     if period_from:
         queryset = queryset.filter(period_end__gte=period_from)
     if period_to:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import ConfigDict, WithJsonSchema
+
+from pilotage.indicators.models import AMOUNT
 
 
 class AssessmentOut(Schema):
@@ -56,13 +60,40 @@ class IndicatorDetailOut(IndicatorOut):
     observations: list[ObservationOut]
 
 
+def _amount_schema() -> dict:
+    """What an amount the model stores (`AMOUNT`) can be sent as: a JSON number read
+    exactly as written (the API's parser), or a decimal text, of at most 16 integer and 4
+    decimal digits. More is refused, never rounded."""
+    integers = AMOUNT["max_digits"] - AMOUNT["decimal_places"]
+    places = AMOUNT["decimal_places"]
+    bound = 10**integers
+    return {
+        "anyOf": [
+            {
+                "type": "number",
+                "exclusiveMinimum": -bound,
+                "exclusiveMaximum": bound,
+                "multipleOf": float(Decimal(1).scaleb(-places)),
+            },
+            {"type": "string", "pattern": rf"^-?\d{{1,{integers}}}(\.\d{{1,{places}}})?$"},
+            {"type": "null"},
+        ]
+    }
+
+
+Amount = Annotated[Decimal, Field(**AMOUNT), WithJsonSchema(_amount_schema())]
+
+
 class ObservationIn(Schema):
+    # A field Pilotage does not know is refused (422), never silently dropped.
+    model_config = ConfigDict(extra="forbid")
+
     indicator: str = Field(max_length=100)
     period_start: datetime.date
     period_end: datetime.date
-    value: Decimal | None = Field(None, max_digits=20, decimal_places=4)
-    numerator: Decimal | None = Field(None, max_digits=20, decimal_places=4)
-    denominator: Decimal | None = Field(None, max_digits=20, decimal_places=4)
+    value: Amount | None = None
+    numerator: Amount | None = None
+    denominator: Amount | None = None
     comment: str = Field("", max_length=2000)
     submit: bool = True
 

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
-from pilotage.core.api import PAGING_KEYS, ErrorOut, QueryError, cursor_page, params_check
+from pilotage.core.api import PAGING_KEYS, ErrorOut, cursor_page, params_check, unknown_record
 from pilotage.registry.models import Organisation
 from pilotage.taxonomies.models import Term
 
@@ -38,10 +38,10 @@ def _out(organisation: Organisation) -> dict:
 
 def _term_filter(field: str, value: str, taxonomies: tuple[str, ...]) -> None:
     if not Term.objects.filter(taxonomy__code__in=taxonomies, code=value).exists():
-        raise QueryError(field, "unknown_value", f"“{value}” is not a value of “{field}”.")
+        raise unknown_record(field, f"“{value}” is not a value of “{field}”.")
 
 
-@router.get("/", response={200: list[OrganisationOut], 400: ErrorOut})
+@router.get("/", response={200: list[OrganisationOut], 400: ErrorOut, 404: ErrorOut})
 def organisation_index(
     request,
     response: HttpResponse,

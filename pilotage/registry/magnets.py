@@ -106,11 +106,12 @@ OTHER_KEYS = ("as_of", "page", "cursor", "limit", "format", "q")
 
 
 class InvalidQuery(ValueError):
-    """A query parameter the engine cannot apply; `field` names it."""
+    """A query parameter the engine cannot apply; `field` names it, and `status` is the
+    API's answer: 404 for a value naming no record, else 400."""
 
-    def __init__(self, field: str, code: str, message: str):
+    def __init__(self, field: str, code: str, message: str, status: int = 400):
         super().__init__(message)
-        self.field, self.code, self.message = field, code, message
+        self.field, self.code, self.message, self.status = field, code, message, status
 
 
 @dataclass(frozen=True)
@@ -441,6 +442,7 @@ class MagnetIndex:
                         "unknown_value",
                         _("“%(value)s” is not a value of the facet “%(facet)s”.")
                         % {"value": value, "facet": facet},
+                        status=404,
                     )
                 (exclude if excluded else include)[facet].append(value)
         as_of = None

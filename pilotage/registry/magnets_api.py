@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import QueryDict
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
+from pydantic import create_model
 
+from pilotage.core.api import ErrorOut, IsoDate
 from pilotage.indicators.readmodel import read_model
-from pilotage.registry.magnets import magnet_index
+from pilotage.registry.magnets import FIXED_FACETS, magnet_index
 from pilotage.registry.models import Magnet, Organisation
 
 router = Router(tags=["registry"])
@@ -62,15 +64,35 @@ def _found_out(organisation: Organisation) -> dict:
     }
 
 
-@router.get("/search", response=SearchOut, url_name="registry_search")
+def _facet_parameters() -> type[Schema]:
+    """The search's parameters, as the schema documents them: each fixed facet and its
+    `not-` twin (values repeated), and the day of an "as of" query. A taxonomy applied to
+    organisations is a facet too, under its code, though the schema cannot list it."""
+    fields: dict = {"as_of": (IsoDate | None, None)}
+    for facet in FIXED_FACETS:
+        fields[facet.key] = (list[str], [])
+        fields[f"not_{facet.key}"] = (list[str], Field([], alias=f"not-{facet.key}"))
+    return create_model("FacetParameters", __base__=Schema, **fields)
+
+
+FacetParameters = _facet_parameters()
+
+
+@router.get(
+    "/search",
+    response={200: SearchOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="registry_search",
+)
 def registry_search(
     request,
+    facets: Query[FacetParameters],
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
 ):
     """Organisations matching facets (`facet=value`, `not-facet=value`, `as_of=date`):
     OR within a facet, AND across, NOT subtracted; every value's count if toggled. An
-    unknown facet or value is a 400 naming it."""
+    unknown facet is a 400 naming it, an unknown value a 404."""
+    del facets  # documented and type-checked above; the engine reads the query itself
     index = magnet_index()
     params = request.GET.copy()
     for key in ("offset", "limit"):

@@ -15,10 +15,20 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 
-from pilotage.core.api import QueryError, cursor_page, limit_check, params_check
+from pilotage.core.api import (
+    IsoDate,
+    QueryError,
+    choices_schema,
+    cursor_decode,
+    cursor_page,
+    limit_check,
+    params_check,
+    unknown_record,
+)
 from pilotage.core.revisions import cached
 from pilotage.indicators.api import indicator_out, indicator_rows_of
 from pilotage.indicators.progress import RollUp
+from pilotage.indicators.progress import Status as IndicatorStatus
 from pilotage.indicators.readmodel import read_model
 from pilotage.indicators.schemas import ErrorOut, IndicatorOut
 from pilotage.strategies.facets import (
@@ -28,7 +38,7 @@ from pilotage.strategies.facets import (
     actions_query_parse,
     facet_counts,
 )
-from pilotage.strategies.models import Action, Strategy, StrategyNode
+from pilotage.strategies.models import Action, ActionStatus, Strategy, StrategyNode
 from pilotage.strategies.selectors import (
     action_list_public,
     action_public_get,
@@ -93,13 +103,16 @@ class ActionFilters(Schema):
     strategy: list[str] = []
     type: list[str] = []
     audience: list[str] = []
-    status: list[str] = []
-    progress: list[str] = []  # an indicator status: actions with an indicator in it
+    status: list[str] = Field([], json_schema_extra=choices_schema(ActionStatus.values, many=True))
+    # An indicator status: actions with an indicator in it.
+    progress: list[str] = Field(
+        [], json_schema_extra=choices_schema(IndicatorStatus.values, many=True)
+    )
     funding: list[str] = []
     province: list[str] = []
     lead: list[str] = []
-    from_: datetime.date | None = Field(None, alias="from")
-    to: datetime.date | None = None
+    from_: IsoDate | None = Field(None, alias="from")
+    to: IsoDate | None = None
 
 
 def _action_out(action: Action) -> dict:
@@ -129,12 +142,13 @@ def action_index(
 ):
     """Public actions matching the filters, by code, with every facet's counts.
 
-    Page through with `page` (and `pages`), or with `cursor`: each answer gives the next
-    one in `next_cursor` and in its `Link` header; a cursor page costs the same wherever
-    it is in the list."""
+    Page through with `page` (and `pages`), or with `cursor` (not both: 400
+    `cursor_and_page`): each answer gives the next one in `next_cursor` and in its
+    `Link` header; a cursor page costs the same wherever it is in the list."""
     del filters  # documented and type-checked above; read below as the pages read them
     limit_check(limit)
     if cursor and page > 1:
+        cursor_decode(request, cursor, 1)  # one this list did not issue names no page: 404
         raise QueryError("cursor", "cursor_and_page", "Give a cursor or a page, not both.")
     # The same answer for every reader until the data change (as the pages): computed
     # once per revision, language and address.
@@ -161,7 +175,7 @@ def _action_index(request, *, page: int, cursor: str | None, limit: int) -> tupl
     listed = action_list_public().filter(pk__in=actions.values("pk"))
     paginator = Paginator(listed, limit)
     if page > max(paginator.num_pages, 1):
-        raise InvalidFilter("page", "page_out_of_range", "There is no such page.")
+        raise InvalidFilter("page", "page_out_of_range", "There is no such page.", status=404)
     if cursor or page == 1:
         items, following = cursor_page(
             request, listed, ("code",), limit=limit, cursor=cursor, response=response
@@ -337,11 +351,11 @@ def node_index(request, code: str, level: str | None = None, parent: str | None 
             level not in {node.level.code for node in nodes}
             and not strategy.levels.filter(code=level).exists()
         ):
-            raise QueryError("level", "unknown_value", f"“{level}” is not a level.")
+            raise unknown_record("level", f"“{level}” is not a level.")
         nodes = [node for node in nodes if node.level.code == level]
     if parent is not None:
         if parent not in codes.values():
-            raise QueryError("parent", "unknown_value", f"“{parent}” is not a node.")
+            raise unknown_record("parent", f"“{parent}” is not a node.")
         nodes = [node for node in nodes if codes.get(node.parent_id) == parent]
     return [_node_out(strategy, node, codes, model.node_rollup(node.pk)) for node in nodes]
 

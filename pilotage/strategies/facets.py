@@ -60,13 +60,15 @@ OTHER_KEYS = ("page", "cursor", "limit", "format", "lang")
 
 
 class InvalidFilter(ValueError):
-    """A query parameter Pilotage cannot apply; `field` names it, `code` says why."""
+    """A query parameter Pilotage cannot apply; `field` names it, `code` says why, and
+    `status` is the API's answer: 404 for a value naming no record, else 400."""
 
-    def __init__(self, field: str, code: str, message: str):
+    def __init__(self, field: str, code: str, message: str, status: int = 400):
         super().__init__(message)
         self.field = field
         self.code = code
         self.message = message
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,11 @@ class ActionsQuery:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     node: StrategyNode | None = None
+
+    @property
+    def reversed_window(self) -> bool:
+        """A period ending before it starts: no action runs in it."""
+        return bool(self.date_from and self.date_to and self.date_from > self.date_to)
 
     def without(self, key: str) -> ActionsQuery:
         return replace(self, selected={k: v for k, v in self.selected.items() if k != key})
@@ -232,13 +239,10 @@ def actions_query_parse(
                     "unknown_value",
                     _("“%(value)s” is not a value of the filter “%(facet)s”.")
                     % {"value": value, "facet": _facet(key).label},
+                    status=404,
                 )
         selected[key] = tuple(values)
     date_from, date_to = _parse_date(params, "from"), _parse_date(params, "to")
-    if date_from and date_to and date_from > date_to:
-        raise InvalidFilter(
-            "to", "invalid_range", _("The end of the period comes before its start.")
-        )
     return ActionsQuery(selected=selected, date_from=date_from, date_to=date_to, node=node)
 
 
@@ -286,6 +290,8 @@ def actions_filter(
             actions = actions.filter(pk__in=sorted(vocabulary.model.actions_with_status(codes)))
         elif key == "lead":
             actions = actions.filter(lead__code__in=codes)
+    if query.reversed_window:
+        return actions.none()
     # An action without dates runs for the whole period of interest.
     if query.date_to:
         actions = actions.filter(

@@ -6,9 +6,17 @@ import datetime
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
-from pilotage.core.api import PAGING_KEYS, ErrorOut, QueryError, cursor_page, params_check
+from pilotage.core.api import (
+    PAGING_KEYS,
+    ErrorOut,
+    QueryError,
+    choices_schema,
+    cursor_page,
+    params_check,
+    unknown_record,
+)
 from pilotage.taxonomies.models import Taxonomy, Term, TermStatus
 
 router = Router(tags=["taxonomies"])
@@ -77,24 +85,29 @@ def taxonomy_detail(request, code: str):
     return _taxonomy_out(taxonomy, taxonomy.terms.count())
 
 
+class TermFilters(Schema):
+    parent: str | None = None
+    status: str | None = Field(None, json_schema_extra=choices_schema(TermStatus.values))
+
+
 @router.get("/{code}/terms/", response={200: list[TermOut], 400: ErrorOut, 404: ErrorOut})
 def term_index(
     request,
     code: str,
     response: HttpResponse,
-    parent: str | None = None,
-    status: str | None = None,
+    filters: Query[TermFilters],
     cursor: str | None = None,
     limit: int = Query(100, ge=1),
 ):
     """A taxonomy's terms, by code; `parent` keeps the terms just below one term,
     `status` those of a status. The next page's URL is in the `Link` header."""
     params_check(request, ("parent", "status", *PAGING_KEYS))
+    parent, status = filters.parent, filters.status
     taxonomy = get_object_or_404(Taxonomy, code=code)
     terms = Term.objects.filter(taxonomy=taxonomy).select_related("parent")
     if parent is not None:
         if not terms.filter(code=parent).exists():
-            raise QueryError("parent", "unknown_value", f"“{parent}” is not a term here.")
+            raise unknown_record("parent", f"“{parent}” is not a term here.")
         terms = terms.filter(parent__code=parent)
     if status is not None:
         if status not in TermStatus.values:

@@ -94,7 +94,7 @@ def test_execution_and_cost_per_result_from_the_api(client, plan):
     )
     ObservationFactory(indicator=indicator, value=D(40))
 
-    body = client.get("/api/v1/budgets/execution", {"action": "X"}).json()
+    body = client.get("/api/v1/budgets/actions/X/execution").json()
 
     assert (body["total"]["budget"], body["total"]["paid"]) == ("1199.00", "50.00")
     cost = body["cost_per_result"]
@@ -110,17 +110,24 @@ def test_execution_and_cost_per_result_from_the_api(client, plan):
 
 
 @pytest.mark.parametrize(
-    "query, field, code",
+    "query, status, field, code",
     [
-        ({"strategy": "S", "action": "X"}, None, "scope"),
-        ({}, None, "scope"),
-        ({"strategy": "S", "colour": "red"}, "colour", "unknown_filter"),
+        # One scope per address: the action's execution is under its own path.
+        ({"strategy": "S", "action": "X"}, 400, "action", "unknown_filter"),
+        ({}, 422, "strategy", "malformed"),
+        ({"strategy": "S", "colour": "red"}, 400, "colour", "unknown_filter"),
     ],
 )
-def test_execution_refuses_a_scope_it_cannot_read(client, plan, query, field, code):
+def test_execution_refuses_a_scope_it_cannot_read(client, plan, query, status, field, code):
     response = client.get("/api/v1/budgets/execution", query)
-    assert response.status_code == 400
+    assert response.status_code == status
     assert (response.json()["field"], response.json()["code"]) == (field, code)
+
+
+def test_an_actions_execution_is_a_public_actions(client, plan):
+    assert client.get("/api/v1/budgets/actions/NOPE/execution").status_code == 404
+    refused = client.get("/api/v1/budgets/actions/X/execution", {"strategy": "S"})
+    assert (refused.status_code, refused.json()["field"]) == (400, "strategy")
 
 
 def test_totals_refuse_an_unknown_flow_and_an_unknown_node(client, plan):
@@ -136,7 +143,7 @@ def test_an_actions_money_in_a_draft_strategy_stays_out_of_its_public_budget(cli
     draft = StrategyFactory(code="DRAFT", status=StrategyStatus.DRAFT)
     BudgetLineFactory(strategy=draft, action=plan["action"], amount=D(987654), year=2025)
 
-    body = client.get("/api/v1/budgets/execution", {"action": "X"}).json()
+    body = client.get("/api/v1/budgets/actions/X/execution").json()
     page = client.get("/actions/X/").content.decode()
 
     assert body["total"]["budget"] == "1199.00"  # S's 200 and T's 999 only

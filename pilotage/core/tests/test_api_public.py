@@ -182,22 +182,37 @@ def test_the_actions_page_numbers_still_work_beside_the_cursor(client, shipped_d
 @pytest.mark.parametrize(
     "url, status, code, field",
     [
-        ("/api/v1/organisations/?cursor=garbage", 400, "invalid_cursor", "cursor"),
-        ("/api/v1/observations/?cursor=WyJhIl0:1:forged", 400, "invalid_cursor", "cursor"),
-        ("/api/v1/actions/?cursor=garbage", 400, "invalid_cursor", "cursor"),
+        ("/api/v1/organisations/?cursor=garbage", 404, "invalid_cursor", "cursor"),
+        ("/api/v1/observations/?cursor=WyJhIl0:1:forged", 404, "invalid_cursor", "cursor"),
+        ("/api/v1/actions/?cursor=garbage", 404, "invalid_cursor", "cursor"),
+        ("/api/v1/actions/?cursor=garbage&page=2", 404, "invalid_cursor", "cursor"),
         ("/api/v1/indicators/?limit=501", 400, "limit_too_large", "limit"),
         ("/api/v1/actions/?limit=100000", 400, "limit_too_large", "limit"),
         ("/api/v1/observations/?limit=0", 422, "malformed", "limit"),
         ("/api/v1/observations/?limit=ten", 422, "malformed", "limit"),
         ("/api/v1/observations/?from=yesterday", 422, "malformed", "from"),
-        ("/api/v1/observations/?from=2026-01-01&to=2025-01-01", 400, "invalid_range", "to"),
+        # A date is YYYY-MM-DD, as the schema's `format: date` says (not 0, not 20240101).
+        ("/api/v1/observations/?to=0", 422, "malformed", "to"),
+        ("/api/v1/actions/?from=20240101", 422, "malformed", "from"),
         ("/api/v1/observations/?colour=red", 400, "unknown_filter", "colour"),
-        ("/api/v1/indicators/?strategy=NOPE", 400, "unknown_value", "strategy"),
+        # A code naming no record is a 404, as a path naming it would be.
+        ("/api/v1/indicators/?strategy=NOPE", 404, "unknown_value", "strategy"),
         ("/api/v1/strategies/?x=1", 400, "unknown_filter", "x"),
-        ("/api/v1/strategies/PM40/nodes/?level=nope", 400, "unknown_value", "level"),
-        ("/api/v1/organisations/?province=atlantis", 400, "unknown_value", "province"),
+        ("/api/v1/strategies/PM40/nodes/?level=nope", 404, "unknown_value", "level"),
+        ("/api/v1/organisations/?province=atlantis", 404, "unknown_value", "province"),
+        ("/api/v1/actions/?lead=NOPE", 404, "unknown_value", "lead"),
+        ("/api/v1/budgets/lines?source=NOPE", 404, "unknown_value", "source"),
+        ("/api/v1/budgets/lines?action=NOPE", 404, "unknown_value", "action"),
+        ("/api/v1/budgets/lines?node=NOPE", 404, "unknown_value", "node"),
+        ("/api/v1/registry/search?province=atlantis", 404, "unknown_value", "province"),
         ("/api/v1/taxonomies/provinces/terms/?status=odd", 400, "unknown_value", "status"),
         ("/api/v1/actions/?colour=red", 400, "unknown_filter", "colour"),
+        (
+            "/api/v1/actions/?status=" + "&status=".join(["planned"] * 21),
+            400,
+            "too_many_values",
+            "status",
+        ),
         ("/api/v1/indicators/?action=a%00b", 400, "invalid_character", "action"),
         ("/api/v1/budgets/totals?strategy=%00", 400, "invalid_character", "strategy"),
     ],
@@ -208,6 +223,25 @@ def test_bad_input_is_a_4xx_with_a_code_and_the_field(
     response = client.get(url)
     assert response.status_code == status, response.content
     assert (response.json()["code"], response.json()["field"]) == (code, field)
+
+
+def test_a_period_ending_before_it_starts_holds_nothing(client, shipped_data):
+    """Not an error the schema could state (it relates two parameters): the period is
+    empty, so nothing falls in it, undated actions included."""
+    # A two-year value meets either bound alone, as undated actions do.
+    spanning = ObservationFactory(
+        indicator=indicator_list_public().first(),
+        period_start=datetime.date(2019, 1, 1),
+        period_end=datetime.date(2020, 12, 31),
+    )
+    period = {"from": "2019-06-01", "to": "2020-06-01"}
+    reversed_period = {"from": "2020-06-01", "to": "2019-06-01"}
+    values = client.get("/api/v1/observations/", period | {"limit": 500}).json()
+    assert spanning.indicator.code in {value["indicator"] for value in values}
+    assert client.get("/api/v1/actions/", period).json()["count"] > 0
+    assert client.get("/api/v1/observations/", reversed_period).json() == []
+    actions = client.get("/api/v1/actions/", reversed_period).json()
+    assert (actions["count"], actions["items"]) == (0, [])
 
 
 def test_a_cursor_of_one_list_is_refused_by_another(client, shipped_data):

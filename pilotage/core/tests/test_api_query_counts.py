@@ -55,7 +55,7 @@ URLS = [
     "/api/v1/budgets/totals?strategy=S0",
     "/api/v1/budgets/execution?strategy=S0",
     "/api/v1/budgets/execution?strategy=S0&node=R0",
-    "/api/v1/budgets/execution?action=A0-0",
+    "/api/v1/budgets/actions/A0-0/execution",
     "/api/v1/budgets/reconciliation?strategy=S0",
     "/api/v1/registry/magnets",
 ]

@@ -462,6 +462,9 @@ def _api_urls(shipped: dict) -> tuple[list[str], list[str]]:
             {"code": shipped["strategy"], "node": shipped["node"]}
         ],
         "/api/v1/actions/{code}": [{"code": c} for c in (shipped["action"], shipped["shared"])],
+        "/api/v1/budgets/actions/{code}/execution": [
+            {"code": c} for c in (shipped["action"], shipped["shared"])
+        ],
         "/api/v1/indicators/{code}": [{"code": shipped["indicator"]}],
         "/api/v1/organisations/{code}": [{"code": shipped["organisation"]}],
         "/api/v1/taxonomies/{code}": [{"code": c} for c in taxonomies],
@@ -475,6 +478,7 @@ def _api_urls(shipped: dict) -> tuple[list[str], list[str]]:
             {"code": shipped["strategy"], "node": "DRAFTNODEZZ1"},
         ],
         "/api/v1/actions/{code}": [{"code": "DRAFTACTIONZZ"}],
+        "/api/v1/budgets/actions/{code}/execution": [{"code": "DRAFTACTIONZZ"}],
         "/api/v1/indicators/{code}": [{"code": "DRAFTINDZZ"}, {"code": "DRAFTINDZZ-NODE"}],
     }
     urls, drafts = [], []
@@ -499,8 +503,6 @@ def _api_urls(shipped: dict) -> tuple[list[str], list[str]]:
         "/api/v1/budgets/lines?limit=500",
         "/api/v1/budgets/lines?strategy=DRAFTLEAKZZ",
         "/api/v1/budgets/lines?action=DRAFTACTIONZZ",
-        f"/api/v1/budgets/execution?action={shipped['action']}",
-        f"/api/v1/budgets/execution?action={shipped['shared']}",
         f"/api/v1/budgets/lines?action={shipped['shared']}",
         f"/api/v1/indicators/?action={shipped['shared']}",
         f"/api/v1/registry/search?action={shipped['shared']}",

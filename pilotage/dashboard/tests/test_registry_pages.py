@@ -63,8 +63,11 @@ def test_not_excludes_and_the_counts_follow(client, ecosystem):
 def test_an_unknown_facet_is_a_400_naming_it(client, ecosystem):
     response = client.get("/registry/?colour=red")
     assert response.status_code == 400 and "colour" in response.content.decode()
+    # An unknown facet is a 400; an unknown value names no record: a 404.
+    facet = client.get("/api/v1/registry/search?colour=red")
+    assert (facet.status_code, facet.json()["code"]) == (400, "unknown_facet")
     api = client.get("/api/v1/registry/search?type=spaceship")
-    assert api.status_code == 400
+    assert api.status_code == 404
     assert (api.json()["code"], api.json()["field"]) == ("unknown_value", "type")
 
 
