@@ -32,12 +32,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from pyroaring import BitMap
 
+from pilotage.core.i18n import language_codes
 from pilotage.registry.models import (
     Event,
     Organisation,
@@ -70,6 +74,31 @@ def nace_section(code: str) -> str | None:
         return None
     division = int(digits)
     return next((s for s, (low, high) in NACE_SECTIONS.items() if low <= division <= high), None)
+
+
+class Translated:
+    """A label in every language, read in the active one (French where it has none): the
+    index is built once per process, whatever language its first request spoke."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: Mapping[str, str]):
+        self.texts = dict(texts)
+
+    def __str__(self) -> str:
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        return self.texts.get(language) or self.texts.get(settings.LANGUAGE_CODE) or ""
+
+
+def translated(record, field: str, prefix: str = "") -> Translated:
+    """A record's translated field in every language, each text after `prefix`."""
+    return Translated(
+        {
+            code: f"{prefix}{text}"
+            for code in language_codes()
+            if (text := getattr(record, f"{field}_{code}", ""))
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -166,7 +195,8 @@ class MagnetIndex:
         self.universe = BitMap()
         self.founded: dict[int, datetime.date] = {}
         self.bitmaps: dict[str, dict[str, BitMap]] = defaultdict(dict)
-        self.labels: dict[str, dict[str, str]] = defaultdict(dict)
+        # Read with str() when counted: in the language of the request reading them.
+        self.labels: dict[str, dict[str, str | Promise | Translated]] = defaultdict(dict)
         self.parents: dict[str, dict[str, str | None]] = defaultdict(dict)
         self.order: dict[str, list[str]] = defaultdict(list)
         self.facets: list[Facet] = []
@@ -206,14 +236,17 @@ class MagnetIndex:
         titles = {}
         for term in terms:
             key = by_taxonomy[term.taxonomy.code]
-            self._value(key, term.code, term.label, term.parent.code if term.parent else None)
-            titles[term.taxonomy.code] = term.taxonomy.label or term.taxonomy.title
+            self._value(
+                key, term.code, translated(term, "label"), term.parent.code if term.parent else None
+            )
+            scheme = term.taxonomy
+            titles[scheme.code] = translated(scheme, "label" if scheme.label_fr else "title")
         self.facets = [
             Facet(f.key, titles.get(f.key, f.label), f.taxonomy) if f.key in extra else f
             for f in self.facets
         ]
         for value, label in SizeBand.choices:
-            self._value("size", value, str(label))
+            self._value("size", value, label)
         for organisation in Organisation.objects.filter(
             pk__in=Relation.objects.filter(target_organisation__isnull=False).values(
                 "target_organisation"
@@ -223,11 +256,11 @@ class MagnetIndex:
                 self._value(key, organisation.code, organisation.name)
         for action in Action.objects.public().order_by("title"):
             for key in ("laureate_of", "funded_by", "action"):
-                self._value(key, action.code, action.title)
+                self._value(key, action.code, translated(action, "title"))
         events = Event.objects.select_related("type").order_by("type__order", "-start_date")
         for event in events:
-            self._value("event", event.type.code, event.type.label)
-            self._value("event", event.code, event.title, event.type.code)
+            self._value("event", event.type.code, translated(event.type, "label"))
+            self._value("event", event.code, translated(event, "title"), event.type.code)
         nodes = (
             StrategyNode.objects.public()
             .select_related("strategy", "parent")
@@ -237,11 +270,13 @@ class MagnetIndex:
             self._value(
                 "programme",
                 f"{node.strategy.code}:{node.code}",
-                f"{node.code} {node.title}",
+                translated(node, "title", prefix=f"{node.code} "),
                 f"{node.strategy.code}:{node.parent.code}" if node.parent else None,
             )
 
-    def _value(self, key: str, code: str, label: str, parent: str | None = None) -> None:
+    def _value(
+        self, key: str, code: str, label: str | Promise | Translated, parent: str | None = None
+    ) -> None:
         if code not in self.labels[key]:
             self.order[key].append(code)
         self.labels[key][code] = label
@@ -512,7 +547,7 @@ class MagnetIndex:
                     values.append(
                         FacetValue(
                             code,
-                            self.labels[key][code],
+                            str(self.labels[key][code]),
                             count,
                             chosen,
                             excluded,
