@@ -18,6 +18,7 @@ from pilotage.core.api import (
     MAX_VALUES,
     QueryError,
     max_limit,
+    refused,
 )
 from pilotage.core.middleware import TEXT_CONTROLS
 from pilotage.indicators.api import observations as observation_router
@@ -244,11 +245,7 @@ def not_found(request, error):
 
 @api.exception_handler(ValidationError)
 def invalid(request, error):
-    if hasattr(error, "error_dict"):
-        field, errors = next(iter(error.error_dict.items()))
-        messages = [message for item in errors for message in item.messages]
-        return _error(request, 400, errors[0].code or "invalid", " ".join(messages), field)
-    return _error(request, 400, error.error_list[0].code or "invalid", " ".join(error.messages))
+    return query_error(request, refused(error))
 
 
 @api.exception_handler(RequestValidationError)

@@ -19,6 +19,7 @@ from typing import Annotated
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -68,6 +69,17 @@ def _full_date(value: object) -> object:
 
 
 IsoDate = Annotated[datetime.date, BeforeValidator(_full_date)]
+
+
+def refused(error: ValidationError, status: int = 400) -> QueryError:
+    """A model's or service's ValidationError as the API answers it: its first field (or
+    none), its code, its messages."""
+    if hasattr(error, "error_dict"):
+        field, errors = next(iter(error.error_dict.items()))
+    else:
+        field, errors = None, error.error_list
+    message = " ".join(text for item in errors for text in item.messages)
+    return QueryError(field, errors[0].code or "invalid", message, status=status)
 
 
 def unknown_record(field: str, message: str) -> QueryError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -25,6 +26,7 @@ from pilotage.core.api import (
     cursor_page,
     limit_check,
     params_check,
+    refused,
     unknown_record,
 )
 from pilotage.indicators import services
@@ -292,8 +294,20 @@ def observation_index(
 def observation_submit(request, payload: ObservationIn):
     """Report a value for a period, as the account the token acts as; submitted by default.
 
-    A validated period answers 409: staff must reopen it first.
+    A value its indicator's rules refuse answers 409 naming the field: a period not ended
+    yet, not of the indicator's frequency, ending before it starts, or validated and
+    locked (staff must reopen it first). The schema cannot state these: they depend on the
+    indicator and on the date.
     """
+    try:
+        return _observation_submit(request, payload)
+    except services.PeriodLocked:
+        raise
+    except ValidationError as error:
+        raise refused(error, status=409) from None
+
+
+def _observation_submit(request, payload: ObservationIn):
     indicator = get_object_or_404(
         Indicator.objects.select_related("action"), code=payload.indicator
     )

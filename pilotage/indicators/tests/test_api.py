@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 
 from pilotage.accounts.services import token_issue, token_revoke
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
@@ -126,17 +127,50 @@ def test_a_locked_period_answers_409(client, partner, key):
                 "period_start": "2026-03-31",
                 "period_end": "2026-01-01",
             },
-            400,
+            409,
             "invalid",
         ),
+        # Four decimal places are stored: a fifth is refused, never rounded away.
+        ({"indicator": "OWN", "value": 1.23456, **Q1}, 422, "malformed"),
+        ({"indicator": "OWN", "value": "1.23456", **Q1}, 422, "malformed"),
+        # A field Pilotage does not know is refused, never silently dropped.
+        ({"indicator": "OWN", "value": "1", "unit": "%", **Q1}, 422, "malformed"),
     ],
-    ids=["unknown indicator", "not a number", "period backwards"],
+    ids=[
+        "unknown indicator",
+        "not a number",
+        "period backwards",
+        "five places",
+        "five places as text",
+        "unknown field",
+    ],
 )
 def test_bad_input_gets_a_4xx_with_a_code(client, partner, key, payload, status, code):
     IndicatorFactory(code="OWN", action__lead=partner.organisation)
     response = post(client, key, payload)
     assert response.status_code == status
     assert response.json()["code"] == code
+    assert not Observation.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite keeps a decimal's 15 first significant digits (a REAL), whatever is sent",
+)
+def test_a_json_number_is_stored_as_written_not_as_the_nearest_double(client, partner, key):
+    """1234567890123.4567 has more digits than a double holds (it reads back as
+    1234567890123.4568): the API reads the number as written."""
+    IndicatorFactory(code="OWN", action__lead=partner.organisation)
+    body = '{"indicator": "OWN", "value": 1234567890123.4567, "period_start": "2026-01-01", '
+    body += '"period_end": "2026-03-31"}'
+    response = client.post(
+        "/api/v1/observations/",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 201, response.content
+    assert Observation.objects.get().value == D("1234567890123.4567")
 
 
 def test_no_token_or_a_revoked_one_cannot_write(client, partner, key):

@@ -85,7 +85,7 @@ def test_the_api_refuses_a_period_not_ended_by_its_code_and_field(client, indica
         headers={"Authorization": f"Bearer {key}"},
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # the indicator's rule, not the body's form
     body = response.json()
     assert (body["code"], body["field"]) == ("period-not-ended", "period_end")
     assert f"31/03/{next_year}" in body["detail"]  # the reader's date format (French)
