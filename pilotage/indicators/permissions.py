@@ -36,3 +36,9 @@ def can_view_unpublished(user, indicator=None) -> bool:
     if indicator is None:
         return is_partner_editor(user) and user.organisation_id is not None
     return owns(user, owner_organisation_id(indicator))
+
+
+def can_view_report(user) -> bool:
+    """A quarterly report holds every organisation's validated values, published or not:
+    a document of steering staff (a partner reads its own values on its campaign page)."""
+    return is_steering(user)

@@ -33,6 +33,7 @@ from pilotage.indicators.models import (
     QuarterlyReport,
     ReportingCampaign,
 )
+from pilotage.indicators.permissions import can_view_report
 
 
 class CampaignListView(LoginRequiredMixin, TemplateView):
@@ -338,9 +339,11 @@ class CampaignCoverageView(TemplateView):
 
 
 class ReportView(LoginRequiredMixin, View):
-    """The quarterly report of a campaign: read by any account, frozen by staff."""
+    """The quarterly report of a campaign: read and frozen by steering staff."""
 
     def get(self, request, code):
+        if not can_view_report(request.user):
+            raise PermissionDenied
         campaign = get_object_or_404(campaigns.campaigns_visible_to(request.user), code=code)
         report = QuarterlyReport.objects.filter(campaign=campaign).first()
         context = {"campaign": campaign, "can_freeze": is_steering(request.user)}
@@ -359,6 +362,8 @@ class ReportView(LoginRequiredMixin, View):
 
 class ReportPdfView(LoginRequiredMixin, View):
     def get(self, request, code):
+        if not can_view_report(request.user):
+            raise PermissionDenied
         report = get_object_or_404(
             QuarterlyReport,
             campaign__in=campaigns.campaigns_visible_to(request.user),

@@ -1,13 +1,19 @@
 """The quarterly report: frozen from validated values, the same whatever is edited later."""
 
 import datetime
+import re
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory, UserFactory
+from pilotage.accounts.tests.factories import (
+    JuryMemberFactory,
+    PartnerEditorFactory,
+    SteeringFactory,
+    UserFactory,
+)
 from pilotage.indicators import campaigns, reports, services
 from pilotage.indicators.models import Observation
 from pilotage.indicators.services import PeriodLocked
@@ -58,6 +64,13 @@ def report_value(steering, partner, campaign, indicator, value):
     return observation
 
 
+def _page(client, campaign) -> str:
+    """The report's page as staff read it, without its forms' CSRF tokens (masked anew
+    at each request)."""
+    page = client.get(reverse("reporting:report", args=[campaign.code])).content.decode()
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
 def test_a_frozen_report_does_not_change_when_data_change_later(world, client):
     steering, partner, indicator = world
     q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
@@ -65,8 +78,8 @@ def test_a_frozen_report_does_not_change_when_data_change_later(world, client):
 
     report = reports.report_freeze(actor=steering, campaign=q1)
     first_pdf = reports.report_pdf(report)
-    client.force_login(UserFactory())
-    first_page = client.get(reverse("reporting:report", args=[q1.code])).content.decode()
+    client.force_login(SteeringFactory())
+    first_page = _page(client, q1)
     assert report.snapshot["watch"] == ["KPI"]
     assert "status-at_risk" in first_page
 
@@ -76,7 +89,7 @@ def test_a_frozen_report_does_not_change_when_data_change_later(world, client):
     Observation.objects.filter(pk=observation.pk).update(value=D(90))
 
     report.refresh_from_db()
-    assert client.get(reverse("reporting:report", args=[q1.code])).content.decode() == first_page
+    assert _page(client, q1) == first_page
     assert first_pdf.startswith(b"%PDF")
     assert len(reports.report_pdf(report)) > 1000
 
@@ -96,16 +109,22 @@ def test_the_next_report_says_what_changed(world):
     ]
 
 
-def test_only_staff_freeze_and_only_accounts_read(world, client):
+def test_only_staff_freeze_and_read_the_report(world, client):
+    """The report holds every organisation's validated values, published or not."""
     steering, partner, _indicator = world
     q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
     url = reverse("reporting:report", args=[q1.code])
+    pdf = reverse("reporting:report-pdf", args=[q1.code])
 
     assert client.get(url).status_code == 302  # to the login page
     client.force_login(partner)
     assert client.post(url).status_code == 403
     client.force_login(steering)
     client.post(url)
+    for other in (partner, UserFactory(organisation=partner.organisation), JuryMemberFactory()):
+        client.force_login(other)
+        assert (client.get(url).status_code, client.get(pdf).status_code) == (403, 403)
+    client.force_login(steering)
     assert (
         client.get(reverse("reporting:report-pdf", args=[q1.code]))["Content-Type"]
         == "application/pdf"
