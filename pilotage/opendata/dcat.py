@@ -103,7 +103,7 @@ def _distribution(
     graph: Graph, dataset: URIRef, name: str, format: str, titles: dict, issued, modified
 ) -> URIRef:
     subject = URIRef(f"{dataset}/{format}")
-    url = _iri(f"exports/{name}")
+    url = download_url(name)
     graph.add((subject, RDF.type, DCAT.Distribution))
     graph.add((dataset, DCAT.distribution, subject))
     graph.add((subject, DCAT.accessURL, url))
@@ -117,8 +117,20 @@ def _distribution(
     return subject
 
 
-def _dataset(graph: Graph, catalogue, publisher, contact, *, code, titles, descriptions, keywords):
-    subject = _iri(f"exports/datasets/{code}")
+def download_url(name: str) -> URIRef:
+    """Where a distribution's file is downloaded."""
+    return _iri(f"exports/{name}")
+
+
+def dataset_iri(code: str) -> URIRef:
+    """The IRI of a dataset of the catalogue (its page is `exports/<code>/`)."""
+    return _iri(f"exports/datasets/{code}")
+
+
+def _dataset(
+    graph: Graph, catalogue, publisher, contact, *, code, titles, descriptions, keywords, landing
+):
+    subject = dataset_iri(code)
     graph.add((subject, RDF.type, DCAT.Dataset))
     graph.add((catalogue, DCAT.dataset, subject))
     graph.add((subject, DCTERMS.identifier, Literal(code)))
@@ -129,7 +141,6 @@ def _dataset(graph: Graph, catalogue, publisher, contact, *, code, titles, descr
     graph.add((subject, DCTERMS.language, FRENCH))
     graph.add((subject, DCAT.theme, THEME))
     graph.add((subject, DCTERMS.accrualPeriodicity, FREQUENCY))
-    landing = _iri("exports/")
     graph.add((subject, DCAT.landingPage, landing))
     graph.add((landing, RDF.type, FOAF.Document))
     for keyword in keywords:
@@ -148,6 +159,7 @@ def _collection(graph: Graph, catalogue, publisher, contact, collection: Collect
         titles=collection.title,
         descriptions=collection.description,
         keywords=["Pilotage", collection.title["fr"]],
+        landing=_iri(f"exports/{collection.name}/"),  # the collection's own page
     )
     _dated(graph, dataset, issued, modified)
     for format in formats_of(collection):
@@ -215,6 +227,7 @@ def catalogue_graph() -> Graph:
             "descriptor (datapackage.json).",
         },
         keywords=["Pilotage"],
+        landing=_iri("exports/"),
     )
     _dated(graph, bulk, None, latest)
     zipped = _distribution(

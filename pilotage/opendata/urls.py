@@ -1,4 +1,5 @@
 from django.urls import path, register_converter
+from django.views.generic import RedirectView
 
 from pilotage.opendata import views
 from pilotage.opendata.exports import COLLECTIONS
@@ -42,4 +43,11 @@ urlpatterns = [
         name="indicators-csv",
     ),
     path("<collection:collection>.<export_format:format>", views.export_view, name="export"),
+    path("<collection:collection>/", views.collection_detail, name="collection-detail"),
+    # The catalogue's IRI of a dataset leads to its page.
+    path(
+        "datasets/<collection:collection>",
+        RedirectView.as_view(pattern_name="opendata:collection-detail", permanent=False),
+        name="dataset",
+    ),
 ]

@@ -1,17 +1,21 @@
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import gettext_lazy as _
 
 from pilotage.opendata.d4wmo import d4wmo_export
-from pilotage.opendata.dcat import catalogue_export
-from pilotage.opendata.exports import COLLECTIONS
-from pilotage.opendata.files import export_file, exports_dir, exports_version
+from pilotage.opendata.datasets import dataset_get
+from pilotage.opendata.dcat import catalogue_export, dataset_iri, download_url
+from pilotage.opendata.exports import COLLECTIONS, Collection
+from pilotage.opendata.files import export_stream, exports_dir, exports_version
 from pilotage.opendata.formats import (
     FORMATS,
+    LICENCE,
     MEDIA_TYPES,
     export_chunks,
     filename,
@@ -19,46 +23,112 @@ from pilotage.opendata.formats import (
     zip_chunks,
 )
 
+# What D4WMO's file reads besides what every export does: its version follows them.
+D4WMO_FRESHNESS = (
+    "registry.Person",
+    "registry.Event",
+    "strategies.ActionPartner",
+    "taxonomies.TermAssignment",
+)
+FIELD_TYPES = {
+    "string": _("text"),
+    "integer": _("integer"),
+    "number": _("number"),
+    "date": _("date"),
+    "boolean": _("true or false"),
+}
 
-def _download(request, chunks: Callable[[], Iterable[bytes]], media_type: str, name: str):
+
+def _download(
+    request,
+    chunks: Callable[[], Iterable[bytes]],
+    media_type: str,
+    name: str,
+    *,
+    freshness: Iterable[str] = (),
+):
     """The file built once per version of the data (`opendata.files`), with its ETag and
-    Last-Modified (304 when the client has it); streamed as it is built when the exports
-    have no folder."""
+    Last-Modified (304 when the client has it); streamed as it is built when it is not
+    there yet (or when the exports have no folder), never waiting for a build."""
     charset = "; charset=utf-8" if media_type.startswith("text/") or "json" in media_type else ""
     content_type = f"{media_type}{charset}"
     if exports_dir() is None:
         response = StreamingHttpResponse(chunks(), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    version = exports_version()
+    version = exports_version(tuple(freshness))
     etag = f'"{version}-{name}"'
-    path = export_file(name, chunks, version=version)
-    modified = int(path.stat().st_mtime)
-    response = get_conditional_response(request, etag=etag, last_modified=modified)
-    if response is None:
-        response = FileResponse(
-            path.open("rb"), as_attachment=True, filename=name, content_type=content_type
-        )
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        response["ETag"] = etag
+        return response
+    found = export_stream(name, chunks, version=version)
+    if isinstance(found, Path):
+        modified = int(found.stat().st_mtime)
+        response = get_conditional_response(request, etag=etag, last_modified=modified)
+        if response is None:
+            response = FileResponse(
+                found.open("rb"), as_attachment=True, filename=name, content_type=content_type
+            )
+        response["Last-Modified"] = http_date(modified)
+    else:
+        response = StreamingHttpResponse(found, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(modified)
     response["Cache-Control"] = "public, max-age=0, must-revalidate"
     return response
 
 
+def _title(request, texts: dict[str, str]) -> str:
+    return texts["en" if request.LANGUAGE_CODE == "en" else "fr"]
+
+
+def _entry(request, collection: Collection, version: str) -> dict:
+    dataset = dataset_get(collection, version=version)
+    return {
+        "collection": collection,
+        "title": _title(request, collection.title),
+        "description": _title(request, collection.description),
+        "dataset": dataset,
+        "files": {file.format: file for file in dataset.files},
+    }
+
+
+# Outside the request's transaction, as the downloads: the figures build the files.
+@transaction.non_atomic_requests
 def export_index(request):
-    """The page listing every collection in every format, the bulk zip and the catalogue."""
-    rows = [
-        {
-            "collection": collection,
-            "title": collection.title["en" if request.LANGUAGE_CODE == "en" else "fr"],
-            "links": {
-                format: filename(collection, format) if format in formats_of(collection) else None
-                for format in FORMATS
-            },
-        }
-        for collection in COLLECTIONS.values()
-    ]
+    """Every collection with its rows, last change and files (each with its size), the
+    bulk zip and the catalogue."""
+    version = exports_version()
+    rows = [_entry(request, collection, version) for collection in COLLECTIONS.values()]
     return render(request, "opendata/index.html", {"rows": rows, "formats": FORMATS})
+
+
+@transaction.non_atomic_requests
+def collection_detail(request, collection: str):
+    """A collection's page: what it holds, its fields and their types, its figures and
+    files, its first rows, its catalogue entry and its licence."""
+    found = COLLECTIONS[collection]  # the URL converter lets only their names through
+    entry = _entry(request, found, exports_version())
+    fields = [
+        {
+            "field": field,
+            "type": FIELD_TYPES[field.type],
+            "key": field.name in found.primary_key,
+        }
+        for field in found.fields
+    ]
+    return render(
+        request,
+        "opendata/collection_detail.html",
+        entry
+        | {
+            "fields": fields,
+            "licence": LICENCE,
+            "iri": dataset_iri(found.name),
+            "distributions": [download_url(file.name) for file in entry["dataset"].files],
+        },
+    )
 
 
 # Outside the request's transaction: the build lock must be seen by the other workers at
@@ -91,12 +161,17 @@ def catalogue_view(request, format: str):
     return response
 
 
+@transaction.non_atomic_requests
 def d4wmo_view(request, format: str):
-    """Pilotage's public records in Digital Wallonia's data model (D4WMO-AP)."""
+    """Pilotage's public records in Digital Wallonia's data model (D4WMO-AP), built once
+    per version of what it reads (a graph is written whole: its first download waits for
+    it, every later one gets the file)."""
     media = {"ttl": "text/turtle", "jsonld": "application/ld+json"}[format]
-    response = HttpResponse(
-        d4wmo_export(format="json-ld" if format == "jsonld" else "turtle"),
-        content_type=f"{media}; charset=utf-8",
+    rdf = "json-ld" if format == "jsonld" else "turtle"
+    return _download(
+        request,
+        lambda: [d4wmo_export(format=rdf).encode()],
+        media,
+        f"pilotage-d4wmo.{format}",
+        freshness=D4WMO_FRESHNESS,
     )
-    response["Content-Disposition"] = f'attachment; filename="pilotage-d4wmo.{format}"'
-    return response

@@ -396,6 +396,8 @@ def _site_urls(draft: dict) -> tuple[list[str], list[str]]:
         "opendata:d4wmo": [{"format": f} for f in ("ttl", "jsonld")],
         "opendata:indicators-csv": [{}],
         "opendata:export": [{"collection": c, "format": f} for c in COLLECTIONS for f in FORMATS],
+        "opendata:collection-detail": [{"collection": c} for c in COLLECTIONS],
+        "opendata:dataset": [{"collection": c} for c in COLLECTIONS],
     }
     hidden: dict[str, list[dict]] = {
         "dashboard:strategy-detail": [{"code": "DRAFTLEAKZZ"}],

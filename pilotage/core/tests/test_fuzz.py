@@ -149,6 +149,8 @@ def records(client, shipped_data):
             "opendata:catalogue": {"format": "ttl"},
             "opendata:d4wmo": {"format": "jsonld"},
             "opendata:export": {"collection": next(iter(COLLECTIONS)), "format": "csv"},
+            "opendata:collection-detail": {"collection": next(iter(COLLECTIONS))},
+            "opendata:dataset": {"collection": next(iter(COLLECTIONS))},
         },
         "api": {
             "code": strategy,

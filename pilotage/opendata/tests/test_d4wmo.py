@@ -139,7 +139,7 @@ def test_the_web_and_the_command_line_give_the_same_export(client, db, tmp_path)
     call_command("d4wmo", "export", output=str(output))
     assert (
         Graph()
-        .parse(data=web.content, format="turtle")
+        .parse(data=b"".join(web.streaming_content), format="turtle")
         .isomorphic(Graph().parse(output, format="turtle"))
     )
     assert client.get("/exports/d4wmo.jsonld").status_code == 200

@@ -68,3 +68,18 @@ def test_the_shapes_catch_a_dataset_without_a_title(open_data, dcat_shapes):
     graph.remove((dataset, DCT.description, None))
     conforms, _report, text = validate(graph, shacl_graph=dcat_shapes, inference="none")
     assert not conforms and "description" in text
+
+
+def test_each_dataset_lands_on_its_own_page(client, open_data):
+    """dcat:landingPage (a foaf:Document, DCAT-AP 3.0's Dataset shape allows it): the
+    collection's page, which answers; the bulk dataset's is the exports index."""
+    graph = Graph().parse(data=client.get("/exports/catalogue.ttl").content, format="turtle")
+    base = settings.PILOTAGE_BASE_URI
+    for name in COLLECTIONS:
+        dataset = URIRef(f"{base}exports/datasets/{name}")
+        [landing] = graph.objects(dataset, DCAT.landingPage)
+        assert str(landing) == f"{base}exports/{name}/"
+        assert (landing, RDF.type, URIRef("http://xmlns.com/foaf/0.1/Document")) in graph
+        assert client.get("/" + str(landing).removeprefix(base)).status_code == 200
+    [bulk] = graph.objects(URIRef(f"{base}exports/datasets/pilotage"), DCAT.landingPage)
+    assert str(bulk) == f"{base}exports/"

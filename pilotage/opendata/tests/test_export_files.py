@@ -27,13 +27,13 @@ def exports(tmp_path, settings):
 def builds(monkeypatch) -> list:
     """The files built, in order."""
     built = []
-    build = files._build
+    writing = files._writing
 
     def counted(path, chunks):
         built.append(path)
-        build(path, chunks)
+        yield from writing(path, chunks)
 
-    monkeypatch.setattr(files, "_build", counted)
+    monkeypatch.setattr(files, "_writing", counted)
     return built
 
 
@@ -50,11 +50,13 @@ def test_two_downloads_build_the_file_once(client, exports, builds, name):
     OrganisationFactory(code="ORG-ONE")
 
     first = client.get(f"/exports/{name}")
+    body = _body(first)  # streamed as it is built: its first bytes leave at once
     second = client.get(f"/exports/{name}")
 
     assert first.status_code == second.status_code == 200
+    assert not isinstance(first, FileResponse)
     assert isinstance(second, FileResponse)
-    assert _body(first) == _body(second)
+    assert body == _body(second)
     assert len(builds) == 1
     assert builds[0].parent.parent == exports
     assert [path.name for path in builds[0].parent.iterdir()] == [name]  # no temporary left
@@ -90,6 +92,7 @@ def test_an_organisation_changed_is_in_the_next_download(client, exports, builds
 
 def test_a_client_that_has_the_file_gets_304(client, exports, builds):
     OrganisationFactory(code="ORG-ONE")
+    _body(client.get("/exports/organisations.csv"))  # built as it streams
     first = client.get("/exports/organisations.csv")
     _body(first)
 
@@ -99,7 +102,7 @@ def test_a_client_that_has_the_file_gets_304(client, exports, builds):
     )
 
     assert first["ETag"].startswith('"') and first["ETag"].endswith('-organisations.csv"')
-    assert by_tag.status_code == by_date.status_code == 304
+    assert by_tag.status_code == by_date.status_code == 304, (by_tag, by_date)
     assert by_tag["ETag"] == first["ETag"]
     assert len(builds) == 1
     changed(ChangeKind.STRUCTURE)
@@ -188,3 +191,62 @@ def test_a_release_that_writes_the_files_otherwise_builds_them_again(
 
     assert len(builds) == 2
     assert builds[0].parent != builds[1].parent
+
+
+def test_a_download_finding_the_file_being_built_streams_its_own_copy(client, exports, builds):
+    """It never waits for another worker's build (a large file, or D4WMO's graph)."""
+    OrganisationFactory(code="ORG-ONE")
+    version = files.exports_version()
+    cache.add(files._lock(version, "organisations.csv"), 1234, timeout=60)  # another builds
+
+    started = time.monotonic()
+    response = client.get("/exports/organisations.csv")
+    body = _body(response)
+
+    assert time.monotonic() - started < files.WAIT_STEP * 5
+    assert b"ORG-ONE" in body and not isinstance(response, FileResponse)
+    assert builds == []  # the builder's file is its own
+    assert not (exports / version / "organisations.csv").exists()
+
+
+def test_a_download_left_halfway_leaves_no_file_and_no_lock(client, exports, builds):
+    OrganisationFactory(code="ORG-ONE")
+    response = client.get("/exports/organisations.csv")
+    iterator = iter(response.streaming_content)
+    next(iterator)
+
+    response.close()  # the client went away
+
+    version = files.exports_version()
+    assert list((exports / version).iterdir()) == []
+    assert cache.get(files._lock(version, "organisations.csv")) is None
+    _body(client.get("/exports/organisations.csv"))  # the next download builds it
+    assert (exports / version / "organisations.csv").exists()
+
+
+def test_the_d4wmo_export_is_built_once_then_served_as_a_file(client, exports, builds):
+    OrganisationFactory(code="ORG-ONE")
+
+    first = _body(client.get("/exports/d4wmo.ttl"))
+    second = client.get("/exports/d4wmo.ttl")
+
+    assert first == _body(second)
+    assert isinstance(second, FileResponse)
+    assert [path.name for path in builds] == ["pilotage-d4wmo.ttl"]
+    assert second["Content-Type"] == "text/turtle; charset=utf-8"
+
+
+def test_a_person_who_refuses_display_leaves_the_next_d4wmo_file(client, exports, builds):
+    """Registry writes do not move the revision: D4WMO's version follows the persons."""
+    from pilotage.registry.models import Person
+
+    person = Person.objects.create(
+        code="alice", given_name="Alice", family_name="Martin", display_refusal=False
+    )
+    assert b"Martin" in _body(client.get("/exports/d4wmo.ttl"))
+
+    person.display_refusal = True
+    person.save()
+
+    assert b"Martin" not in _body(client.get("/exports/d4wmo.ttl"))
+    assert len(builds) == 2

@@ -222,7 +222,7 @@ def test_the_page_lists_every_collection_in_every_format_and_each_link_works(cli
     response = client.get(reverse("opendata:index"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<h1>" in page and "<table>" in page and 'scope="col"' in page
+    assert "<h1>" in page and '<table class="indicators">' in page and 'scope="col"' in page
     for name, format in CASES:
         href = reverse("opendata:export", args=[name, format])
         assert f'href="{href}"' in page, href
