@@ -211,17 +211,15 @@ def test_a_download_finding_the_file_being_built_streams_its_own_copy(client, ex
 
 def test_a_download_left_halfway_leaves_no_file_and_no_lock(client, exports, builds):
     OrganisationFactory(code="ORG-ONE")
+    version = files.exports_version()
     response = client.get("/exports/organisations.csv")
     iterator = iter(response.streaming_content)
     next(iterator)
 
-    response.close()  # the client went away
+    response.close()  # the client went away, as a WSGI server says it
 
-    version = files.exports_version()
     assert list((exports / version).iterdir()) == []
     assert cache.get(files._lock(version, "organisations.csv")) is None
-    _body(client.get("/exports/organisations.csv"))  # the next download builds it
-    assert (exports / version / "organisations.csv").exists()
 
 
 def test_the_d4wmo_export_is_built_once_then_served_as_a_file(client, exports, builds):
