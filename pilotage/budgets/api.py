@@ -120,7 +120,7 @@ def _figure(found: Total) -> dict:
 
 
 class FlowChoice(Schema):
-    flow: str = Field("planned", json_schema_extra=choices_schema(Flow.values))
+    flow: str = Field("planned", json_schema_extra=choices_schema(Flow.values, blank=False))
 
 
 @router.get("/totals", response={200: TotalsOut, **ERRORS})

@@ -89,10 +89,11 @@ def unknown_record(field: str, message: str) -> QueryError:
     return QueryError(field, "unknown_value", message, status=404)
 
 
-def choices_schema(values: Iterable[str], *, many: bool = False) -> dict:
+def choices_schema(values: Iterable[str], *, many: bool = False, blank: bool = True) -> dict:
     """The `json_schema_extra` of a parameter taking one of a closed list of values (or
-    several, repeated): the schema lists what the server accepts."""
-    enum = list(values)
+    several, repeated): the schema lists what the server accepts. An empty value means the
+    filter is not applied, as for a code (`blank`), unless the parameter has a default."""
+    enum = ["", *values] if blank else list(values)
     return {"items": {"type": "string", "enum": enum}} if many else {"enum": enum}
 
 

@@ -120,6 +120,7 @@ def _scoped(queryset, prefix: str, *, action=None, strategy=None, indicator=None
 def statuses_parse(values: list[str], field: str = "status") -> list[str] | None:
     """Status filter values (`at-risk` or `at_risk`), None when none is given; an unknown
     one is refused (400: the schema lists them), naming the parameter."""
+    values = [value for value in values if value]  # an empty one is no filter
     if not values:
         return None
     statuses = []

@@ -109,7 +109,7 @@ def term_index(
         if not terms.filter(code=parent).exists():
             raise unknown_record("parent", f"“{parent}” is not a term here.")
         terms = terms.filter(parent__code=parent)
-    if status is not None:
+    if status:  # empty: not applied, as for every filter
         if status not in TermStatus.values:
             raise QueryError("status", "unknown_value", f"“{status}” is not a term status.")
         terms = terms.filter(status=status)
