@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from pilotage.budgets.selectors import (
     Decomposition,
@@ -46,7 +47,9 @@ CHUNK = 2000
 @dataclass(frozen=True)
 class Field:
     """A column: its name, its Table Schema type (string, integer, number, date,
-    boolean) and, for exact decimals, their digits (Parquet keeps them exact)."""
+    boolean), its description (English, as the data package gives it; marked for
+    translation, so the dataset pages show it in the reader's language) and, for exact
+    decimals, their digits (Parquet keeps them exact)."""
 
     name: str
     type: str = "string"
@@ -429,7 +432,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "owner",
                 "predecessor",
                 ("nodes", INT),
-                ("levels", S, "level codes, top first, separated by ;"),
+                ("levels", S, gettext_noop("level codes, top first, separated by ;")),
             ),
             primary_key=("code",),
             records=strategy_records,
@@ -476,8 +479,8 @@ COLLECTIONS: dict[str, Collection] = {
                 "lead",
                 ("start_date", D),
                 ("end_date", D),
-                ("target_audiences", S, "term codes separated by ;"),
-                ("nodes", S, "strategy:node codes separated by ;"),
+                ("target_audiences", S, gettext_noop("term codes separated by ;")),
+                ("nodes", S, gettext_noop("strategy:node codes separated by ;")),
             ),
             primary_key=("code",),
             records=action_records,
@@ -499,7 +502,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "kind",
                 "unit",
                 "action",
-                ("node", S, "strategy:node"),
+                ("node", S, gettext_noop("strategy:node")),
                 "status",
                 "status_label",
                 ("actual", N),
@@ -531,7 +534,7 @@ COLLECTIONS: dict[str, Collection] = {
                 Field("period_start", D),
                 Field("period_end", D),
                 Field("value", N, digits=AMOUNT),
-                Field("qualifier", S, "exact, at-least or about"),
+                Field("qualifier", S, gettext_noop("exact, at-least or about")),
             ),
             primary_key=("indicator", "period_start", "period_end"),
             records=observation_records,
@@ -557,10 +560,12 @@ COLLECTIONS: dict[str, Collection] = {
                 Field("year", INT),
                 Field("source"),
                 Field("flow"),
-                Field("amount", N, "euros", digits=EUROS),
+                Field("amount", N, gettext_noop("euros"), digits=EUROS),
                 Field("is_declared_total", B),
-                Field("precision", N, "the published rounding, in euros", digits=EUROS),
-                Field("revised_amount", N, "euros", digits=EUROS),
+                Field(
+                    "precision", N, gettext_noop("the published rounding, in euros"), digits=EUROS
+                ),
+                Field("revised_amount", N, gettext_noop("euros"), digits=EUROS),
                 Field("document"),
             ),
             primary_key=("code",),
@@ -586,30 +591,42 @@ COLLECTIONS: dict[str, Collection] = {
             },
             fields=(
                 Field("strategy"),
-                Field("node", description="empty: the whole strategy"),
-                Field("year", INT, "empty: the whole period"),
+                Field("node", description=gettext_noop("empty: the whole strategy")),
+                Field("year", INT, gettext_noop("empty: the whole period")),
                 Field("source"),
-                Field("planned", N, "euros", digits=EUROS),
-                Field("revised", N, "euros", digits=EUROS),
-                Field("committed", N, "euros", digits=EUROS),
-                Field("paid", N, "euros", digits=EUROS),
+                Field("planned", N, gettext_noop("euros"), digits=EUROS),
+                Field("revised", N, gettext_noop("euros"), digits=EUROS),
+                Field("committed", N, gettext_noop("euros"), digits=EUROS),
+                Field("paid", N, gettext_noop("euros"), digits=EUROS),
                 Field(
                     "budget",
                     N,
-                    "euros: the published total of these lines where the source gives one, "
-                    "else revised where published, else planned",
+                    gettext_noop(
+                        "euros: the published total of these lines where the source gives "
+                        "one, else revised where published, else planned"
+                    ),
                     digits=EUROS,
                 ),
-                Field("budget_published", N, "euros: the published total, if any", digits=EUROS),
-                Field("budget_sum_of_parts", N, "euros: the lines added up", digits=EUROS),
+                Field(
+                    "budget_published",
+                    N,
+                    gettext_noop("euros: the published total, if any"),
+                    digits=EUROS,
+                ),
+                Field(
+                    "budget_sum_of_parts",
+                    N,
+                    gettext_noop("euros: the lines added up"),
+                    digits=EUROS,
+                ),
                 Field(
                     "budget_difference",
                     N,
-                    "euros: the published total less the sum of its parts",
+                    gettext_noop("euros: the published total less the sum of its parts"),
                     digits=EUROS,
                 ),
-                Field("committed_rate", N, "percent of the budget"),
-                Field("paid_rate", N, "percent of the budget"),
+                Field("committed_rate", N, gettext_noop("percent of the budget")),
+                Field("paid_rate", N, gettext_noop("percent of the budget")),
             ),
             primary_key=(),
             records=budget_execution_records,
@@ -635,20 +652,29 @@ COLLECTIONS: dict[str, Collection] = {
                     description="what the total is compared with: "
                     + ", ".join(Decomposition.values),
                 ),
-                Field("name", description="the total, named uniquely in its strategy"),
+                Field(
+                    "name", description=gettext_noop("the total, named uniquely in its strategy")
+                ),
                 Field("strategy"),
                 Field("node"),
                 Field("year", INT),
                 Field("source"),
                 Field("flow"),
-                Field("total", N, "euros: the published total, the figure shown", digits=EUROS),
-                Field("declared", N, "euros", digits=EUROS),
-                Field("computed", N, "euros", digits=EUROS),
-                Field("difference", N, "euros", digits=EUROS),
-                Field("tolerance", N, "euros"),
+                Field(
+                    "total",
+                    N,
+                    gettext_noop("euros: the published total, the figure shown"),
+                    digits=EUROS,
+                ),
+                Field("declared", N, gettext_noop("euros"), digits=EUROS),
+                Field("computed", N, gettext_noop("euros"), digits=EUROS),
+                Field("difference", N, gettext_noop("euros"), digits=EUROS),
+                Field("tolerance", N, gettext_noop("euros")),
                 Field("within_tolerance", B),
                 Field("parts", INT),
-                Field("part_codes", description="the lines or published totals added up"),
+                Field(
+                    "part_codes", description=gettext_noop("the lines or published totals added up")
+                ),
                 Field("document"),
             ),
             primary_key=("code", "decomposition"),
@@ -687,7 +713,7 @@ COLLECTIONS: dict[str, Collection] = {
                 "name_nl",
                 "name_de",
                 "name_en",
-                ("nis", S, "the NIS code of Statbel"),
+                ("nis", S, gettext_noop("the NIS code of Statbel")),
                 ("organisations", INT),
             ),
             primary_key=("code",),

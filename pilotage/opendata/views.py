@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.opendata.d4wmo import d4wmo_export
@@ -115,6 +116,7 @@ def collection_detail(request, collection: str):
             "field": field,
             "type": FIELD_TYPES[field.type],
             "key": field.name in found.primary_key,
+            "description": gettext(field.description) if field.description else "",
         }
         for field in found.fields
     ]

@@ -88,6 +88,8 @@ def test_the_page_says_what_the_collection_holds_in_french(client, open_data, ex
     assert 'date <span class="code">date</span>' in html  # start_date's type
     assert 'texte <span class="code">string</span>' in html
     assert '<span class="code">code</span> <em>(clé)</em>' in html
+    assert "<td>codes des termes, séparés par ;</td>" in html  # the definition's, translated
+    assert "term codes separated by ;" not in html
     assert 'href="https://creativecommons.org/licenses/by/4.0/" rel="license"' in html
     assert "https://pilotage.example.org/exports/datasets/actions" in html
     assert "https://pilotage.example.org/exports/actions.parquet" in html
