@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
@@ -13,11 +13,14 @@ from ninja.parser import Parser
 from pilotage.accounts.api import OptionalTokenAuth, TokenAuth
 from pilotage.budgets.api import router as budget_router
 from pilotage.core.api import (
+    API_PREFIX,
     CODE_MAX_LENGTH,
     CURSOR_MAX_LENGTH,
     MAX_VALUES,
+    ErrorOut,
     QueryError,
     max_limit,
+    params_check,
     refused,
 )
 from pilotage.core.middleware import TEXT_CONTROLS
@@ -118,7 +121,10 @@ class PilotageAPI(NinjaAPI):
         _contract(schema)
         for operations in schema["paths"].values():
             for method, operation in operations.items():
-                responses = operation.setdefault("responses", {})
+                # ninja keys the statuses it documents by number, ours by text: one key
+                # each, or the JSON document repeats "400" and parsers refuse it.
+                responses = {str(key): value for key, value in operation["responses"].items()}
+                operation["responses"] = responses
                 errors = dict(COMMON_ERRORS)
                 if operation.get("security"):
                     errors["401"] = "A valid API token is required"
@@ -172,6 +178,56 @@ api = PilotageAPI(
         "refused (400 unknown_filter). Partners' software writes with a token."
     ),
 )
+# The resources `/api/v1/` lists, in the order a newcomer reads them.
+RESOURCES = {
+    "strategies": "Strategies, their levels and nodes, with progress",
+    "actions": "Public actions with the dashboard's filters and facet counts",
+    "indicators": "Indicators, their status and the numbers behind it",
+    "observations": "Published values (a partner's token: its own, and to report)",
+    "budgets/totals": "A strategy's or a node's budget totals",
+    "budgets/lines": "Budget lines with their reallocations",
+    "organisations": "The ecosystem's organisations, public fields only",
+    "registry/search": "Organisations by facets, with every value's count",
+    "registry/magnets": "The public magnets and their counts",
+    "taxonomies": "Taxonomies and their terms",
+}
+
+
+class ResourceOut(Schema):
+    name: str
+    url: str
+    description: str
+
+
+class IndexOut(Schema):
+    title: str
+    version: str
+    schema_url: str
+    docs_url: str
+    resources: list[ResourceOut]
+
+
+@api.get("/", response={200: IndexOut, 400: ErrorOut}, tags=["index"], url_name="index")
+def index(request):
+    """What this API serves, where its schema and its console are."""
+    params_check(request, ())
+    root = request.build_absolute_uri(API_PREFIX)
+    return {
+        "title": api.title,
+        "version": api.version,
+        "schema_url": f"{root}openapi.json",
+        "docs_url": f"{root}docs",
+        "resources": [
+            {
+                "name": name,
+                "url": f"{root}{name}/" if "/" not in name else f"{root}{name}",
+                "description": description,
+            }
+            for name, description in RESOURCES.items()
+        ],
+    }
+
+
 api.add_router("/strategies/", strategy_router)
 api.add_router("/actions/", action_router)
 api.add_router("/indicators/", indicator_router)

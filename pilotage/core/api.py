@@ -272,17 +272,34 @@ class ApiConditionalMiddleware:
 
 
 class ApiMethodMiddleware:
-    """A method an API address does not take answers in the API's error shape: ninja
-    answers it itself, as a bare text, before any of the API's exception handlers."""
+    """HTTP's methods on every API address: HEAD answers as GET without the body, OPTIONS
+    with the methods the address takes (`Allow`, 204), and a method it does not take in
+    the API's error shape (ninja answers those itself, as a bare text, before any of the
+    API's exception handlers)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        if request.method == "HEAD":
+            request.method = "GET"
+            response = self.get_response(request)
+            request.method = "HEAD"
+            if not response.streaming:
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
+            return response
         response = self.get_response(request)
-        if response.status_code != 405 or not request.path.startswith(API_PREFIX):
+        if response.status_code != 405:
             return response
         allowed = response.get("Allow", "")
+        if request.method == "OPTIONS":
+            answer = HttpResponse(status=204)
+            methods = [method.strip() for method in allowed.split(",") if method.strip()]
+            answer["Allow"] = ", ".join(dict.fromkeys([*methods, "HEAD", "OPTIONS"]))
+            return answer
         refused = JsonResponse(
             {
                 "code": "method_not_allowed",
