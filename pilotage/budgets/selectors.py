@@ -98,7 +98,7 @@ class PublishedTotals:
     flow, and its year when it is for a year. Read once, then asked per figure; it holds
     the strategy's lines, so a table reads them from here (one query for both)."""
 
-    def __init__(self, strategy: Strategy | None):
+    def __init__(self, strategy: Strategy | None, *, read: dict | None = None):
         self.strategy = strategy
         self.declared: list[BudgetLine] = []
         self.parts: list[BudgetLine] = []
@@ -106,13 +106,19 @@ class PublishedTotals:
         self._by_set: dict[frozenset[int], BudgetLine] = {}
         if strategy is None:  # an action's budget, across strategies: nothing published
             return
-        lines = list(BudgetLine.objects.filter(strategy=strategy).select_related("node", "source"))
+        if read is None:
+            lines = list(
+                BudgetLine.objects.filter(strategy=strategy).select_related("node", "source")
+            )
+        else:  # read for many strategies at once (strategies_budget_totals)
+            lines = read["lines"]
+            self.__dict__.update(parents=read["parents"], places=read["places"])
         self.declared = [line for line in lines if line.is_declared_total]
         self.parts = [line for line in lines if not line.is_declared_total]
         if not self.declared:
             return
         models.prefetch_related_objects(self.declared, "components")
-        sources = _source_and_below()
+        sources = _source_and_below() if read is None else read["sources"]
         for total in self.declared:
             listed = [part.pk for part in total.components.all()]
             self.sums[total.pk] = frozenset(
@@ -169,6 +175,51 @@ def published_totals(strategy: Strategy | None) -> PublishedTotals:
     """The published totals of a strategy, read once for every figure of a page, an API
     answer or an export (None: an action's budget, for which nothing is published)."""
     return PublishedTotals(strategy)
+
+
+def strategies_budget_totals(strategies: list[Strategy]) -> dict[int, BudgetRow]:
+    """Each strategy's whole budget and execution, as the total row of its budget table,
+    for many strategies in a fixed number of queries (a strategy without lines is absent)."""
+    from pilotage.strategies.models import Action
+
+    lines = list(
+        BudgetLine.objects.filter(strategy__in=strategies).select_related("node", "source")
+    )
+    if not lines:
+        return {}
+    models.prefetch_related_objects(
+        [line for line in lines if line.is_declared_total], "components"
+    )
+    sources = _source_and_below()
+    parents: dict[int, dict[int, int | None]] = defaultdict(dict)
+    for pk, parent_id, strategy_id in StrategyNode.objects.filter(
+        strategy__in=strategies
+    ).values_list("pk", "parent_id", "strategy_id"):
+        parents[strategy_id][pk] = parent_id
+    nodes_of: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for action_id, node_id, strategy_id in Action.nodes.through.objects.filter(
+        action_id__in={line.action_id for line in lines if line.action_id}
+    ).values_list("action_id", "strategynode_id", "strategynode__strategy_id"):
+        nodes_of[(action_id, strategy_id)].add(node_id)
+    by_strategy: dict[int, list[BudgetLine]] = defaultdict(list)
+    for line in lines:
+        by_strategy[line.strategy_id].append(line)
+    found = {}
+    for strategy in strategies:
+        own = by_strategy.get(strategy.pk)
+        if not own:
+            continue
+        places = {
+            line.pk: {line.node_id}
+            if line.node_id
+            else nodes_of.get((line.action_id, strategy.pk), set())
+            for line in own
+            if not line.is_declared_total
+        }
+        read = {"lines": own, "sources": sources, "parents": parents[strategy.pk]}
+        totals = PublishedTotals(strategy, read={**read, "places": places})
+        found[strategy.pk] = _table(list(totals.parts), False, totals).total
+    return found
 
 
 EXECUTION_FLOWS = (Flow.COMMITTED, Flow.PAID)

@@ -9,6 +9,7 @@ count them), so a page's speed does not depend on how much a region has loaded.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pilotage.accounts.permissions import is_jury_member, is_partner_editor, is_steering
+from pilotage.budgets.selectors import strategies_budget_totals
 from pilotage.core.formatting import number_text
 from pilotage.core.revisions import cached
 from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_series
@@ -34,6 +36,7 @@ from pilotage.indicators.models import (
     ObservationPart,
     ObservationState,
 )
+from pilotage.indicators.progress import RollUp, Status
 from pilotage.indicators.readmodel import ReadModel
 from pilotage.indicators.selectors import PUBLIC_STATES, indicator_list, observation_values
 from pilotage.registry.magnets import magnet_index
@@ -103,20 +106,106 @@ def node_ancestors(model: ReadModel, node: StrategyNode) -> list[StrategyNode]:
     return list(reversed(chain))
 
 
-def strategy_key_figures(model: ReadModel) -> dict[int, dict[str, int]]:
-    """Each public strategy's number of actions and indicators (an indicator counts once
-    for a strategy, whether on one of its nodes or on one of its actions)."""
-    book = model.book
-    node_ids: dict[int, list[int]] = {strategy.pk: [] for strategy in model.strategies}
-    for node in model.nodes.values():
-        node_ids.setdefault(node.strategy_id, []).append(node.pk)
-    figures = {}
-    for strategy_id, ids in node_ids.items():
-        actions = model.actions_under(ids)
-        indicators = sum(len(book.indicators_of_action.get(a, ())) for a in actions)
-        indicators += sum(len(book.indicators_of_node.get(n, ())) for n in ids)
-        figures[strategy_id] = {"actions": len(actions), "indicators": indicators}
-    return figures
+@dataclass
+class AmbitionSummary:
+    """A top-level node on the home page: its roll-up and its indicators' statuses."""
+
+    node: StrategyNode
+    rollup: RollUp | None
+    statuses: list[tuple[str, str, int]]  # (status, label, count), the statuses present
+
+    @property
+    def bar(self) -> int | None:
+        """The progress as a bar's width out of 100 (None when nothing is measured)."""
+        if self.rollup is None or self.rollup.progress is None:
+            return None
+        return max(0, min(100, round(self.rollup.progress * 100)))
+
+    @property
+    def segments(self) -> list[tuple[str, int, int]]:
+        """The status mix as a stacked bar out of 100: (status, x, width)."""
+        total = sum(count for _status, _label, count in self.statuses)
+        found, x = [], 0
+        for status, _label, count in self.statuses:
+            width = round(100 * count / total)
+            found.append((status, x, width))
+            x += width
+        return found
+
+
+@dataclass
+class StrategySummary:
+    """A strategy on the home page: its headline figures and its ambitions."""
+
+    strategy: Strategy
+    actions: int
+    indicators: int
+    statuses: dict[str, int]  # every status, 0 included
+    ambitions: list[AmbitionSummary]
+    budget: object = None  # budgets.selectors.BudgetRow (the budget table's total), or None
+
+    @property
+    def on_track(self) -> int:
+        return self.statuses[Status.ON_TRACK] + self.statuses[Status.ACHIEVED]
+
+
+def _status_mix(model: ReadModel, indicator_ids: list[int]) -> list[tuple[str, str, int]]:
+    counts = model.status_counts(indicator_ids)
+    return [(status, label, counts[status]) for status, label in Status.choices if counts[status]]
+
+
+def home_dashboard(model: ReadModel) -> list[StrategySummary]:
+    """Every public strategy's headline figures (actions, indicators by status, budget and
+    execution) and its ambitions with progress, from the read model and one read of the
+    budget lines: the same few queries whatever the number of strategies and nodes."""
+    budgets = strategies_budget_totals(model.strategies)
+    summaries = []
+    for strategy in model.strategies:
+        node_ids = [item.node.pk for _depth, item in tree_walk(model.trees[strategy.pk])]
+        actions = model.actions_under(node_ids)
+        indicators = model.indicator_ids(node_ids=node_ids, action_ids=actions)
+        ambitions = []
+        for item in model.trees[strategy.pk]:
+            below = model.nodes_below(item.node.pk)
+            ids = model.indicator_ids(node_ids=below, action_ids=model.actions_under(below))
+            ambitions.append(
+                AmbitionSummary(item.node, model.node_rollup(item.node.pk), _status_mix(model, ids))
+            )
+        summaries.append(
+            StrategySummary(
+                strategy=strategy,
+                actions=len(actions),
+                indicators=len(indicators),
+                statuses=model.status_counts(indicators),
+                ambitions=ambitions,
+                budget=budgets.get(strategy.pk),
+            )
+        )
+    return summaries
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    """The first day of the quarter before the one `day` is in."""
+    index = (day.year * 4 + (day.month - 1) // 3) - 1
+    return datetime.date(index // 4, 3 * (index % 4) + 1, 1)
+
+
+RECENT_SHOWN = 8
+
+
+def recent_values(*, since: datetime.date) -> dict:
+    """The published values that moved since `since` (publishing is a value's last move),
+    newest first: the first RECENT_SHOWN with their indicator, and how many in all."""
+    found = Observation.objects.public().filter(updated_at__date__gte=since)
+    return {
+        "since": since,
+        "count": found.count(),
+        "values": list(
+            found.select_related("indicator").order_by("-updated_at", "indicator__code")[
+                :RECENT_SHOWN
+            ]
+        ),
+    }
 
 
 SHOWN = 50

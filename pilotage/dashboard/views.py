@@ -18,6 +18,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -66,8 +67,9 @@ def _source_labels() -> dict[str, str]:
 
 
 class StrategyListView(TemplateView):
-    """The home page: every public strategy, its ambitions with progress, key figures
-    (all from the read model; each strategy's tree is rendered once per revision)."""
+    """The home page, a dashboard: each public strategy's headline figures and its
+    ambitions with progress (the read model's), the values published since the start of
+    the last quarter, and the way into each strategy's tree."""
 
     template_name = "dashboard/strategy_list.html"
 
@@ -75,10 +77,8 @@ class StrategyListView(TemplateView):
         context = super().get_context_data(**kwargs)
         model = read_model()
         context.update(
-            revision=model.revision,
-            strategies=[(strategy, model.trees[strategy.pk]) for strategy in model.strategies],
-            rollups=model.node_rollups,
-            key_figures=selectors.strategy_key_figures(model),
+            summaries=selectors.home_dashboard(model),
+            recent=selectors.recent_values(since=selectors.quarter_start(timezone.localdate())),
         )
         return context
 
