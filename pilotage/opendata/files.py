@@ -144,15 +144,12 @@ def export_stream(
 
 
 def export_size(name: str, chunks: Callable[[], Iterable[bytes]], *, version: str) -> int:
-    """The size in bytes of `name` for this version: its file's, built when missing; the
-    bytes counted as they are made while another worker builds it, or when the exports
-    have no folder."""
+    """The size in bytes of `name` for this version: its file's, built when missing (a
+    page that finds another worker building it waits for that file rather than making the
+    same bytes again); counted as they are made when the exports have no folder."""
     if exports_dir() is None:
         return sum(len(chunk) for chunk in chunks())
-    found = export_stream(name, chunks, version=version)
-    if isinstance(found, Path):
-        return found.stat().st_size
-    return sum(len(chunk) for chunk in found)
+    return export_file(name, chunks, version=version).stat().st_size
 
 
 def _lock(version: str, name: str) -> str:
