@@ -414,12 +414,16 @@ COLLECTIONS: dict[str, Collection] = {
     for collection in [
         Collection(
             name="strategies",
-            title={"fr": "Stratégies", "en": "Strategies"},
+            title={"fr": "Stratégies", "en": "Strategies", "nl": "Strategieën", "de": "Strategien"},
             description={
                 "fr": "Les stratégies publiques (adoptées ou archivées), leur période, leurs "
                 "niveaux et leur nombre de nœuds.",
                 "en": "Public strategies (adopted or archived), their period, levels and "
                 "number of nodes.",
+                "nl": "Publieke strategieën (aangenomen of gearchiveerd), hun periode, niveaus en"
+                " aantal knopen.",
+                "de": "Öffentliche Strategien (verabschiedet oder archiviert), ihr Zeitraum, ihre"
+                " Ebenen und die Zahl ihrer Knoten.",
             },
             fields=_fields(
                 "code",
@@ -441,10 +445,19 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="nodes",
-            title={"fr": "Ambitions, programmes et axes", "en": "Ambitions, programmes and axes"},
+            title={
+                "fr": "Ambitions, programmes et axes",
+                "en": "Ambitions, programmes and axes",
+                "nl": "Ambities, programma's en assen",
+                "de": "Ambitionen, Programme und Achsen",
+            },
             description={
                 "fr": "Les nœuds des stratégies publiques : niveau, parent et ordre.",
                 "en": "The nodes of public strategies: level, parent and order.",
+                "nl": "De knopen van publieke strategieën: niveau, bovenliggende knoop en "
+                "volgorde.",
+                "de": "Die Knoten öffentlicher Strategien: Ebene, übergeordneter Knoten und "
+                "Reihenfolge.",
             },
             fields=_fields(
                 "strategy",
@@ -463,12 +476,16 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="actions",
-            title={"fr": "Actions", "en": "Actions"},
+            title={"fr": "Actions", "en": "Actions", "nl": "Acties", "de": "Maßnahmen"},
             description={
                 "fr": "Les actions au service d'une stratégie publique : type, pilote, dates, "
                 "publics cibles et nœuds servis.",
                 "en": "Actions serving a public strategy: type, lead, dates, target "
                 "audiences and the nodes they serve.",
+                "nl": "Acties ten dienste van een publieke strategie: type, trekker, data, "
+                "doelgroepen en de knopen die ze dienen.",
+                "de": "Maßnahmen im Dienst einer öffentlichen Strategie: Art, Federführung, "
+                "Daten, Zielgruppen und die Knoten, denen sie dienen.",
             },
             fields=_fields(
                 "code",
@@ -489,12 +506,21 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="indicators",
-            title={"fr": "Indicateurs et leur statut", "en": "Indicators and their status"},
+            title={
+                "fr": "Indicateurs et leur statut",
+                "en": "Indicators and their status",
+                "nl": "Indicatoren en hun status",
+                "de": "Indikatoren und ihr Status",
+            },
             description={
                 "fr": "Chaque indicateur public, son statut calculé à partir des valeurs "
                 "publiées, les chiffres qui le fondent et la phrase qui l'explique.",
                 "en": "Every public indicator, its status computed from the published "
                 "values, the numbers behind it and the sentence explaining it.",
+                "nl": "Elke publieke indicator, zijn status berekend uit de gepubliceerde "
+                "waarden, de cijfers erachter en de zin die hem uitlegt.",
+                "de": "Jeder öffentliche Indikator, sein aus den veröffentlichten Werten "
+                "berechneter Status, die Zahlen dahinter und der Satz, der ihn erklärt.",
             },
             fields=_fields(
                 "code",
@@ -524,10 +550,19 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="observations",
-            title={"fr": "Valeurs publiées", "en": "Published values"},
+            title={
+                "fr": "Valeurs publiées",
+                "en": "Published values",
+                "nl": "Gepubliceerde waarden",
+                "de": "Veröffentlichte Werte",
+            },
             description={
                 "fr": "Les valeurs publiées des indicateurs publics, par indicateur et période.",
                 "en": "The published values of public indicators, by indicator and period.",
+                "nl": "De gepubliceerde waarden van publieke indicatoren, per indicator en "
+                "periode.",
+                "de": "Die veröffentlichten Werte öffentlicher Indikatoren, nach Indikator und "
+                "Zeitraum.",
             },
             fields=(
                 Field("indicator"),
@@ -544,12 +579,21 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="budget-lines",
-            title={"fr": "Lignes budgétaires", "en": "Budget lines"},
+            title={
+                "fr": "Lignes budgétaires",
+                "en": "Budget lines",
+                "nl": "Begrotingslijnen",
+                "de": "Haushaltslinien",
+            },
             description={
                 "fr": "Les lignes budgétaires des stratégies publiques, par nœud ou action, "
                 "année, source et flux, en euros, telles que publiées.",
                 "en": "The budget lines of public strategies, by node or action, year, source "
                 "and flow, in euros, as published.",
+                "nl": "De begrotingslijnen van publieke strategieën, per knoop of actie, jaar, "
+                "bron en stroom, in euro, zoals gepubliceerd.",
+                "de": "Die Haushaltslinien öffentlicher Strategien, nach Knoten oder Maßnahme, "
+                "Jahr, Quelle und Fluss, in Euro, wie veröffentlicht.",
             },
             fields=(
                 Field("code"),
@@ -578,6 +622,8 @@ COLLECTIONS: dict[str, Collection] = {
             title={
                 "fr": "Exécution budgétaire par nœud, année et source",
                 "en": "Budget execution by node, year and source",
+                "nl": "Begrotingsuitvoering per knoop, jaar en bron",
+                "de": "Haushaltsvollzug nach Knoten, Jahr und Quelle",
             },
             description={
                 "fr": "Pour chaque stratégie publique puis chacun de ses nœuds : les montants "
@@ -588,6 +634,16 @@ COLLECTIONS: dict[str, Collection] = {
                 "committed and paid amounts by year and funding source, computed from the "
                 "lines (each euro counted once, approved reallocations included), the "
                 "reference budget and the shares committed and paid.",
+                "nl": "Voor elke publieke strategie en daarna elk van haar knopen: de geplande, "
+                "herziene, vastgelegde en betaalde bedragen per jaar en financieringsbron, "
+                "berekend uit de lijnen (elke euro één keer geteld, goedgekeurde "
+                "herverdelingen inbegrepen), het referentiebudget en de vastgelegde en "
+                "betaalde aandelen.",
+                "de": "Für jede öffentliche Strategie und dann jeden ihrer Knoten: die geplanten,"
+                " revidierten, gebundenen und gezahlten Beträge nach Jahr und "
+                "Finanzierungsquelle, aus den Linien berechnet (jeder Euro einmal gezählt, "
+                "genehmigte Umschichtungen eingeschlossen), das Referenzbudget und die "
+                "gebundenen und gezahlten Anteile.",
             },
             fields=(
                 Field("strategy"),
@@ -638,12 +694,18 @@ COLLECTIONS: dict[str, Collection] = {
             title={
                 "fr": "Totaux budgétaires déclarés et leur réconciliation",
                 "en": "Declared budget totals and their reconciliation",
+                "nl": "Opgegeven begrotingstotalen en hun aansluiting",
+                "de": "Angegebene Haushaltssummen und ihr Abgleich",
             },
             description={
                 "fr": "Chaque total publié à côté de la somme de ses parties et de l'écart, "
                 "sans jamais changer un montant publié.",
                 "en": "Every published total beside the sum of its parts and the difference, "
                 "never changing a published amount.",
+                "nl": "Elk gepubliceerd totaal naast de som van zijn delen en het verschil, "
+                "zonder ooit een gepubliceerd bedrag te wijzigen.",
+                "de": "Jede veröffentlichte Summe neben der Summe ihrer Teile und der Differenz, "
+                "ohne je einen veröffentlichten Betrag zu ändern.",
             },
             fields=(
                 Field("code"),
@@ -684,12 +746,21 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="organisations",
-            title={"fr": "Organisations", "en": "Organisations"},
+            title={
+                "fr": "Organisations",
+                "en": "Organisations",
+                "nl": "Organisaties",
+                "de": "Organisationen",
+            },
             description={
                 "fr": "Les organisations de l'écosystème, champs publics seulement (jamais de "
                 "personnes ni d'adresses) ; en GeoJSON, leur position.",
                 "en": "The ecosystem's organisations, public fields only (never persons nor "
                 "addresses); in GeoJSON, their location.",
+                "nl": "De organisaties van het ecosysteem, alleen openbare velden (nooit personen"
+                " of adressen); in GeoJSON hun ligging.",
+                "de": "Die Organisationen des Ökosystems, nur öffentliche Felder (nie Personen "
+                "oder Adressen); in GeoJSON ihre Lage.",
             },
             fields=_fields("code", "name", "type", "province", "website", "description"),
             primary_key=("code",),
@@ -700,12 +771,15 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="provinces",
-            title={"fr": "Provinces", "en": "Provinces"},
+            title={"fr": "Provinces", "en": "Provinces", "nl": "Provincies", "de": "Provinzen"},
             description={
                 "fr": "Les provinces, leurs noms et leur nombre d'organisations ; en GeoJSON, "
                 "leurs limites.",
                 "en": "The provinces, their names and number of organisations; in GeoJSON, "
                 "their boundaries.",
+                "nl": "De provincies, hun namen en aantal organisaties; in GeoJSON hun grenzen.",
+                "de": "Die Provinzen, ihre Namen und die Zahl ihrer Organisationen; in GeoJSON "
+                "ihre Grenzen.",
             },
             fields=_fields(
                 "code",
@@ -724,12 +798,21 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             name="terms",
-            title={"fr": "Termes des taxonomies", "en": "Taxonomy terms"},
+            title={
+                "fr": "Termes des taxonomies",
+                "en": "Taxonomy terms",
+                "nl": "Termen van de taxonomieën",
+                "de": "Begriffe der Taxonomien",
+            },
             description={
                 "fr": "Les termes de chaque taxonomie : IRI, notation, libellé, définition, "
                 "parent et statut.",
                 "en": "The terms of every taxonomy: IRI, notation, label, definition, parent "
                 "and status.",
+                "nl": "De termen van elke taxonomie: IRI, notatie, label, definitie, "
+                "bovenliggende term en status.",
+                "de": "Die Begriffe jeder Taxonomie: IRI, Notation, Bezeichnung, Definition, "
+                "Oberbegriff und Status.",
             },
             fields=_fields(
                 "taxonomy",

@@ -81,7 +81,8 @@ def _download(
 
 
 def _title(request, texts: dict[str, str]) -> str:
-    return texts["en" if request.LANGUAGE_CODE == "en" else "fr"]
+    """The text in the reader's language, French where it has none."""
+    return texts.get(request.LANGUAGE_CODE) or texts["fr"]
 
 
 def _entry(request, collection: Collection, version: str) -> dict:
