@@ -158,6 +158,8 @@ LANGUAGES = [
 MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr",)
 LOCALE_PATHS = [BASE_DIR / "pilotage" / "locale"]
+# Dates in English as Europe writes them (day first), not as the United States do.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

@@ -30,7 +30,7 @@ def percent_text(share: Decimal | None) -> str:
 
 
 def short_date(value: datetime.date) -> str:
-    """31/03/2026 in French, 03/31/2026 in English: the locale's short date."""
+    """31/03/2026 in French and English, 31-3-2026 in Dutch: the locale's short date."""
     return _short_date(value, get_language())
 
 

@@ -240,7 +240,7 @@ def test_each_field_shows_the_previous_value_and_whether_it_is_a_running_total(c
 
     assert hint(page, count) == (
         "Running total: the total to date, not this period's amount alone. "
-        "Previous value: 1,234,567.5 levées de fonds (period ending 12/31/2025)."
+        "Previous value: 1,234,567.5 levées de fonds (period ending 31/12/2025)."
     ).replace("'", "&#x27;")
     assert hint(page, flow) == (
         "Per period: this period's amount only, not the total to date. No earlier value."
