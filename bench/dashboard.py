@@ -21,6 +21,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 from indicators import ensure_database, generate, timed  # noqa: E402
 
 DEFAULT_URL = "postgres://pilotage:pilotage@127.0.0.1:5432/pilotage_bench_dashboard"
-PORT = 8765
+
+
+def _free_port() -> int:
+    """A port nobody listens on: a developer's server on the usual one must not stop the run."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = _free_port()
 # wrk prints what its Lua `done` hook writes: requests/s and latency percentiles (µs).
 REPORT = """
 done = function(summary, latency, requests)
