@@ -19,6 +19,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ from django_otp import user_has_device
 from modeltranslation.admin import TranslationAdmin
 
 from pilotage.accounts.permissions import can_view_backoffice, is_steering
-from pilotage.core.audit import acting_as
+from pilotage.core.audit import ACTIONS, acting_as, changed_labels, history_entries
 from pilotage.core.models import Change
 
 admin.site.site_header = _("Pilotage back-office")
@@ -58,6 +59,7 @@ class RoleAdminMixin(AuditlogHistoryAdminMixin):
     """Role-based permissions, writes through services, audit history."""
 
     show_auditlog_history_link = True
+    auditlog_history_template = "admin/record_history.html"
     # Addresses typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -183,7 +185,7 @@ class RoleAdminMixin(AuditlogHistoryAdminMixin):
         page = paginator.get_page(request.GET.get("p", 1))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Audit log: %s") % obj,
+            "title": _("History: %s") % obj,
             "module_name": str(capfirst(self.model._meta.verbose_name_plural)),
             "page_range": paginator.get_elided_page_range(page.number),
             "page_var": "p",
@@ -191,6 +193,7 @@ class RoleAdminMixin(AuditlogHistoryAdminMixin):
             "object": obj,
             "opts": self.model._meta,
             "log_entries": page,
+            "history": history_entries(page, record=obj),
             **(extra_context or {}),
         }
         return TemplateResponse(request, self.auditlog_history_template, context)
@@ -255,13 +258,53 @@ class ResourceTypeFilter(filters.ResourceTypeFilter):
 admin.site.unregister(LogEntry)
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """By kind of change, named as the history names them (auditlog's are English)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(str(value), label) for value, label in ACTIONS.items()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in {str(action) for action in ACTIONS}:
+            raise IncorrectLookupParameters(value)
+        return queryset.filter(action=int(value))
+
+
 @admin.register(LogEntry)
 class SteeringLogEntryAdmin(LogEntryAdmin):
-    """The whole audit trail, for steering staff only, read-only."""
+    """The whole audit trail, for steering staff only, read-only, as the records'
+    histories read: who, when, which record, each field before and after."""
 
     # auditlog searches first and last names, which our user (log in by e-mail) lacks.
     search_fields = ["timestamp", "object_repr", "changes", "actor__full_name", "actor__email"]
-    list_filter = ["action", ResourceTypeFilter, filters.CIDFilter]
+    list_filter = [AuditActionFilter, ResourceTypeFilter]
+    list_display = ["when", "record", "action_name", "msg_short", "who"]
+    readonly_fields = ["when", "who", "record", "action_name", "msg"]
+    fieldsets = [(None, {"fields": ["when", "who", "record", "action_name", "msg"]})]
+
+    @admin.display(description=_("Date/time"), ordering="timestamp")
+    def when(self, obj: LogEntry):
+        return obj.timestamp
+
+    @admin.display(description=_("User"))
+    def who(self, obj: LogEntry) -> str:
+        return str(obj.actor) if obj.actor_id else str(_("system"))
+
+    @admin.display(description=_("Record"))
+    def record(self, obj: LogEntry):
+        kind = obj.content_type.model_class()
+        name = capfirst(kind._meta.verbose_name) if kind else obj.content_type.model
+        return f"{name} « {obj.object_repr} »"
+
+    @admin.display(description=_("Action"), ordering="action")
+    def action_name(self, obj: LogEntry) -> str:
+        return str(ACTIONS.get(obj.action, obj.get_action_display()))
 
     @admin.display(description=_("Changes"))
     def msg_short(self, obj: LogEntry) -> str:
@@ -270,7 +313,12 @@ class SteeringLogEntryAdmin(LogEntryAdmin):
             return _("Login locked out after too many failed attempts from %(address)s.") % {
                 "address": obj.remote_addr or "?"
             }
-        return super().msg_short(obj)
+        return ", ".join(changed_labels(obj))
+
+    @admin.display(description=_("Changes"))
+    def msg(self, obj: LogEntry) -> str:
+        (entry,) = history_entries([obj])
+        return render_to_string("admin/history_changes.html", {"entry": entry})
 
     def has_module_permission(self, request) -> bool:
         return is_steering(request.user)
