@@ -38,7 +38,8 @@ def test_a_reallocation_asked_in_the_back_office_needs_another_persons_approval(
     move = Reallocation.objects.get()
     assert (move.requested_by, move.state) == (alice, ReallocationState.PENDING)
 
-    approve = {"action": "approve", "_selected_action": [move.pk]}
+    # Selected in the list, confirmed on the next page.
+    approve = {"action": "approve", "_selected_action": [move.pk], "post": "yes"}
     refused = client.post(LIST, approve, follow=True)
     assert "deuxième personne" in refused.content.decode()  # the back-office speaks French
     move.refresh_from_db()
