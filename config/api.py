@@ -17,7 +17,10 @@ from pilotage.core.api import (
     CODE_MAX_LENGTH,
     CURSOR_MAX_LENGTH,
     MAX_VALUES,
+    NUMBERS,
+    PAGING,
     ErrorOut,
+    ExactJSONRenderer,
     QueryError,
     max_limit,
     params_check,
@@ -166,6 +169,7 @@ class ObjectParser(Parser):
 
 api = PilotageAPI(
     parser=ObjectParser(),
+    renderer=ExactJSONRenderer(),
     title="Pilotage API",
     version="1",
     urls_namespace="api",
@@ -173,9 +177,9 @@ api = PilotageAPI(
         "Strategies, actions, indicators, published values, budgets, organisations and "
         "taxonomies, with the same numbers as the pages. Reads are public: CORS open, "
         "ETag/Last-Modified with 304, anonymous clients rate-limited (429 with Retry-After). "
-        "Long lists page with an opaque `cursor` and `limit` (at most 500): the next page is "
-        "in the `Link` header. Every error is {code, detail, field}; unknown parameters are "
-        "refused (400 unknown_filter). Partners' software writes with a token."
+        f"{PAGING} `limit` is at most {max_limit()}. {NUMBERS} Every error is "
+        "{code, detail, field}; unknown parameters are refused (400 unknown_filter). "
+        "Partners' software writes with a token."
     ),
 )
 # The resources `/api/v1/` lists, in the order a newcomer reads them.

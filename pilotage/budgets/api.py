@@ -1,10 +1,8 @@
 """`/api/v1/budgets/`: budgets computed from the lines (totals, execution by year and
 source, cost per result), the lines themselves with their reallocations, and the
-reconciliation of every published total. Amounts are euros, as decimal strings."""
+reconciliation of every published total. Amounts are euros, as exact JSON numbers."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -22,12 +20,19 @@ from pilotage.budgets.selectors import (
     reconciliation,
 )
 from pilotage.core.api import (
+    PAGING_KEYS,
     ErrorOut,
+    Number,
     QueryError,
     choices_schema,
     cursor_page,
+    cursor_param,
+    envelope,
     limit_check,
+    limit_param,
+    page_schema,
     params_check,
+    rows_page,
     unknown_record,
 )
 from pilotage.strategies.models import Action, Strategy, StrategyNode
@@ -41,10 +46,6 @@ router = Router(tags=["budgets"])
 ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 # A year filter is a calendar year, as a date holds it.
 YEAR_MIN, YEAR_MAX = 1, 9999
-
-
-def _euros(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _strategy(code: str) -> Strategy:
@@ -83,12 +84,12 @@ class FigureOut(Schema):
     """A total as shown: the figure the source publishes for exactly these lines, else
     their sum."""
 
-    total: str = Field(description="Euros: `published_total` when there is one, else the sum")
-    published_total: str | None = Field(
+    total: Number = Field(description="Euros: `published_total` when there is one, else the sum")
+    published_total: Number | None = Field(
         description="Euros, as the source publishes this total (null: none published)"
     )
-    sum_of_parts: str = Field(description="Euros: the lines added up")
-    difference: str | None = Field(
+    sum_of_parts: Number = Field(description="Euros: the lines added up")
+    difference: Number | None = Field(
         description="Euros: the published total less the sum of its parts, both as "
         "published (null: none published)"
     )
@@ -100,9 +101,9 @@ class TotalsOut(Schema):
     node: str | None
     flow: str
     published: bool = Field(description="Amounts as published, before any reallocation")
-    total: str = Field(description="Euros: the published total where there is one, else the sum")
-    by_year: dict[str, str] = Field(description='Euros by year ("all": the whole period)')
-    by_source: dict[str, str] = Field(description="Euros by funding source")
+    total: Number = Field(description="Euros: the published total where there is one, else the sum")
+    by_year: dict[str, Number] = Field(description='Euros by year ("all": the whole period)')
+    by_source: dict[str, Number] = Field(description="Euros by funding source")
     lines: int
     figure: FigureOut = Field(description="The total, its published figure and its parts")
     by_year_figures: dict[str, FigureOut] = Field(description="`by_year`, each with its parts")
@@ -111,10 +112,10 @@ class TotalsOut(Schema):
 
 def _figure(found: Total) -> dict:
     return {
-        "total": str(found.total),
-        "published_total": _euros(found.published),
-        "sum_of_parts": str(found.sum_of_parts),
-        "difference": _euros(found.difference),
+        "total": found.total,
+        "published_total": found.published,
+        "sum_of_parts": found.sum_of_parts,
+        "difference": found.difference,
         "declared_total": found.line.code if found.line is not None else None,
     }
 
@@ -145,9 +146,9 @@ def totals(
         "node": node,
         "flow": flow,
         "published": published,
-        "total": str(result["total"].total),
-        "by_year": {year: str(v.total) for year, v in by_year.items()},
-        "by_source": {source: str(v.total) for source, v in result["by_source"].items()},
+        "total": result["total"].total,
+        "by_year": {year: v.total for year, v in by_year.items()},
+        "by_source": {source: v.total for source, v in result["by_source"].items()},
         "lines": result["lines"],
         "figure": _figure(result["total"]),
         "by_year_figures": {year: _figure(v) for year, v in by_year.items()},
@@ -158,37 +159,37 @@ def totals(
 class RowOut(Schema):
     year: int | None
     source: str | None
-    planned: str | None = Field(
+    planned: Number | None = Field(
         description="Euros: the planned lines added up (a published total of them is `budget`)"
     )
-    revised: str | None
-    committed: str | None
-    paid: str | None
-    budget: str | None = Field(
+    revised: Number | None
+    committed: Number | None
+    paid: Number | None
+    budget: Number | None = Field(
         description="Euros: the published total of the budget's lines where the source "
         "publishes one, else revised where published, else planned"
     )
-    budget_published: str | None = Field(description="Euros: the published total, if any")
-    budget_sum_of_parts: str | None = Field(description="Euros: the budget's lines added up")
-    budget_difference: str | None = Field(
+    budget_published: Number | None = Field(description="Euros: the published total, if any")
+    budget_sum_of_parts: Number | None = Field(description="Euros: the budget's lines added up")
+    budget_difference: Number | None = Field(
         description="Euros: the published total less the sum of its parts (null: none)"
     )
-    committed_rate: str | None
-    paid_rate: str | None
+    committed_rate: Number | None
+    paid_rate: Number | None
 
 
 class UnitCostOut(Schema):
     indicator: str
     unit: str
-    actual: str
-    cost: str
+    actual: Number
+    cost: Number
 
 
 class CostOut(Schema):
     flow: str
-    spent: str
-    progress: str | None
-    per_point: str | None
+    spent: Number
+    progress: Number | None
+    per_point: Number | None
     unit_costs: list[UnitCostOut]
 
 
@@ -210,16 +211,16 @@ def _row(row: BudgetRow) -> dict:
     return {
         "year": row.year,
         "source": row.source,
-        "planned": _euros(row.planned),
-        "revised": _euros(row.revised),
-        "committed": _euros(row.committed),
-        "paid": _euros(row.paid),
-        "budget": _euros(row.figure.total if row.figure else None),
-        "budget_published": _euros(row.figure.published if row.figure else None),
-        "budget_sum_of_parts": _euros(row.figure.sum_of_parts if row.figure else None),
-        "budget_difference": _euros(row.figure.difference if row.figure else None),
-        "committed_rate": _euros(row.committed_rate),
-        "paid_rate": _euros(row.paid_rate),
+        "planned": row.planned,
+        "revised": row.revised,
+        "committed": row.committed,
+        "paid": row.paid,
+        "budget": row.figure.total if row.figure else None,
+        "budget_published": row.figure.published if row.figure else None,
+        "budget_sum_of_parts": row.figure.sum_of_parts if row.figure else None,
+        "budget_difference": row.figure.difference if row.figure else None,
+        "committed_rate": row.committed_rate,
+        "paid_rate": row.paid_rate,
     }
 
 
@@ -270,15 +271,15 @@ def _execution(
         "cost_per_result": cost
         and {
             "flow": cost.flow,
-            "spent": str(cost.spent),
-            "progress": _euros(cost.progress),
-            "per_point": _euros(cost.per_point),
+            "spent": cost.spent,
+            "progress": cost.progress,
+            "per_point": cost.per_point,
             "unit_costs": [
                 {
                     "indicator": item.indicator.code,
                     "unit": item.indicator.unit,
-                    "actual": str(item.actual),
-                    "cost": str(item.cost),
+                    "actual": item.actual,
+                    "cost": item.cost,
                 }
                 for item in cost.unit_costs
             ],
@@ -289,7 +290,7 @@ def _execution(
 class ReallocationOut(Schema):
     direction: str
     other_line: str
-    amount: str
+    amount: Number
     reason: str
     decided_at: str | None
 
@@ -303,18 +304,15 @@ class LineOut(Schema):
     year: int | None
     source: str
     flow: str
-    amount: str
-    current_amount: str
+    amount: Number
+    current_amount: Number
     is_declared_total: bool
-    precision: str
+    precision: Number
     document: str
     reallocations: list[ReallocationOut]
 
 
-class LinePageOut(Schema):
-    count: int
-    next_cursor: str | None
-    items: list[LineOut]
+LinePageOut = page_schema("LinePageOut", LineOut)
 
 
 class LineFilters(Schema):
@@ -346,16 +344,16 @@ def _line_out(line: BudgetLine) -> dict:
         "year": line.year,
         "source": line.source.code,
         "flow": line.flow,
-        "amount": str(line.amount),
-        "current_amount": str(line.current_amount),
+        "amount": line.amount,
+        "current_amount": line.current_amount,
         "is_declared_total": line.is_declared_total,
-        "precision": str(line.precision),
+        "precision": line.precision,
         "document": line.document,
         "reallocations": [
             {
                 "direction": direction,
                 "other_line": other,
-                "amount": str(move.amount),
+                "amount": move.amount,
                 "reason": move.reason,
                 "decided_at": move.decided_at.isoformat() if move.decided_at else None,
             }
@@ -369,13 +367,13 @@ def lines(
     request,
     response: HttpResponse,
     filters: Query[LineFilters],
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1),
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(100),
 ):
     """The budget lines of public strategies, by code, with their published and current
     amounts and the approved reallocations that moved them (no names: the people who
     asked and approved are in the back-office's history)."""
-    params_check(request, (*LineFilters.model_fields, "cursor", "limit"))
+    params_check(request, (*LineFilters.model_fields, *PAGING_KEYS))
     limit_check(limit)
     found = budget_lines(strategy__in=Strategy.objects.public()).prefetch_related(
         "reallocations_out__to_line", "reallocations_in__from_line"
@@ -409,14 +407,9 @@ def lines(
     if filters.total is not None:
         found = found.filter(is_declared_total=filters.total)
     found = found.order_by("code")
-    items, following = cursor_page(
-        request, found, ("code",), limit=limit, cursor=cursor, response=response
-    )
-    return {
-        "count": found.count(),
-        "next_cursor": following,
-        "items": [_line_out(line) for line in items],
-    }
+    items, following = cursor_page(request, found, ("code",), limit=limit, cursor=cursor)
+    rows = [_line_out(line) for line in items]
+    return envelope(request, response, rows, count=found.count(), following=following)
 
 
 class ReconciliationOut(Schema):
@@ -429,28 +422,42 @@ class ReconciliationOut(Schema):
     year: int | None
     source: str
     flow: str
-    total: str = Field(description="Euros: the published total, the figure shown")
-    published: str = Field(description="Euros, as published (same as `declared`)")
-    sum_of_parts: str = Field(description="Euros: the parts added up (same as `computed`)")
-    declared: str
-    computed: str
-    difference: str = Field(description="Euros: published less the sum of the parts")
-    tolerance: str
+    total: Number = Field(description="Euros: the published total, the figure shown")
+    published: Number = Field(description="Euros, as published (same as `declared`)")
+    sum_of_parts: Number = Field(description="Euros: the parts added up (same as `computed`)")
+    declared: Number
+    computed: Number
+    difference: Number = Field(description="Euros: published less the sum of the parts")
+    tolerance: Number
     within_tolerance: bool
     parts: int
     part_codes: list[str] = Field(description="The lines or published totals added up")
     document: str
 
 
-@router.get("/reconciliation", response={200: list[ReconciliationOut], **ERRORS})
-def reconciliation_report(request, strategy: str):
+ReconciliationPageOut = page_schema("ReconciliationPageOut", ReconciliationOut)
+
+
+@router.get("/reconciliation", response={200: ReconciliationPageOut, **ERRORS})
+def reconciliation_report(
+    request,
+    strategy: str,
+    response: HttpResponse,
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(100),
+):
     """Every published total beside the sum of its parts and the difference, once per
     decomposition the source gives (its lines, the totals of the nodes below, of its
     funding sources, of its years, of the groups it lists), published figures on both
     sides (nothing is ever changed to make them agree)."""
-    params_check(request, ("strategy",))
+    params_check(request, ("strategy", *PAGING_KEYS))
     found = _strategy(strategy)
-    return [
+    # In the report's order (a total, then each of its decompositions), keyed by position.
+    report = list(enumerate(reconciliation(found)))
+    page, following = rows_page(
+        request, report, lambda row: (row[0],), width=1, limit=limit, cursor=cursor
+    )
+    items = [
         {
             "code": item.line.code,
             "name": item.name,
@@ -459,17 +466,18 @@ def reconciliation_report(request, strategy: str):
             "year": item.line.year,
             "source": item.line.source.code,
             "flow": item.line.flow,
-            "total": str(item.total),
-            "published": str(item.published),
-            "sum_of_parts": str(item.sum_of_parts),
-            "declared": str(item.declared),
-            "computed": str(item.computed),
-            "difference": str(item.difference),
-            "tolerance": str(item.tolerance),
+            "total": item.total,
+            "published": item.published,
+            "sum_of_parts": item.sum_of_parts,
+            "declared": item.declared,
+            "computed": item.computed,
+            "difference": item.difference,
+            "tolerance": item.tolerance,
             "within_tolerance": item.within_tolerance,
             "parts": item.parts,
             "part_codes": item.part_codes,
             "document": item.line.document,
         }
-        for item in reconciliation(found)
+        for _position, item in page
     ]
+    return envelope(request, response, items, count=len(report), following=following)

@@ -1,6 +1,6 @@
-"""What every JSON API endpoint shares: strict query parameters, cursor pagination,
-conditional requests (ETag, Last-Modified, 304). Rate limiting lives with the tokens
-(`accounts.api`).
+"""What every JSON API endpoint shares: strict query parameters, one envelope and cursor
+pagination for every list, exact decimals as JSON numbers, conditional requests (ETag,
+Last-Modified, 304). Rate limiting lives with the tokens (`accounts.api`).
 
 Nothing here knows a domain model by import: the models an endpoint's answer depends on
 are named in the settings (`PILOTAGE_API_FRESHNESS`), the endpoints call the helpers.
@@ -8,13 +8,17 @@ are named in the settings (`PILOTAGE_API_FRESHNESS`), the endpoints call the hel
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
 import json
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from email.utils import format_datetime
-from typing import Annotated
+from json.encoder import encode_basestring_ascii
+from typing import Annotated, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -25,8 +29,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import get_language
-from ninja import Schema
-from pydantic import BeforeValidator
+from ninja import Field, Query, Schema
+from ninja.renderers import BaseRenderer
+from ninja.responses import NinjaJSONEncoder
+from pydantic import BeforeValidator, WithJsonSchema, create_model
 
 API_PREFIX = "/api/v1/"
 FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -69,6 +75,169 @@ def _full_date(value: object) -> object:
 
 
 IsoDate = Annotated[datetime.date, BeforeValidator(_full_date)]
+
+
+# Exact numbers ------------------------------------------------------------------------
+
+NUMBERS = (
+    "Numbers are JSON numbers written with their exact decimal digits, as recorded, without "
+    "the storage's trailing zeros or an exponent (226, 0.4503, 1234567890123456.1234): read "
+    "them with a decimal-aware parser (Python: `json.loads(text, parse_float=Decimal)`) to "
+    "keep every digit; a double keeps about 15."
+)
+# A decimal the API answers: a JSON number with its exact digits (`decimal_text`).
+Number = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as a JSON number, exactly: its digits without trailing zeros or exponent
+    ("226.0000" is 226, 1E+3 is 1000), never through a float. Not a number: null."""
+    if not value.is_finite():
+        return "null"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _json_key(key: object) -> str:
+    if isinstance(key, str):
+        return key
+    return json.dumps(key) if key is None or isinstance(key, bool) else str(key)
+
+
+def _json_write(value: Any, out: Callable[[str], object], default: Callable) -> None:
+    if value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif isinstance(value, str):
+        out(encode_basestring_ascii(value))
+    elif isinstance(value, Decimal):
+        out(decimal_text(value))
+    elif isinstance(value, int):
+        out(int.__repr__(value))
+    elif isinstance(value, float):
+        out(float.__repr__(value) if math.isfinite(value) else "null")
+    elif isinstance(value, dict):
+        out("{")
+        for index, (key, item) in enumerate(value.items()):
+            out(("," if index else "") + encode_basestring_ascii(_json_key(key)) + ":")
+            _json_write(item, out, default)
+        out("}")
+    elif isinstance(value, list | tuple):
+        out("[")
+        for index, item in enumerate(value):
+            if index:
+                out(",")
+            _json_write(item, out, default)
+        out("]")
+    else:  # dates, lazy texts, models: as ninja writes them
+        _json_write(default(value), out, default)
+
+
+def json_text(data: Any) -> str:
+    """JSON as ninja writes it, but a Decimal is a number with its exact digits (the
+    standard library writes a Decimal only as a text, or rounded through a float)."""
+    parts: list[str] = []
+    _json_write(data, parts.append, NinjaJSONEncoder().default)
+    return "".join(parts)
+
+
+class ExactJSONRenderer(BaseRenderer):
+    """The API's answers, decimals as exact JSON numbers (`json_text`)."""
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> str:
+        return json_text(data)
+
+
+# One envelope for every list ------------------------------------------------------------
+
+PAGING = (
+    "Every list answers {count, next, next_cursor, items}: `count` is the number of items "
+    "matching the filters (all pages), `items` this page, `next` the URL of the next page "
+    '(also in the `Link` header, rel="next") and `next_cursor` its cursor, both null on the '
+    "last page. Page with `limit` (items per page) and the opaque `cursor`."
+)
+
+
+def cursor_param():
+    return Query(
+        None,
+        description="The next page's cursor, as the previous page gave it (`next_cursor`)",
+    )
+
+
+def limit_param(default: int = DEFAULT_LIMIT):
+    return Query(default, ge=1, description="Items per page (at most the API's maximum)")
+
+
+def page_schema(name: str, item: type, **extra: Any) -> type[Schema]:
+    """The envelope of a list of `item`: {count, next, next_cursor, items} and what the list
+    adds (`extra`: field name -> (type, default or Field)). Bound to a name of the item's
+    module, where it is found again (answers are cached pickled)."""
+    return create_model(
+        name,
+        __base__=Schema,
+        __module__=item.__module__,
+        __doc__=PAGING,
+        count=(int, Field(description="Items matching the filters, on every page")),
+        next=(str | None, Field(description="The next page's URL; null on the last page")),
+        next_cursor=(str | None, Field(description="The next page's cursor; null on the last")),
+        items=(list[item], Field(description="This page's items, in the list's order")),
+        **extra,
+    )
+
+
+def next_url(request: HttpRequest, following: str | None) -> str | None:
+    """This list's address with the next page's cursor, the other parameters kept."""
+    if following is None:
+        return None
+    query = request.GET.copy()
+    query["cursor"] = following
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def envelope(
+    request: HttpRequest,
+    response: HttpResponse | None,
+    items: list,
+    *,
+    count: int,
+    following: str | None,
+    **extra: Any,
+) -> dict:
+    """A page of a list as every list answers it; the next page's URL is also in the
+    response's `Link` header."""
+    url = next_url(request, following)
+    if url and response is not None:
+        response["Link"] = f'<{url}>; rel="next"'
+    return {"count": count, "next": url, "next_cursor": following, "items": items, **extra}
+
+
+def rows_page(
+    request: HttpRequest,
+    rows: Sequence,
+    key: Callable[[Any], tuple],
+    *,
+    width: int,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list, str | None]:
+    """`cursor_page` for rows already read, in ascending order of `key` (unique, `width`
+    values): the page after the cursor and the cursor of the next one (None on the last)."""
+    limit_check(limit)
+    keys = [list(key(row)) for row in rows]
+    start = bisect.bisect_right(keys, cursor_decode(request, cursor, width)) if cursor else 0
+    page = list(rows[start : start + limit])
+    following = None
+    if start + limit < len(rows):
+        following = cursor_encode(request, keys[start + limit - 1])
+    return page, following
 
 
 def refused(error: ValidationError, status: int = 400) -> QueryError:
@@ -184,10 +353,7 @@ def cursor_page(
         key = [_key_value(_attribute(last, name)) for name in fields]
         following = cursor_encode(request, key)
         if response is not None:
-            query = request.GET.copy()
-            query["cursor"] = following
-            url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-            response["Link"] = f'<{url}>; rel="next"'
+            response["Link"] = f'<{next_url(request, following)}>; rel="next"'
     return items, following
 
 

@@ -1,11 +1,9 @@
 """`/api/v1/indicators/` and `/api/v1/observations/`: the same numbers as the pages.
 
-Lists are cursor-paginated: the body is the page, the next page's URL is in the `Link`
-header (rel="next")."""
+Lists answer the API's envelope ({count, next, next_cursor, items}, `core.api.envelope`),
+cursor-paginated."""
 
 from __future__ import annotations
-
-import bisect
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -21,12 +19,14 @@ from pilotage.core.api import (
     IsoDate,
     QueryError,
     choices_schema,
-    cursor_decode,
-    cursor_encode,
     cursor_page,
+    cursor_param,
+    envelope,
     limit_check,
+    limit_param,
     params_check,
     refused,
+    rows_page,
     unknown_record,
 )
 from pilotage.indicators import services
@@ -38,10 +38,10 @@ from pilotage.indicators.readmodel import ReadModel, read_model
 from pilotage.indicators.schemas import (
     ErrorOut,
     IndicatorDetailOut,
-    IndicatorOut,
+    IndicatorPageOut,
     ObservationIn,
     ObservationOut,
-    ObservationReadOut,
+    ObservationPageOut,
 )
 from pilotage.indicators.selectors import (
     PUBLIC_STATES,
@@ -167,15 +167,15 @@ class IndicatorFilter(Schema):
     status: list[str] = Field([], json_schema_extra=choices_schema(STATUS_VALUES, many=True))
 
 
-@router.get("/", response={200: list[IndicatorOut], 400: ErrorOut})
+@router.get("/", response={200: IndicatorPageOut, 400: ErrorOut})
 def indicator_index(
     request,
     response: HttpResponse,
     filters: Query[IndicatorFilter],
     action: str | None = None,
     strategy: str | None = None,
-    cursor: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1),
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(DEFAULT_LIMIT),
 ):
     """Every public indicator with its status and the numbers behind it (published values),
     by code; filter by action, by strategy (its actions' and nodes' indicators), by status
@@ -189,18 +189,14 @@ def indicator_index(
         strategy=strategy,
         statuses=statuses_parse(filters.status),
     )
-    codes = [model.book.entries[pk].code for pk in ids]
-    start = bisect.bisect_right(codes, cursor_decode(request, cursor, 1)[0]) if cursor else 0
-    page = ids[start : start + limit]
-    if start + limit < len(ids):
-        following = cursor_encode(request, [codes[start + limit - 1]])
-        query = request.GET.copy()
-        query["cursor"] = following
-        url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        response["Link"] = f'<{url}>; rel="next"'
+    entries = model.book.entries
+    page, following = rows_page(
+        request, ids, lambda pk: (entries[pk].code,), width=1, limit=limit, cursor=cursor
+    )
     found = {i.pk: i for i in indicator_rows_of(page)}
     indicators = [found[pk] for pk in page if pk in found]
-    return [indicator_out(i, model.assessment(i.pk)) for i in indicators]
+    items = [indicator_out(i, model.assessment(i.pk)) for i in indicators]
+    return envelope(request, response, items, count=len(ids), following=following)
 
 
 @router.get("/{code}", response={200: IndicatorDetailOut, 404: ErrorOut})
@@ -238,7 +234,7 @@ def _observations_readable(user):
 
 
 @observations.get(
-    "/", response=list[ObservationReadOut], auth=OptionalTokenAuth(), url_name="observation_index"
+    "/", response=ObservationPageOut, auth=OptionalTokenAuth(), url_name="observation_index"
 )
 def observation_index(
     request,
@@ -247,8 +243,8 @@ def observation_index(
     indicator: str | None = None,
     action: str | None = None,
     strategy: str | None = None,
-    cursor: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1),
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(DEFAULT_LIMIT),
 ):
     """Published values, by indicator then period, each with the status its indicator had
     as of that period and the sentence explaining it. `from`/`to` keep the values whose
@@ -269,16 +265,11 @@ def observation_index(
         queryset = queryset.filter(period_end__gte=period_from)
     if period_to:
         queryset = queryset.filter(period_start__lte=period_to)
-    items, _next = cursor_page(
-        request,
-        queryset,
-        ("indicator__code", "period_start", "id"),
-        limit=limit,
-        cursor=cursor,
-        response=response,
+    items, following = cursor_page(
+        request, queryset, ("indicator__code", "period_start", "id"), limit=limit, cursor=cursor
     )
     statuses = observation_statuses(items)
-    return [
+    rows = [
         _observation_out(o)
         | {
             "status": statuses[o.pk].status,
@@ -287,6 +278,7 @@ def observation_index(
         }
         for o in items
     ]
+    return envelope(request, response, rows, count=queryset.count(), following=following)
 
 
 @observations.post(

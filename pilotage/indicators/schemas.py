@@ -9,6 +9,7 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import ConfigDict, WithJsonSchema
 
+from pilotage.core.api import Number, page_schema
 from pilotage.indicators.models import AMOUNT
 
 
@@ -16,15 +17,15 @@ class AssessmentOut(Schema):
     status: str
     status_label: str
     method: str
-    actual: str | None
+    actual: Number | None
     as_of: str | None
-    baseline_value: str | None
+    baseline_value: Number | None
     baseline_date: str | None
-    target_value: str | None
+    target_value: Number | None
     target_date: str | None
-    progress: str | None
-    expected: str | None
-    ratio: str | None
+    progress: Number | None
+    expected: Number | None
+    ratio: Number | None
     notes: list[str]
     explanation: str
 
@@ -45,7 +46,7 @@ class ObservationOut(Schema):
     indicator: str
     period_start: datetime.date
     period_end: datetime.date
-    value: Decimal | None
+    value: Number | None
     qualifier: str
     state: str
 
@@ -54,6 +55,10 @@ class ObservationReadOut(ObservationOut):
     status: str
     status_label: str
     explanation: str
+
+
+IndicatorPageOut = page_schema("IndicatorPageOut", IndicatorOut)
+ObservationPageOut = page_schema("ObservationPageOut", ObservationReadOut)
 
 
 class IndicatorDetailOut(IndicatorOut):

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
 
-from pilotage.core.api import PAGING_KEYS, ErrorOut, cursor_page, params_check, unknown_record
+from pilotage.core.api import (
+    PAGING_KEYS,
+    ErrorOut,
+    cursor_page,
+    cursor_param,
+    envelope,
+    limit_param,
+    page_schema,
+    params_check,
+    unknown_record,
+)
 from pilotage.registry.models import Organisation
 from pilotage.taxonomies.models import Term
 
@@ -41,17 +51,20 @@ def _term_filter(field: str, value: str, taxonomies: tuple[str, ...]) -> None:
         raise unknown_record(field, f"“{value}” is not a value of “{field}”.")
 
 
-@router.get("/", response={200: list[OrganisationOut], 400: ErrorOut, 404: ErrorOut})
+OrganisationPageOut = page_schema("OrganisationPageOut", OrganisationOut)
+
+
+@router.get("/", response={200: OrganisationPageOut, 400: ErrorOut, 404: ErrorOut})
 def organisation_index(
     request,
     response: HttpResponse,
     type: str | None = None,
     province: str | None = None,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1),
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(100),
 ):
     """Organisations by code, with their public fields; filter by type or province
-    (term codes). The next page's URL is in the `Link` header."""
+    (term codes)."""
     params_check(request, ("type", "province", *PAGING_KEYS))
     queryset = Organisation.objects.with_relations()
     if type:
@@ -60,10 +73,9 @@ def organisation_index(
     if province:
         _term_filter("province", province, ("provinces",))
         queryset = queryset.filter(province__code=province)
-    items, _next = cursor_page(
-        request, queryset, ("code",), limit=limit, cursor=cursor, response=response
-    )
-    return [_out(organisation) for organisation in items]
+    items, following = cursor_page(request, queryset, ("code",), limit=limit, cursor=cursor)
+    rows = [_out(organisation) for organisation in items]
+    return envelope(request, response, rows, count=queryset.count(), following=following)
 
 
 @router.get("/{code}", response={200: OrganisationOut, 400: ErrorOut, 404: ErrorOut})

@@ -16,13 +16,20 @@ from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 
 from pilotage.core.api import (
+    PAGING_KEYS,
     IsoDate,
+    Number,
     QueryError,
     choices_schema,
     cursor_decode,
     cursor_page,
+    cursor_param,
+    envelope,
     limit_check,
+    limit_param,
+    page_schema,
     params_check,
+    rows_page,
     unknown_record,
 )
 from pilotage.core.revisions import cached
@@ -32,6 +39,7 @@ from pilotage.indicators.progress import Status as IndicatorStatus
 from pilotage.indicators.readmodel import read_model
 from pilotage.indicators.schemas import ErrorOut, IndicatorOut
 from pilotage.strategies.facets import (
+    UNDATED_VALUES,
     InvalidFilter,
     Vocabulary,
     actions_filter,
@@ -45,6 +53,7 @@ from pilotage.strategies.selectors import (
     strategy_list_public,
     strategy_public_get,
 )
+from pilotage.taxonomies.models import code_validator
 from pilotage.taxonomies.selectors import record_terms
 
 router = Router(tags=["actions"])
@@ -76,13 +85,14 @@ class ActionFacetOut(Schema):
     values: list[ActionFacetValueOut]
 
 
-class ActionPageOut(Schema):
-    count: int
-    page: int
-    pages: int
-    next_cursor: str | None
-    items: list[ActionOut]
-    facets: list[ActionFacetOut]
+ActionPageOut = page_schema(
+    "ActionPageOut",
+    ActionOut,
+    page=(int, Field(description="This page's number (`page` paging)")),
+    pages=(int, Field(description="The number of pages of `limit` items")),
+    facets=(list[ActionFacetOut], Field(description="Every facet's counts for this query")),
+)
+_CODE = code_validator.regex.pattern[1:-1]
 
 
 class PartnerOut(Schema):
@@ -113,6 +123,19 @@ class ActionFilters(Schema):
     lead: list[str] = []
     from_: IsoDate | None = Field(None, alias="from")
     to: IsoDate | None = None
+    undated: str = Field(
+        "",
+        description="Actions with neither a start nor an end date match no `from`/`to` "
+        "window: `true` selects them (beside the window's actions, or alone without a "
+        "window), `false` leaves them out",
+        json_schema_extra=choices_schema(UNDATED_VALUES),
+    )
+    node: str = Field(
+        "",
+        description="`strategy:node`: the actions of this node and of every node below it, "
+        "as its page lists them",
+        json_schema_extra={"pattern": f"^({_CODE}:{_CODE})?$", "maxLength": 201},
+    )
 
 
 def _action_out(action: Action) -> dict:
@@ -136,15 +159,15 @@ def action_index(
     request,
     response: HttpResponse,
     filters: Query[ActionFilters],
-    page: int = Query(1, ge=1),
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1),
+    page: int = Query(1, ge=1, description="A page number, instead of a cursor"),
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(50),
 ):
     """Public actions matching the filters, by code, with every facet's counts.
 
-    Page through with `page` (and `pages`), or with `cursor` (not both: 400
-    `cursor_and_page`): each answer gives the next one in `next_cursor` and in its
-    `Link` header; a cursor page costs the same wherever it is in the list."""
+    Page through with `cursor` (`next`, `next_cursor` and the `Link` header give the next
+    page; a cursor page costs the same wherever it is in the list) or with `page` (and
+    `pages`), not both (400 `cursor_and_page`)."""
     del filters  # documented and type-checked above; read below as the pages read them
     limit_check(limit)
     if cursor and page > 1:
@@ -170,25 +193,27 @@ def _action_index(request, *, page: int, cursor: str | None, limit: int) -> tupl
     """The actions API's answer and its `Link` header."""
     response = HttpResponse()
     vocabulary = Vocabulary.load()
-    query = actions_query_parse(request.GET, vocabulary)
+    params = request.GET.copy()
+    node = _node_scope((params.pop("node", None) or [""])[-1], vocabulary)
+    query = actions_query_parse(params, vocabulary, node=node)
     actions = actions_filter(query, vocabulary)
     listed = action_list_public().filter(pk__in=actions.values("pk"))
     paginator = Paginator(listed, limit)
     if page > max(paginator.num_pages, 1):
         raise InvalidFilter("page", "page_out_of_range", "There is no such page.", status=404)
     if cursor or page == 1:
-        items, following = cursor_page(
-            request, listed, ("code",), limit=limit, cursor=cursor, response=response
-        )
+        items, following = cursor_page(request, listed, ("code",), limit=limit, cursor=cursor)
     else:
         items, following = paginator.page(page).object_list, None
-    body = {
-        "count": paginator.count,
-        "page": page,
-        "pages": paginator.num_pages,
-        "next_cursor": following,
-        "items": [_action_out(action) for action in items],
-        "facets": [
+    body = envelope(
+        request,
+        response,
+        [_action_out(action) for action in items],
+        count=paginator.count,
+        following=following,
+        page=page,
+        pages=paginator.num_pages,
+        facets=[
             {
                 "key": facet.key,
                 "label": str(facet.label),
@@ -196,8 +221,28 @@ def _action_index(request, *, page: int, cursor: str | None, limit: int) -> tupl
             }
             for facet in facet_counts(query, vocabulary)
         ],
-    }
+    )
     return body, response.get("Link", "")
+
+
+def _node_scope(code: str, vocabulary: Vocabulary) -> StrategyNode | None:
+    """The public node a `node` filter names (`strategy:node`), or None when not given;
+    a code naming none is refused (404)."""
+    if not code:
+        return None
+    strategy_code, _colon, node_code = code.partition(":")
+    strategy = vocabulary.strategies.get(strategy_code)
+    found = strategy and next(
+        (
+            node
+            for node in vocabulary.model.nodes.values()
+            if node.strategy_id == strategy.pk and node.code == node_code
+        ),
+        None,
+    )
+    if not found:
+        raise unknown_record("node", f"“{code}” is not a public node (strategy:node).")
+    return found
 
 
 @router.get("/{code}", response={200: ActionDetailOut, 400: ErrorOut, 404: ErrorOut})
@@ -244,7 +289,7 @@ class StrategyOut(Schema):
 
 
 class RollUpOut(Schema):
-    progress: str | None
+    progress: Number | None
     reported: int
     total: int
     assessed: int
@@ -293,7 +338,7 @@ def _rollup_out(rollup: RollUp | None) -> dict | None:
     if rollup is None:
         return None
     return {
-        "progress": None if rollup.progress is None else format(rollup.progress, "f"),
+        "progress": rollup.progress,
         "reported": rollup.reported,
         "total": rollup.total,
         "assessed": rollup.assessed,
@@ -323,11 +368,30 @@ def _strategy(code: str) -> Strategy:
         raise Http404 from None
 
 
-@strategy_router.get("/", response={200: list[StrategyOut], 400: ErrorOut})
-def strategy_index(request):
+StrategyPageOut = page_schema("StrategyPageOut", StrategyOut)
+NodePageOut = page_schema("NodePageOut", NodeOut)
+
+
+@strategy_router.get("/", response={200: StrategyPageOut, 400: ErrorOut, 404: ErrorOut})
+def strategy_index(
+    request,
+    response: HttpResponse,
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(),
+):
     """Every public strategy (adopted or archived), newest period first, with its levels."""
-    params_check(request, ())
-    return [_strategy_out(strategy) for strategy in strategy_list_public()]
+    params_check(request, PAGING_KEYS)
+    strategies = list(strategy_list_public())
+    page, following = rows_page(
+        request,
+        strategies,
+        lambda s: (-s.period_start.toordinal(), s.code),
+        width=2,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [_strategy_out(strategy) for strategy in page]
+    return envelope(request, response, items, count=len(strategies), following=following)
 
 
 @strategy_router.get("/{code}", response={200: StrategyOut, 400: ErrorOut, 404: ErrorOut})
@@ -337,11 +401,19 @@ def strategy_detail(request, code: str):
     return _strategy_out(_strategy(code))
 
 
-@strategy_router.get("/{code}/nodes/", response={200: list[NodeOut], 400: ErrorOut, 404: ErrorOut})
-def node_index(request, code: str, level: str | None = None, parent: str | None = None):
+@strategy_router.get("/{code}/nodes/", response={200: NodePageOut, 400: ErrorOut, 404: ErrorOut})
+def node_index(
+    request,
+    code: str,
+    response: HttpResponse,
+    level: str | None = None,
+    parent: str | None = None,
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(100),
+):
     """A strategy's nodes, top-down (level, then order), each with its progress (the
     roll-up of the published values, as on its page); filter by level or parent code."""
-    params_check(request, ("level", "parent"))
+    params_check(request, ("level", "parent", *PAGING_KEYS))
     strategy = _strategy(code)
     model = read_model()
     nodes = _nodes_of(model, strategy)
@@ -357,7 +429,9 @@ def node_index(request, code: str, level: str | None = None, parent: str | None 
         if parent not in codes.values():
             raise unknown_record("parent", f"“{parent}” is not a node.")
         nodes = [node for node in nodes if codes.get(node.parent_id) == parent]
-    return [_node_out(strategy, node, codes, model.node_rollup(node.pk)) for node in nodes]
+    page, following = rows_page(request, nodes, _node_key, width=3, limit=limit, cursor=cursor)
+    items = [_node_out(strategy, node, codes, model.node_rollup(node.pk)) for node in page]
+    return envelope(request, response, items, count=len(nodes), following=following)
 
 
 @strategy_router.get(
@@ -395,4 +469,8 @@ def _nodes_of(model, strategy: Strategy) -> list[StrategyNode]:
     """A public strategy's nodes as the read model holds them, top-down (level, then
     order)."""
     nodes = [node for node in model.nodes.values() if node.strategy_id == strategy.pk]
-    return sorted(nodes, key=lambda n: (n.level.depth, n.order, n.code))
+    return sorted(nodes, key=_node_key)
+
+
+def _node_key(node: StrategyNode) -> tuple[int, int, str]:
+    return (node.level.depth, node.order, node.code)

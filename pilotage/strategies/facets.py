@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -54,7 +55,10 @@ FACETS: tuple[Facet, ...] = (
     Facet("lead", _("Lead organisation")),
 )
 FACET_KEYS = tuple(facet.key for facet in FACETS)
-DATE_KEYS = ("from", "to")
+DATE_KEYS = ("from", "to", "undated")
+# `undated`: the actions with neither a start nor an end date, which no date window
+# matches; "true" selects them (beside a window's actions), "false" leaves them out.
+UNDATED_VALUES = ("true", "false")
 # Parameters the pages and the API accept besides the facets; anything else is refused.
 OTHER_KEYS = ("page", "cursor", "limit", "format", "lang")
 
@@ -73,12 +77,15 @@ class InvalidFilter(ValueError):
 
 @dataclass(frozen=True)
 class ActionsQuery:
-    """What a visitor asked for: selected codes per facet, a date range, a node scope."""
+    """What a visitor asked for: selected codes per facet, a date range, the undated
+    actions (`undated`: True selects them, False leaves them out, None: as the window
+    says), a node scope."""
 
     selected: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     node: StrategyNode | None = None
+    undated: bool | None = None
 
     @property
     def reversed_window(self) -> bool:
@@ -95,7 +102,18 @@ class ActionsQuery:
             pairs.append(("from", self.date_from.isoformat()))
         if self.date_to:
             pairs.append(("to", self.date_to.isoformat()))
+        if self.undated is not None:
+            pairs.append(("undated", "true" if self.undated else "false"))
         return pairs
+
+    @property
+    def api_querystring(self) -> str:
+        """The query as the actions API reads it, its node scope included (`node`), so that
+        a page's link gives the page's own selection."""
+        pairs = self.params()
+        if self.node is not None:
+            pairs.insert(0, ("node", f"{self.node.strategy.code}:{self.node.code}"))
+        return urlencode(pairs)
 
 
 @dataclass
@@ -243,7 +261,30 @@ def actions_query_parse(
                 )
         selected[key] = tuple(values)
     date_from, date_to = _parse_date(params, "from"), _parse_date(params, "to")
-    return ActionsQuery(selected=selected, date_from=date_from, date_to=date_to, node=node)
+    return ActionsQuery(
+        selected=selected,
+        date_from=date_from,
+        date_to=date_to,
+        node=node,
+        undated=_parse_undated(params),
+    )
+
+
+def _parse_undated(params) -> bool | None:
+    raw = (_values(params, "undated") or [""])[-1]
+    if not raw:
+        return None
+    if raw not in UNDATED_VALUES:
+        raise InvalidFilter(
+            "undated",
+            "unknown_value",
+            _("“%(value)s” is not a value of “undated” (true or false).") % {"value": raw},
+        )
+    return raw == "true"
+
+
+def _undated() -> models.Q:
+    return models.Q(start_date__isnull=True, end_date__isnull=True)
 
 
 def _assigned(taxonomy_term_ids: set[int]) -> models.QuerySet:
@@ -290,18 +331,20 @@ def actions_filter(
             actions = actions.filter(pk__in=sorted(vocabulary.model.actions_with_status(codes)))
         elif key == "lead":
             actions = actions.filter(lead__code__in=codes)
+    if query.undated is False:
+        actions = actions.exclude(_undated())
+    if query.date_from is None and query.date_to is None:
+        return actions.filter(_undated()) if query.undated else actions
+    # An action with one date runs from its start or until its end; one with neither
+    # matches no window (nothing says when it runs), unless `undated` selects it.
+    window = ~_undated()
     if query.reversed_window:
-        return actions.none()
-    # An action without dates runs for the whole period of interest.
+        window = models.Q(pk__in=[])
     if query.date_to:
-        actions = actions.filter(
-            models.Q(start_date__isnull=True) | models.Q(start_date__lte=query.date_to)
-        )
+        window &= models.Q(start_date__isnull=True) | models.Q(start_date__lte=query.date_to)
     if query.date_from:
-        actions = actions.filter(
-            models.Q(end_date__isnull=True) | models.Q(end_date__gte=query.date_from)
-        )
-    return actions
+        window &= models.Q(end_date__isnull=True) | models.Q(end_date__gte=query.date_from)
+    return actions.filter(window | _undated()) if query.undated else actions.filter(window)
 
 
 @dataclass

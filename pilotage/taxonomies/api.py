@@ -14,7 +14,12 @@ from pilotage.core.api import (
     QueryError,
     choices_schema,
     cursor_page,
+    cursor_param,
+    envelope,
+    limit_param,
+    page_schema,
     params_check,
+    rows_page,
     unknown_record,
 )
 from pilotage.taxonomies.models import Taxonomy, Term, TermStatus
@@ -68,13 +73,26 @@ def _terms_count(taxonomy_ids) -> dict[int, int]:
     return counts
 
 
-@router.get("/", response={200: list[TaxonomyOut], 400: ErrorOut})
-def taxonomy_index(request):
+TaxonomyPageOut = page_schema("TaxonomyPageOut", TaxonomyOut)
+TermPageOut = page_schema("TermPageOut", TermOut)
+
+
+@router.get("/", response={200: TaxonomyPageOut, 400: ErrorOut, 404: ErrorOut})
+def taxonomy_index(
+    request,
+    response: HttpResponse,
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(100),
+):
     """Every taxonomy, by code, with its number of terms."""
-    params_check(request, ())
+    params_check(request, PAGING_KEYS)
     taxonomies = list(Taxonomy.objects.order_by("code"))
-    counts = _terms_count([t.pk for t in taxonomies])
-    return [_taxonomy_out(t, counts.get(t.pk, 0)) for t in taxonomies]
+    page, following = rows_page(
+        request, taxonomies, lambda t: (t.code,), width=1, limit=limit, cursor=cursor
+    )
+    counts = _terms_count([t.pk for t in page])
+    items = [_taxonomy_out(t, counts.get(t.pk, 0)) for t in page]
+    return envelope(request, response, items, count=len(taxonomies), following=following)
 
 
 @router.get("/{code}", response={200: TaxonomyOut, 400: ErrorOut, 404: ErrorOut})
@@ -90,17 +108,17 @@ class TermFilters(Schema):
     status: str | None = Field(None, json_schema_extra=choices_schema(TermStatus.values))
 
 
-@router.get("/{code}/terms/", response={200: list[TermOut], 400: ErrorOut, 404: ErrorOut})
+@router.get("/{code}/terms/", response={200: TermPageOut, 400: ErrorOut, 404: ErrorOut})
 def term_index(
     request,
     code: str,
     response: HttpResponse,
     filters: Query[TermFilters],
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1),
+    cursor: str | None = cursor_param(),
+    limit: int = limit_param(100),
 ):
     """A taxonomy's terms, by code; `parent` keeps the terms just below one term,
-    `status` those of a status. The next page's URL is in the `Link` header."""
+    `status` those of a status."""
     params_check(request, ("parent", "status", *PAGING_KEYS))
     parent, status = filters.parent, filters.status
     taxonomy = get_object_or_404(Taxonomy, code=code)
@@ -113,10 +131,8 @@ def term_index(
         if status not in TermStatus.values:
             raise QueryError("status", "unknown_value", f"“{status}” is not a term status.")
         terms = terms.filter(status=status)
-    items, _next = cursor_page(
-        request, terms, ("code",), limit=limit, cursor=cursor, response=response
-    )
-    return [
+    items, following = cursor_page(request, terms, ("code",), limit=limit, cursor=cursor)
+    rows = [
         {
             "code": term.code,
             "uri": term.uri,
@@ -129,3 +145,4 @@ def term_index(
         }
         for term in items
     ]
+    return envelope(request, response, rows, count=terms.count(), following=following)

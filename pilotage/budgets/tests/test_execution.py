@@ -9,6 +9,7 @@ import pytest
 from pilotage.budgets.models import Flow
 from pilotage.budgets.selectors import budget_table
 from pilotage.budgets.tests.factories import BudgetLineFactory, funding_source
+from pilotage.core.tests.exact import exact_json
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.strategies.tests.factories import (
     ActionFactory,
@@ -94,18 +95,18 @@ def test_execution_and_cost_per_result_from_the_api(client, plan):
     )
     ObservationFactory(indicator=indicator, value=D(40))
 
-    body = client.get("/api/v1/budgets/actions/X/execution").json()
+    body = exact_json(client.get("/api/v1/budgets/actions/X/execution"))
 
-    assert (body["total"]["budget"], body["total"]["paid"]) == ("1199.00", "50.00")
+    assert (body["total"]["budget"], body["total"]["paid"]) == (D("1199"), D("50"))
     cost = body["cost_per_result"]
     assert (cost["flow"], D(cost["spent"]), D(cost["progress"])) == ("paid", D(50), D("0.2"))
     assert D(cost["per_point"]) == D("2.50")  # 50 € over 20 points of progress
     assert [(c["indicator"], D(c["actual"]), D(c["cost"])) for c in cost["unit_costs"]] == [
         (indicator.code, D(40), D("1.25"))
     ]
-    node = client.get("/api/v1/budgets/execution", {"strategy": "S", "node": "A.1"}).json()
+    node = exact_json(client.get("/api/v1/budgets/execution", {"strategy": "S", "node": "A.1"}))
     assert [(r["year"], r["source"], r["budget"], r["paid_rate"]) for r in node["cells"]] == [
-        (2025, "credits", "1000.00", "35.0")
+        (2025, "credits", D("1000"), D("35"))
     ]
 
 
@@ -143,8 +144,8 @@ def test_an_actions_money_in_a_draft_strategy_stays_out_of_its_public_budget(cli
     draft = StrategyFactory(code="DRAFT", status=StrategyStatus.DRAFT)
     BudgetLineFactory(strategy=draft, action=plan["action"], amount=D(987654), year=2025)
 
-    body = client.get("/api/v1/budgets/actions/X/execution").json()
+    body = exact_json(client.get("/api/v1/budgets/actions/X/execution"))
     page = client.get("/actions/X/").content.decode()
 
-    assert body["total"]["budget"] == "1199.00"  # S's 200 and T's 999 only
+    assert body["total"]["budget"] == D("1199")  # S's 200 and T's 999 only
     assert "987" not in page

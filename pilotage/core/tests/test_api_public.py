@@ -33,9 +33,11 @@ def walk(client, url: str) -> list:
         response = client.get(url)
         assert response.status_code == 200, response.content
         body = response.json()
-        items += body["items"] if isinstance(body, dict) else body
+        items += body["items"]
         link = response.headers.get("Link")
         url = link[1 : link.index(">")].replace("http://testserver", "") if link else None
+        # The envelope's `next` is the Link header's address.
+        assert body["next"] == (link[1 : link.index(">")] if link else None)
         pages += 1
     return items, pages
 
@@ -60,15 +62,15 @@ def draft_action():
 
 
 def test_strategies_and_nodes_read_as_the_data_says(client, shipped_data):
-    strategies = client.get("/api/v1/strategies/").json()
+    strategies = client.get("/api/v1/strategies/").json()["items"]
     assert {"PM40", "DW2024-2029"} <= {s["code"] for s in strategies}
     pm40 = client.get("/api/v1/strategies/PM40").json()
     assert [level["depth"] for level in pm40["levels"]] == sorted(
         level["depth"] for level in pm40["levels"]
     )
-    nodes = client.get("/api/v1/strategies/PM40/nodes/").json()
+    nodes, _pages = walk(client, "/api/v1/strategies/PM40/nodes/?limit=50")
     assert len(nodes) == pm40["nodes"]
-    axes = client.get("/api/v1/strategies/PM40/nodes/", {"parent": "II"}).json()
+    axes = client.get("/api/v1/strategies/PM40/nodes/", {"parent": "II"}).json()["items"]
     assert axes and {n["parent"] for n in axes} == {"II"}
     node = client.get("/api/v1/strategies/PM40/nodes/II.1").json()
     assert node["ancestors"] == ["II"] and node["parent"] == "II"
@@ -81,12 +83,14 @@ def test_a_draft_strategy_and_what_serves_only_it_are_never_public(
 ):
     IndicatorFactory(code="KPI-DRAFT", action=draft_action)
     IndicatorFactory(code="KPI-PUBLIC", action=public_action)
-    assert "DRAFT" not in {s["code"] for s in client.get("/api/v1/strategies/").json()}
+    listed = client.get("/api/v1/strategies/").json()["items"]
+    assert "DRAFT" not in {s["code"] for s in listed}
     assert client.get("/api/v1/strategies/DRAFT").status_code == 404
     assert client.get("/api/v1/strategies/DRAFT/nodes/").status_code == 404
     assert client.get("/api/v1/actions/ACT-DRAFT").status_code == 404
     assert client.get("/api/v1/actions/ACT-PUBLIC").json()["code"] == "ACT-PUBLIC"
-    assert [i["code"] for i in client.get("/api/v1/indicators/").json()] == ["KPI-PUBLIC"]
+    indicators = client.get("/api/v1/indicators/").json()["items"]
+    assert [i["code"] for i in indicators] == ["KPI-PUBLIC"]
     assert client.get("/api/v1/indicators/KPI-DRAFT").status_code == 404
 
 
@@ -111,28 +115,28 @@ def test_observations_are_published_only_with_the_status_as_of_their_period(clie
         ObservationFactory(
             indicator=indicator, period_start=day, period_end=day, value=D(value), state=state
         )
-    body = client.get("/api/v1/observations/", {"indicator": "KPI"}).json()
-    assert [D(o["value"]) for o in body] == [D(10), D(45)]
+    body = client.get("/api/v1/observations/", {"indicator": "KPI"}).json()["items"]
+    assert [o["value"] for o in body] == [10, 45]
     assert {o["state"] for o in body} == {"published"}
     assert all(o["status"] and o["explanation"] for o in body)
     assert (
-        client.get("/api/v1/observations/", {"from": "2025-01-01"}).json()[0]["value"]
+        client.get("/api/v1/observations/", {"from": "2025-01-01"}).json()["items"][0]["value"]
         == (body[1]["value"])
     )
-    assert client.get("/api/v1/observations/", {"strategy": "S1"}).json() == body
-    assert client.get("/api/v1/observations/", {"action": "ACT-PUBLIC"}).json() == body
+    assert client.get("/api/v1/observations/", {"strategy": "S1"}).json()["items"] == body
+    assert client.get("/api/v1/observations/", {"action": "ACT-PUBLIC"}).json()["items"] == body
 
 
 def test_organisations_show_public_fields_only(client):
     OrganisationFactory(code="ORG", name="Agence", website="https://example.org/")
     body = client.get("/api/v1/organisations/ORG").json()
     assert set(body) == {"code", "name", "type", "province", "website", "description"}
-    listed = client.get("/api/v1/organisations/").json()
+    listed = client.get("/api/v1/organisations/").json()["items"]
     assert all(set(item) == set(body) for item in listed)
 
 
 def test_taxonomies_and_their_terms(client, shipped_data):
-    taxonomies = {t["code"]: t for t in client.get("/api/v1/taxonomies/").json()}
+    taxonomies = {t["code"]: t for t in client.get("/api/v1/taxonomies/").json()["items"]}
     terms, _pages = walk(client, "/api/v1/taxonomies/provinces/terms/?limit=3")
     assert len(terms) == taxonomies["provinces"]["terms"] > 3
     assert client.get("/api/v1/taxonomies/nope/terms/").status_code == 404
@@ -236,16 +240,16 @@ def test_a_period_ending_before_it_starts_holds_nothing(client, shipped_data):
     )
     period = {"from": "2019-06-01", "to": "2020-06-01"}
     reversed_period = {"from": "2020-06-01", "to": "2019-06-01"}
-    values = client.get("/api/v1/observations/", period | {"limit": 500}).json()
+    values = client.get("/api/v1/observations/", period | {"limit": 500}).json()["items"]
     assert spanning.indicator.code in {value["indicator"] for value in values}
     assert client.get("/api/v1/actions/", period).json()["count"] > 0
-    assert client.get("/api/v1/observations/", reversed_period).json() == []
+    assert client.get("/api/v1/observations/", reversed_period).json()["items"] == []
     actions = client.get("/api/v1/actions/", reversed_period).json()
     assert (actions["count"], actions["items"]) == (0, [])
 
 
 def test_a_cursor_of_one_list_is_refused_by_another(client, shipped_data):
-    cursor = client.get("/api/v1/organisations/?limit=1").json()
+    cursor = client.get("/api/v1/organisations/?limit=1").json()["next_cursor"]
     link = client.get("/api/v1/organisations/?limit=1").headers["Link"]
     token = link.split("cursor=")[1].split(">")[0]
     assert cursor

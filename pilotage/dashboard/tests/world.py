@@ -115,14 +115,23 @@ def add_actions(world: World, count: int, *, seed: int = 7) -> None:
         }
 
 
-def expected_count(world: World, selected: dict[str, list[str]], date_from=None, date_to=None):
+def expected_count(
+    world: World, selected: dict[str, list[str]], date_from=None, date_to=None, undated=None
+):
     """The number of public actions matching, computed from the world's own record of
-    what each action is: OR within a facet, AND across facets."""
+    what each action is: OR within a facet, AND across facets. An action with neither
+    date matches no window; `undated=True` selects it, `undated=False` leaves it out."""
     count = 0
     for truth in world.truth.values():
         if not all(truth[key] & set(codes) for key, codes in selected.items() if codes):
             continue
         start, end = truth["dates"]
+        if start is None and end is None:
+            if undated or (undated is None and not (date_from or date_to)):
+                count += 1
+            continue
+        if undated and not (date_from or date_to):
+            continue
         if date_to and start and start > date_to:
             continue
         if date_from and end and end < date_from:

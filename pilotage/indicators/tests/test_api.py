@@ -8,6 +8,7 @@ from django.db import connection
 
 from pilotage.accounts.services import token_issue, token_revoke
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
+from pilotage.core.tests.exact import exact_json
 from pilotage.indicators import services
 from pilotage.indicators.models import Observation
 from pilotage.indicators.models import ObservationState as State
@@ -57,15 +58,39 @@ def test_the_api_gives_the_same_status_as_the_pages(client, public_action):
     )
     expected = read_model().assessment(indicator.pk)
 
-    body = client.get("/api/v1/indicators/KPI").json()
+    body = exact_json(client.get("/api/v1/indicators/KPI"))
 
     assert body["assessment"]["status"] == expected.status == "behind"
-    assert body["assessment"]["actual"] == "45"
-    assert body["assessment"]["ratio"] == str(expected.ratio)
+    assert body["assessment"]["actual"] == 45
+    assert body["assessment"]["ratio"] == expected.ratio
     assert body["assessment"]["explanation"]
-    assert [o["value"] for o in body["observations"]] == ["45.0000"] or [
-        D(o["value"]) for o in body["observations"]
-    ] == [D(45)]
+    assert [o["value"] for o in body["observations"]] == [D(45)]
+
+
+def test_a_value_reads_back_exactly_as_a_json_number(client, public_action):
+    """A large integer part and 4 decimals, written as recorded: on PostgreSQL 16 integer
+    digits (more than a double holds); SQLite stores decimals as doubles, so there the
+    largest value it keeps, 15 digits."""
+    sent = D("1234567890123456.1234" if connection.vendor == "postgresql" else "98765432109.8765")
+    indicator = IndicatorFactory(code="KPI", action=public_action)
+    ObservationFactory(
+        indicator=indicator,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 1, 1),
+        value=sent,
+    )
+    stored = Observation.objects.get(indicator=indicator).value
+
+    listed = client.get("/api/v1/observations/", {"indicator": "KPI"})
+    detail = client.get("/api/v1/indicators/KPI")
+
+    assert f'"value":{sent},'.encode() in listed.content
+    assert exact_json(listed)["items"][0]["value"] == stored == sent
+    assert exact_json(detail)["observations"][0]["value"] == stored
+    assert exact_json(detail)["assessment"]["actual"] == stored
+    # The storage's trailing zeros are not part of the value.
+    Observation.objects.filter(indicator=indicator).update(value=D("226.0000"))
+    assert b'"value":226,' in client.get("/api/v1/observations/", {"indicator": "KPI"}).content
 
 
 def test_unpublished_values_are_not_in_the_api(client, public_action):
@@ -214,7 +239,9 @@ def test_the_status_filter_gives_the_indicators_in_those_statuses(client, public
     def codes(query):
         response = client.get(f"/api/v1/indicators/?{query}")
         assert response.status_code == 200, response.content
-        return [item["code"] for item in response.json()]
+        body = response.json()
+        assert body["count"] >= len(body["items"])
+        return [item["code"] for item in body["items"]]
 
     assert codes("status=at-risk") == codes("status=at_risk") == ["A-20", "A-42"]
     assert codes("status=behind&status=at-risk") == ["A-20", "A-42", "B-43", "B-47"]
