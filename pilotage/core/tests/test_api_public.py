@@ -17,7 +17,7 @@ from pilotage.indicators.services import observation_record, observation_transit
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.registry.models import Organisation
 from pilotage.registry.tests.factories import OrganisationFactory
-from pilotage.strategies.models import StrategyStatus
+from pilotage.strategies.models import Action, StrategyStatus
 from pilotage.strategies.tests.factories import (
     ActionFactory,
     StrategyNodeFactory,
@@ -232,7 +232,7 @@ def test_bad_input_is_a_4xx_with_a_code_and_the_field(
 def test_a_period_ending_before_it_starts_holds_nothing(client, shipped_data):
     """Not an error the schema could state (it relates two parameters): the period is
     empty, so nothing falls in it, undated actions included."""
-    # A two-year value meets either bound alone, as undated actions do.
+    # A two-year value meets either bound alone.
     spanning = ObservationFactory(
         indicator=indicator_list_public().first(),
         period_start=datetime.date(2019, 1, 1),
@@ -246,6 +246,10 @@ def test_a_period_ending_before_it_starts_holds_nothing(client, shipped_data):
     assert client.get("/api/v1/observations/", reversed_period).json()["items"] == []
     actions = client.get("/api/v1/actions/", reversed_period).json()
     assert (actions["count"], actions["items"]) == (0, [])
+    # Undated actions are in no period; asked for, they are all there is.
+    undated = client.get("/api/v1/actions/", reversed_period | {"undated": "true"}).json()
+    expected = Action.objects.public().filter(start_date=None, end_date=None).count()
+    assert undated["count"] == expected
 
 
 def test_a_cursor_of_one_list_is_refused_by_another(client, shipped_data):

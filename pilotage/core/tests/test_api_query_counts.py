@@ -15,6 +15,7 @@ from pilotage.budgets.tests.factories import funding_source
 from pilotage.indicators.readmodel import read_model_reset
 from pilotage.indicators.tests.factories import IndicatorFactory, ObservationFactory
 from pilotage.registry.magnets import magnet_index_reset
+from pilotage.registry.models import Magnet
 from pilotage.registry.tests.factories import OrganisationFactory
 from pilotage.strategies.models import Strategy, StrategyNode
 from pilotage.strategies.tests.factories import (
@@ -31,13 +32,17 @@ pytestmark = pytest.mark.django_db
 # Paged lists ask for pages smaller than the small world, so both sizes fill a page.
 URLS = [
     "/api/v1/strategies/",
+    "/api/v1/strategies/?limit=2",
     "/api/v1/strategies/S0",
     "/api/v1/strategies/S0/nodes/",
     "/api/v1/strategies/S0/nodes/?parent=R0",
+    "/api/v1/strategies/S0/nodes/?parent=R0&limit=3",
     "/api/v1/strategies/S0/nodes/R0",
     "/api/v1/actions/?limit=3",
     "/api/v1/actions/?limit=3&page=2",
     "/api/v1/actions/?progress=at_risk",
+    "/api/v1/actions/?node=S0:R0&limit=3",
+    "/api/v1/actions/?from=2030-01-01&undated=true&limit=3",
     "/api/v1/actions/A0-0",
     "/api/v1/indicators/?limit=3",
     "/api/v1/indicators/?limit=3&strategy=S0",
@@ -49,6 +54,7 @@ URLS = [
     "/api/v1/organisations/?limit=3",
     "/api/v1/organisations/?limit=3&province=p0",
     "/api/v1/taxonomies/",
+    "/api/v1/taxonomies/?limit=1",
     "/api/v1/taxonomies/provinces/terms/?limit=3",
     "/api/v1/budgets/lines?limit=3",
     "/api/v1/budgets/lines?limit=3&strategy=S0",
@@ -57,7 +63,10 @@ URLS = [
     "/api/v1/budgets/execution?strategy=S0&node=R0",
     "/api/v1/budgets/actions/A0-0/execution",
     "/api/v1/budgets/reconciliation?strategy=S0",
+    "/api/v1/budgets/reconciliation?strategy=S0&limit=1",
+    "/api/v1/registry/search?limit=3",
     "/api/v1/registry/magnets",
+    "/api/v1/registry/magnets?limit=1",
 ]
 
 
@@ -82,6 +91,7 @@ def grow(batch: int, size: int) -> None:
     for n in range(size):
         province = TermFactory(taxonomy=provinces, code=f"p{batch}{n}" if batch or n else "p0")
         OrganisationFactory(code=f"O{batch}-{n}", province=province)
+        Magnet.objects.create(code=f"MG{batch}-{n}", title=f"Magnet {n}", query="")
         node = StrategyNodeFactory(strategy=main, level=below, parent=root, code=f"N{batch}-{n}")
         elsewhere = StrategyNodeFactory(strategy=other, level=top, code=f"M{batch}-{n}")
         action = ActionFactory(code=f"A{batch}-{n}")
