@@ -113,7 +113,7 @@ class ActionsQuery:
         pairs = self.params()
         if self.node is not None:
             pairs.insert(0, ("node", f"{self.node.strategy.code}:{self.node.code}"))
-        return urlencode(pairs)
+        return urlencode(pairs, safe=":")
 
 
 @dataclass

@@ -6,9 +6,10 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from django.http import QueryDict
 
 from pilotage.core.api import json_text
-from pilotage.dashboard.selectors import PAGE_SIZE
+from pilotage.dashboard.selectors import PAGE_SIZE, explorer
 from pilotage.dashboard.tests.world import build_world, expected_count
 from pilotage.registry.models import Magnet
 from pilotage.strategies.models import Action
@@ -219,6 +220,11 @@ def test_the_node_filter_gives_the_node_pages_own_actions(client):
             assert api["count"] == count and len(codes) == min(count, PAGE_SIZE), scope
             assert codes or filters, scope
             assert [item["code"] for item in api["items"]][: len(codes)] == codes, scope
+        # The page's own link: its explorer's query, scope included, as the API reads it.
+        found = explorer(QueryDict("status=running&undated=false"), node=node)
+        link = f"/api/v1/actions/?{found.query.api_querystring}&limit=500"
+        assert link.startswith(f"/api/v1/actions/?node={scope}&status=running&undated=false")
+        assert client.get(link).json()["count"] == found.total, scope
     parent_codes = client.get(
         "/api/v1/actions/", {"node": f"{parent.strategy.code}:{parent.code}", "limit": 500}
     ).json()["items"]
