@@ -23,9 +23,17 @@ from django.utils.translation import gettext as _
 
 from pilotage.accounts.permissions import is_jury_member, is_partner_editor, is_steering
 from pilotage.budgets.selectors import strategies_budget_totals
-from pilotage.core.formatting import number_text
+from pilotage.core.formatting import money_unit, number_text
 from pilotage.core.revisions import cached
-from pilotage.dashboard.charts import counts_chart, indicator_chart, indicator_series
+from pilotage.dashboard.charts import (
+    ProgressRow,
+    budget_chart,
+    budget_row,
+    counts_chart,
+    indicator_chart,
+    indicator_series,
+    progress_chart,
+)
 from pilotage.dashboard.maps import province_map
 from pilotage.indicators.campaigns import campaigns_visible_to
 from pilotage.indicators.explain import explanation
@@ -402,6 +410,64 @@ def _chart_html(indicator: Indicator, series: list) -> str:
             "download": reverse("dashboard:indicator-data", args=[indicator.code]),
         },
     )
+
+
+def children_progress_chart(model: ReadModel, node: StrategyNode, children: list) -> dict | None:
+    """The progress of each node right below `node`, in the tree's order (the read
+    model's roll-ups: no query)."""
+    return progress_chart(
+        _("Progress of each part of %(code)s toward its targets") % {"code": node.code},
+        [
+            ProgressRow(item.node.code, item.node.title, model.node_rollups.get(item.node.pk))
+            for item in children
+        ],
+    )
+
+
+def strategy_budget_charts(
+    budget, node_rows: list[tuple], source_labels: dict[str, str]
+) -> dict[str, dict | None]:
+    """The budget page's charts, from the tables it shows (no query): budget, committed
+    and paid by funding source, by year, and for each node of the first level."""
+    unit = money_unit([a for cell in budget.cells for a in (*cell.amounts.values(), cell.budget)])
+    whole = _("Whole period")
+    return {
+        "by_source": budget_chart(
+            (
+                _("Budget by funding source (%(unit)s)") % {"unit": unit},
+                _("Budget and execution by funding source (%(unit)s)") % {"unit": unit},
+            ),
+            [
+                budget_row(source_labels.get(row.source, row.source), row)
+                for row in budget.by_source
+            ],
+            unit,
+            _("Source"),
+        ),
+        "by_year": budget_chart(
+            (
+                _("Budget by year (%(unit)s)") % {"unit": unit},
+                _("Budget and execution by year (%(unit)s)") % {"unit": unit},
+            ),
+            [budget_row(row.year or whole, row) for row in budget.by_year],
+            unit,
+            _("Year"),
+        ),
+        "by_node": budget_chart(
+            (
+                _("Budget of each node of the first level (%(unit)s)") % {"unit": unit},
+                _("Budget and execution of each node of the first level (%(unit)s)")
+                % {"unit": unit},
+            ),
+            [
+                budget_row(f"{node.code} {node.title}", table.total)
+                for depth, node, table, _rollup, _cost in node_rows
+                if depth == 0
+            ],
+            unit,
+            _("Node"),
+        ),
+    }
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ class StrategyDetailView(TemplateView):
 
 class StrategyBudgetView(TemplateView):
     """A strategy's money: by source and year, executed, node by node beside progress,
-    and its published totals reconciled with their parts."""
+    and its published totals reconciled with their parts; charts beside the tables."""
 
     template_name = "dashboard/strategy_budget.html"
 
@@ -141,19 +141,22 @@ class StrategyBudgetView(TemplateView):
             for depth, item in selectors.tree_walk(model.trees[strategy.pk])
             if item.node.pk in tables
         ]
+        budget = budget_table(strategy, totals=totals)
+        source_labels = _source_labels()
         context.update(
             strategy=strategy,
-            budget=budget_table(strategy, totals=totals),
-            source_labels=_source_labels(),
+            budget=budget,
+            source_labels=source_labels,
             node_rows=rows,
+            charts=selectors.strategy_budget_charts(budget, rows, source_labels),
             reconciliation=reconciliation(strategy, totals=totals),
         )
         return context
 
 
 class NodeDetailView(TemplateView):
-    """A node (ambition, programme, axis, lever): where it sits, what is below it, its
-    indicators, its budget and its actions with filters."""
+    """A node (ambition, programme, axis, lever): where it sits, what is below it and
+    its progress (a chart), its indicators, its budget and its actions with filters."""
 
     template_name = "dashboard/node_detail.html"
 
@@ -169,12 +172,14 @@ class NodeDetailView(TemplateView):
         )
         rollups = model.node_rollups
         budget = budget_table(node=node)
+        children = selectors.tree_item(model, node).children
         context.update(
             revision=model.revision,
             strategy=strategy,
             node=node,
             ancestors=selectors.node_ancestors(model, node),
-            children=selectors.tree_item(model, node).children,
+            children=children,
+            children_chart=selectors.children_progress_chart(model, node, children),
             rollups=rollups,
             budget=budget,
             cost=cost_per_result(budget, node=node, rollups=rollups),

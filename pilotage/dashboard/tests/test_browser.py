@@ -204,3 +204,75 @@ def test_the_filters_work_without_javascript(browser, site):
     count = page.locator(".result-count").inner_text()
     listed = page.locator(".action-list li").count()
     assert count.startswith(str(listed))
+
+
+# The charts' pages: an indicator's (in French and in Dutch), the budget pages (with and
+# without money committed) and a node's with parts.
+CHART_PAGES = [
+    "/indicators/DW-EPN-COUNT/",
+    "/nl/indicators/DW-EPN-COUNT/",
+    "/strategies/PM40/budget/",
+    "/strategies/DW2016-2024/budget/",
+    "/strategies/DW2016-2024/A4/",
+]
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-vega-spec]')].map(figure => {
+  const canvas = figure.querySelector('.chart-canvas');
+  const texts = (root, selector) => [...root.querySelectorAll(selector)].map(t => t.textContent);
+  return {
+    id: figure.dataset.vegaSpec,
+    description: canvas.getAttribute('aria-label'),
+    axes: [...canvas.querySelectorAll('g.role-axis')]
+      .map(axis => texts(axis, 'g.role-axis-label text')).filter(labels => labels.length),
+    legend: texts(canvas, 'g.role-legend-label text'),
+    lines: [...canvas.querySelectorAll('g.mark-line path')].map(path => path.getAttribute('d')),
+    rows: figure.querySelectorAll('.chart-data tbody tr').length,
+    right: canvas.getBoundingClientRect().right,
+  };
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_chart_draws_with_its_description_legend_and_table_and_fits(browser, site, width):
+    page, problems = open_page(browser, width=width)
+    found, drawn = {}, {}
+    for path in CHART_PAGES:
+        page.goto(site + path)
+        count = page.locator("[data-vega-spec]").count()
+        assert count, path
+        page.wait_for_function(
+            "n => document.querySelectorAll('.chart-rendered').length === n", arg=count
+        )
+        drawn[path] = {chart["id"]: chart for chart in page.evaluate(CHARTS_DRAWN)}
+        for chart in drawn[path].values():
+            assert chart["description"], (path, chart["id"])  # what it shows, in words
+            assert chart["rows"] > 0, (path, chart["id"])  # and its data table
+            assert chart["right"] <= width, (path, chart["id"], chart["right"])
+            for labels in chart["axes"]:
+                assert len(labels) == len(set(labels)), (path, chart["id"], labels)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+    assert not found, found
+    assert not problems, problems
+    # 166 public digital spaces at the end of 2023, 226 in 2024: one line joins them, on
+    # a yearly axis, with a legend, in each reader's language.
+    for path, names in [
+        ("/indicators/DW-EPN-COUNT/", ["Valeur rapportée", "Valeur de référence"]),
+        ("/nl/indicators/DW-EPN-COUNT/", ["Gerapporteerde waarde", "Referentiewaarde"]),
+    ]:
+        chart = drawn[path]["chart-indicator"]
+        assert len(chart["lines"]) == 1 and "L" in chart["lines"][0]  # a segment, not dots
+        assert chart["axes"][0] == ["2023", "2024"]
+        assert chart["legend"] == names
+    assert set(drawn["/strategies/PM40/budget/"]) == {
+        "chart-budget-sources",
+        "chart-budget-years",
+        "chart-budget-nodes",
+    }
+    assert drawn["/strategies/DW2016-2024/budget/"]["chart-budget-nodes"]["legend"] == [
+        "Budget",
+        "Engagé",
+    ]
+    assert drawn["/strategies/DW2016-2024/A4/"]["chart-children"]["rows"] == 2
