@@ -2,6 +2,7 @@
 date window, their undated ones and a node's scope meaning what they say."""
 
 import datetime
+import html
 import re
 from decimal import Decimal as D
 
@@ -229,6 +230,20 @@ def test_the_node_filter_gives_the_node_pages_own_actions(client):
         "/api/v1/actions/", {"node": f"{parent.strategy.code}:{parent.code}", "limit": 500}
     ).json()["items"]
     assert "ACT-BELOW" in {item["code"] for item in parent_codes}  # the node's descendants too
+
+
+API_LINK = re.compile(r'<a href="(/api/v1/actions/\?[^"]*)">')
+
+
+def test_the_node_pages_api_link_lists_the_pages_own_actions(client):
+    world = build_world(actions=30)
+    for node in world.nodes:
+        for query in ("", "?status=running"):
+            page = f"/strategies/{node.strategy.code}/{node.code}/{query}"
+            count, _codes = _page_codes(client, page)
+            link = html.unescape(API_LINK.search(client.get(page).content.decode()).group(1))
+            assert f"node={node.strategy.code}:{node.code}" in link
+            assert client.get(link).json()["count"] == count, (page, link)
 
 
 @pytest.mark.parametrize("value", ["S0:NOPE", "NOPE:A0", "A0", "DRAFT:D1"])
