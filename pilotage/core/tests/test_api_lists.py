@@ -167,6 +167,17 @@ def test_an_undated_action_matches_no_window_unless_undated_selects_it(client):
     assert client.get("/actions/", {"undated": "maybe"}).status_code == 400
 
 
+def test_the_action_filters_offer_the_undated_actions_as_a_choice(client):
+    build_world(actions=10)
+    box = re.compile(
+        r'<input type="checkbox" id="filter-undated" name="undated" value="true"( checked)?>'
+    )
+    found = box.search(client.get("/actions/", {"from": "2030-01-01"}).content.decode())
+    assert found and found.group(1) is None
+    ticked = client.get("/actions/", {"from": "2030-01-01", "undated": "true"}).content.decode()
+    assert box.search(ticked).group(1) == " checked"
+
+
 def test_random_windows_with_undated_count_as_by_hand(client):
     world = build_world(seed=11, actions=30)
     statuses = ["planned", "running", "completed"]
