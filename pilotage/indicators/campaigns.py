@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
 from django.db import models, transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -33,6 +33,7 @@ from pilotage.accounts.models import Role, User
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.audit import acting_as
 from pilotage.core.datafiles import DataError, DataFileError
+from pilotage.core.formatting import short_date
 from pilotage.core.permissions import require
 from pilotage.core.spreadsheets import (
     EXCEL_DIGITS,
@@ -271,14 +272,14 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         for editor in editors:
             subject = _("Pilotage: %(count)d value(s) to report by %(deadline)s") % {
                 "count": missing[editor.organisation_id],
-                "deadline": campaign.deadline.isoformat(),
+                "deadline": formats.date_format(campaign.deadline),
             }
             body = _(
                 'Hello,\n\nThe reporting campaign "%(campaign)s" closes on %(deadline)s. '
                 "Your organisation still has %(count)d value(s) to report.\n"
             ) % {
                 "campaign": campaign.title,
-                "deadline": campaign.deadline.isoformat(),
+                "deadline": formats.date_format(campaign.deadline),
                 "count": missing[editor.organisation_id],
             }
             messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [editor.email]))
@@ -624,9 +625,9 @@ def _row_plan(
                 key,
                 _("%(given)s is outside the campaign's period (%(start)s to %(end)s)")
                 % {
-                    "given": given.isoformat(),
-                    "start": campaign.period_start.isoformat(),
-                    "end": campaign.period_end.isoformat(),
+                    "given": short_date(given),
+                    "start": short_date(campaign.period_start),
+                    "end": short_date(campaign.period_end),
                 },
             )
     item = due[code]

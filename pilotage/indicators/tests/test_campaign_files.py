@@ -276,7 +276,7 @@ def test_a_date_really_outside_the_campaign_is_refused_naming_it(campaign, partn
     [error] = refused(partner, campaign, "q3.csv", content)
 
     assert (error.record, error.column, error.value) == ("row 2", "period_start", "01/10/2026")
-    assert error.reason.startswith("2026-10-01 is outside the campaign's period")
+    assert error.reason.startswith("01/10/2026 is outside the campaign's period (01/07/2026")
 
 
 def test_a_title_block_and_blank_lines(campaign, partner, indicators):

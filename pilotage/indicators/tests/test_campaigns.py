@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.utils import formats, translation
 
 from pilotage.accounts.tests.factories import PartnerEditorFactory, SteeringFactory
 from pilotage.core.datafiles import DataFileError
@@ -132,7 +132,7 @@ BROKEN = {
     "period outside": (
         [["OWN-A", "2025-10-01", "", "1", ""]],
         "period_start",
-        "2025-10-01 is outside",
+        "01/10/2025 is outside",
     ),
     "text for a number": ([["OWN-A", "", "", "douze", ""]], "value", "douze is not a number"),
     "duplicate row": (
@@ -293,6 +293,10 @@ def test_reminders_go_to_owners_who_still_owe_values(campaign, partner, own_indi
     assert sent == 1
     assert mail.outbox[0].to == [partner.email]
     assert "2" in mail.outbox[0].subject  # two values to report
+    # The deadline as the reader writes dates, in French by default, never ISO.
+    deadline = formats.date_format(campaign.deadline)
+    assert deadline in mail.outbox[0].subject and deadline in mail.outbox[0].body
+    assert campaign.deadline.isoformat() not in mail.outbox[0].body
     # Once a day, and not before the reminder window opens.
     assert campaigns.reminders_send(today=datetime.date(2026, 4, 10)) == 0
     assert campaigns.reminders_send(today=datetime.date(2026, 4, 1)) == 0
