@@ -8,6 +8,7 @@ snapshot, in the reader's language, so a past report never changes.
 
 from __future__ import annotations
 
+import datetime
 import io
 from dataclasses import asdict
 from decimal import Decimal
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from pilotage.accounts.permissions import is_steering
 from pilotage.core.audit import acting_as
-from pilotage.core.formatting import percent_text
+from pilotage.core.formatting import percent_text, short_date
 from pilotage.core.permissions import require
 from pilotage.indicators.book import ACCEPTED_STATES, ProgressBook
 from pilotage.indicators.campaigns import campaign_coverage
@@ -212,6 +213,12 @@ def report_context(report: QuarterlyReport) -> dict:
         "report": report,
         "campaign": snapshot["campaign"],
         "frozen_at": snapshot["frozen_at"],
+        # The snapshot keeps ISO texts; pages and the PDF write them as their reader does.
+        "dates": {
+            "start": datetime.date.fromisoformat(snapshot["campaign"]["period_start"]),
+            "end": datetime.date.fromisoformat(snapshot["campaign"]["period_end"]),
+            "frozen": datetime.datetime.fromisoformat(snapshot["frozen_at"]).date(),
+        },
         "strategies": strategies,
         "watch": watch,
         "changes": changes,
@@ -257,9 +264,9 @@ def report_pdf(report: QuarterlyReport) -> bytes:
     para(
         _("Period %(start)s to %(end)s; validated values, frozen on %(frozen)s.")
         % {
-            "start": campaign["period_start"],
-            "end": campaign["period_end"],
-            "frozen": context["frozen_at"][:10],
+            "start": short_date(context["dates"]["start"]),
+            "end": short_date(context["dates"]["end"]),
+            "frozen": short_date(context["dates"]["frozen"]),
         }
     )
     para(_("Progress by ambition and programme"), "Heading2")

@@ -1,12 +1,16 @@
 """The quarterly report: frozen from validated values, the same whatever is edited later."""
 
 import datetime
+import os
 import re
+import shutil
+import subprocess
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from pilotage.accounts.tests.factories import (
     JuryMemberFactory,
@@ -62,6 +66,19 @@ def report_value(steering, partner, campaign, indicator, value):
     services.observation_transition(actor=partner, observation=observation, transition="submit")
     services.observation_transition(actor=steering, observation=observation, transition="validate")
     return observation
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text as poppler's pdftotext reads it (CI installs it; elsewhere the test
+    skips without it, as the browser tests do without Chromium)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        if os.environ.get("PILOTAGE_BROWSER_TESTS") == "required":
+            pytest.fail("pdftotext is missing (Debian's poppler-utils)")
+        pytest.skip("pdftotext is not installed (Debian's poppler-utils)")
+    # Our own PDF, read by a tool found on PATH.
+    found = subprocess.run([tool, "-", "-"], input=pdf, capture_output=True, check=True)  # noqa: S603
+    return found.stdout.decode()
 
 
 def _page(client, campaign) -> str:
@@ -193,3 +210,22 @@ def test_a_report_frozen_late_shows_its_own_quarter_not_the_later_one(world):
     report_value(steering, partner, q2, indicator, 90)
     q2_row = reports.report_freeze(actor=steering, campaign=q2).snapshot["strategies"][0]["nodes"]
     assert q2_row[0]["progress"] != row["progress"]
+
+
+def test_the_report_writes_its_dates_as_its_reader_does(world, client):
+    steering, partner, indicator = world
+    q1 = quarter(steering, "2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    report_value(steering, partner, q1, indicator, 20)
+    report = reports.report_freeze(actor=steering, campaign=q1)
+    frozen = report.snapshot["frozen_at"][:10]
+    frozen_fr = "/".join(reversed(frozen.split("-")))
+    client.force_login(SteeringFactory())
+
+    with translation.override("fr"):
+        text = client.get(reverse("reporting:report", args=[q1.code])).content.decode()
+    assert "01/01/2026" in text and "31/03/2026" in text and frozen_fr in text
+    assert "2026-01-01" not in text and "2026-03-31" not in text and frozen not in text
+    with translation.override("de"):
+        pdf = reports.report_pdf(report)
+    words = pdf_text(pdf)
+    assert "01.01.2026" in words and "31.03.2026" in words and "2026-01-01" not in words
